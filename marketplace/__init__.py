@@ -1,0 +1,131 @@
+"""Heilongjiang technology transaction marketplace."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from .config import BASE_DIR, Config
+
+
+def create_app(config: type[Config] | None = None) -> Flask:
+    """The application factory: extensions, blueprints, error handlers, commands."""
+    app = Flask(
+        __name__,
+        template_folder=str(BASE_DIR / "templates"),
+        instance_path=os.environ.get("INSTANCE_PATH", str(BASE_DIR / "instance")),
+        instance_relative_config=False,
+    )
+    app.config.from_object(config or Config)
+    Config.check(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_template_helpers(app)
+    register_security_headers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from .core.dbsetup import configure_engines
+    from .core.i18n import select_locale
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    translation_dirs = sorted(str(p) for p in Path(app.root_path).glob("**/translations") if p.is_dir())
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs)
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    limiter.init_app(app)
+    configure_engines(app)
+    from . import models  # noqa: F401 - the complete metadata
+    from .accounts.models import User
+
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message_category = "info"
+    from flask_babel import lazy_gettext as _l
+
+    login_manager.login_message = _l("Please log in to see this page.")
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        try:
+            user = db.session.get(User, int(user_id))
+        except (TypeError, ValueError):
+            return None
+        # A suspended account (or organization) is logged out at its next request.
+        return user if user is not None and user.is_active else None
+
+
+def register_blueprints(app: Flask) -> None:
+    from .accounts.admin_views import bp as admin_bp
+    from .accounts.views import bp as accounts_bp
+    from .api import register_api
+    from .contracts.views import bp as contracts_bp
+    from .core.views import bp as core_bp
+    from .ip.views import bp as ip_bp
+    from .ledger.views import bp as ledger_bp
+    from .listings.views import bp as listings_bp
+    from .notifications.views import bp as notifications_bp
+    from .payments.views import bp as payments_bp
+
+    for bp in (
+        core_bp,
+        accounts_bp,
+        admin_bp,
+        notifications_bp,
+        ip_bp,
+        listings_bp,
+        contracts_bp,
+        ledger_bp,
+        payments_bp,
+    ):
+        app.register_blueprint(bp)
+    register_api(app)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .core.errorpages import register
+
+    register(app)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from .core.templating import register
+
+    register(app)
+
+
+def register_security_headers(app: Flask) -> None:
+    from .core.security import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .accounts import cli as accounts_cli
+    from .contracts import cli as contracts_cli
+    from .demo import cli as demo_cli
+    from .ip import cli as ip_cli
+    from .ledger import cli as ledger_cli
+    from .listings import cli as listings_cli
+    from .payments import cli as payments_cli
+    from .search import cli as search_cli
+
+    for module in (
+        accounts_cli,
+        demo_cli,
+        ip_cli,
+        listings_cli,
+        contracts_cli,
+        ledger_cli,
+        payments_cli,
+        search_cli,
+    ):
+        module.register(app)

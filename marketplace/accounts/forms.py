@@ -1,0 +1,113 @@
+"""Account forms: shape and format only; the rules live in services."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import EmailField, PasswordField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
+
+from ..core.catalog import ORG_KINDS, REGIONS, ROLES, SIGNUP_ROLES
+from ..core.forms import BaseForm, FieldCheck, strip_filter
+from .validation import clean_uscc
+
+
+def _role_choices():
+    return [(code, ROLES[code]) for code in SIGNUP_ROLES]
+
+
+class LoginForm(BaseForm):
+    email = EmailField(_l("E-mail"), validators=[DataRequired(), Length(max=254)], filters=[strip_filter])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    submit = SubmitField(_l("Log in"))
+
+
+class RegisterForm(BaseForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)], filters=[strip_filter])
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[strip_filter],
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("At least 10 characters, mixing letters with digits or symbols."),
+    )
+    password_confirm = PasswordField(
+        _l("Repeat the password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+    role = SelectField(_l("What you do here"), choices=_role_choices, validators=[DataRequired()])
+    org_name = StringField(
+        _l("Organization name"), validators=[DataRequired(), Length(max=200)], filters=[strip_filter]
+    )
+    org_kind = SelectField(
+        _l("Kind of organization"), choices=list(ORG_KINDS.items()), validators=[DataRequired()]
+    )
+    uscc = StringField(
+        _l("Unified Social Credit Code"),
+        validators=[Optional(), Length(max=30), FieldCheck(clean_uscc)],
+        filters=[strip_filter],
+        description=_l(
+            "18 characters; individuals may leave it empty. If your organization is "
+            "already registered, you join it once an administrator approves."
+        ),
+    )
+    region = SelectField(_l("Region"), choices=list(REGIONS.items()), validators=[DataRequired()])
+    place = StringField(
+        _l("Place outside Heilongjiang"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+    )
+    submit = SubmitField(_l("Create account"))
+
+
+class ProfileForm(BaseForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)], filters=[strip_filter])
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)], filters=[strip_filter])
+    locale = SelectField(_l("Language"), choices=[("zh_Hans", "简体中文"), ("en", "English")])
+    submit = SubmitField(_l("Save"))
+
+
+class PasswordForm(BaseForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)])
+    new_password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new_password", message=_l("The two passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class OrganizationForm(BaseForm):
+    org_name = StringField(
+        _l("Organization name"), validators=[DataRequired(), Length(max=200)], filters=[strip_filter]
+    )
+    name_en = StringField(
+        _l("Name in English"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+    )
+    org_kind = SelectField(_l("Kind of organization"), choices=list(ORG_KINDS.items()))
+    uscc = StringField(
+        _l("Unified Social Credit Code"),
+        validators=[Optional(), Length(max=30), FieldCheck(clean_uscc)],
+        filters=[strip_filter],
+    )
+    region = SelectField(_l("Region"), choices=list(REGIONS.items()), validators=[DataRequired()])
+    place = StringField(
+        _l("Place outside Heilongjiang"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+    )
+    submit = SubmitField(_l("Save"))
+
+
+class TokenForm(BaseForm):
+    name = StringField(
+        _l("Token name"),
+        validators=[DataRequired(), Length(max=100)],
+        filters=[strip_filter],
+        description=_l("What it is for, e.g. our CRM."),
+    )
+    submit = SubmitField(_l("Issue token"))
+
+
+class ConfirmForm(BaseForm):
+    """An empty form: a CSRF-protected confirmation of an action."""
+
+    submit = SubmitField(_l("Confirm"))

@@ -1,0 +1,174 @@
+"""Organizations, users and API tokens."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.catalog import (
+    OUT_OF_PROVINCE,
+    PROVINCE_CODE,
+    REGIONS,
+    VETTED_ORG_KINDS,
+    org_kind_label,
+    region_label,
+    role_label,
+)
+from ..core.models import TimestampMixin
+from ..core.types import UTCDateTime
+from ..extensions import db
+from .states import Membership, OrgStatus, UserStatus
+
+_region_list = ", ".join(f"'{c}'" for c in REGIONS)
+
+
+class Organization(TimestampMixin, db.Model):
+    __tablename__ = "organizations"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('university','research_institute','enterprise','agency','regulator',"
+            "'individual','other')",
+            name="kind",
+        ),
+        CheckConstraint(f"region_code IN ({_region_list})", name="region_code"),
+        CheckConstraint("status IN ('pending','approved','suspended')", name="status"),
+        Index("ix_organizations_name", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_en: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    uscc: Mapped[str | None] = mapped_column(String(18), unique=True)
+    region_code: Mapped[str] = mapped_column(String(6), nullable=False)
+    place: Mapped[str | None] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=OrgStatus.APPROVED.value)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    members: Mapped[list[User]] = relationship(
+        back_populates="organization", foreign_keys="User.organization_id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.id} {self.name}>"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == OrgStatus.APPROVED.value
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.status == OrgStatus.SUSPENDED.value
+
+    @property
+    def needs_vetting(self) -> bool:
+        return self.kind in VETTED_ORG_KINDS
+
+    @property
+    def kind_label(self) -> str:
+        return org_kind_label(self.kind)
+
+    @property
+    def region_label(self) -> str:
+        if self.region_code == OUT_OF_PROVINCE and self.place:
+            return f"{region_label(self.region_code)} · {self.place}"
+        return region_label(self.region_code)
+
+    @property
+    def is_provincial(self) -> bool:
+        return self.region_code == PROVINCE_CODE
+
+
+class User(UserMixin, TimestampMixin, db.Model):
+    __tablename__ = "users"
+    __table_args__ = (
+        CheckConstraint("role IN ('seller','buyer','agency','regulator','admin')", name="role"),
+        CheckConstraint("status IN ('active','suspended')", name="status"),
+        CheckConstraint("membership IN ('approved','pending')", name="membership"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True, nullable=False)  # lower case
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    phone: Mapped[str | None] = mapped_column(String(32))
+    password_hash: Mapped[str] = mapped_column(String(256), nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=UserStatus.ACTIVE.value)
+    membership: Mapped[str] = mapped_column(String(16), nullable=False, default=Membership.APPROVED.value)
+    locale: Mapped[str | None] = mapped_column(String(8))
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organization: Mapped[Organization] = relationship(
+        back_populates="members", foreign_keys=[organization_id], lazy="joined"
+    )
+    tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.email} {self.role}>"
+
+    # Flask-Login: a suspended user, or a member of a suspended organization, cannot log in.
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.status == UserStatus.ACTIVE.value and not self.organization.is_suspended
+
+    @property
+    def has_powers(self) -> bool:
+        """Whether the user's role is in force.
+
+        Members of agencies and regulators wait for an admin to approve the
+        organization; someone who joined an existing organization waits for
+        an admin to approve the membership. Until then they act as plain users.
+        """
+        if self.role == "admin":
+            return True
+        if self.membership != Membership.APPROVED.value:
+            return False
+        if self.organization.needs_vetting and not self.organization.is_approved:
+            return False
+        return True
+
+    @property
+    def acting_role(self) -> str:
+        """The role in force: the chosen role, or "member" while waiting for approval."""
+        return self.role if self.has_powers else "member"
+
+    def acts_as(self, *roles: str) -> bool:
+        return self.is_authenticated and self.acting_role in roles
+
+    @property
+    def is_admin(self) -> bool:
+        return self.acts_as("admin")
+
+    @property
+    def scope_region(self) -> str | None:
+        """A regulator's region scope: 230000 (provincial) or one city's code."""
+        if self.acts_as("regulator"):
+            return self.organization.region_code
+        return None
+
+    @property
+    def role_label(self) -> str:
+        return role_label(self.role)
+
+
+class ApiToken(db.Model):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
+    name: Mapped[str] = mapped_column(String(100), nullable=False)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    prefix: Mapped[str] = mapped_column(String(12), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

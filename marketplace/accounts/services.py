@@ -1,0 +1,341 @@
+"""Account rules: sign-up, log-in, profiles, organizations, approvals, tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import or_, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..core.catalog import ORG_KINDS, ROLE_ORG_KIND, ROLES, SIGNUP_ROLES
+from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..core.models import record_audit
+from ..core.timeutil import utcnow
+from ..extensions import db
+from .models import ApiToken, Organization, User
+from .states import Membership, OrgStatus, UserStatus
+from .validation import organization_problems, password_problems
+
+TOKEN_PREFIX = "tm_"
+# Compared against when the e-mail is unknown, so a failed log-in takes as long either way.
+_DUMMY_HASH: str | None = None
+
+
+def normalize_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+@dataclass
+class OrgData:
+    name: str
+    kind: str
+    region_code: str
+    uscc: str | None = None
+    place: str | None = None
+    name_en: str | None = None
+
+
+def _clean_org(data: OrgData, *, exclude_id: int | None = None) -> dict:
+    errors, cleaned = organization_problems(
+        name=data.name,
+        kind=data.kind,
+        uscc=data.uscc,
+        region_code=data.region_code,
+        place=data.place,
+    )
+    if errors:
+        raise ValidationError(fields=errors)
+    cleaned["name_en"] = (data.name_en or "").strip() or None
+    return cleaned
+
+
+def find_organization_by_uscc(uscc: str) -> Organization | None:
+    return db.session.scalar(select(Organization).where(Organization.uscc == uscc))
+
+
+def register_user(
+    *,
+    email: str,
+    name: str,
+    password: str,
+    role: str,
+    org: OrgData | None = None,
+    join: Organization | None = None,
+    approved: bool = False,
+    locale: str | None = None,
+) -> User:
+    """Sign a person up as a member of an organization.
+
+    A new organization is created, or an existing one (same USCC) joined; who
+    joins an existing organization waits for an admin to approve the
+    membership. Organizations of vetting kinds (agency, regulator) wait for an
+    admin too. `approved=True` (the operator's command line) skips both waits.
+    """
+    email = normalize_email(email)
+    errors: dict[str, list] = {}
+    if role not in (ROLES if approved else SIGNUP_ROLES):
+        errors["role"] = [_l("Choose a role from the list.")]
+    problems = password_problems(password, email)
+    if problems:
+        errors["password"] = problems
+    if not (name or "").strip():
+        errors["name"] = [_l("Enter your name.")]
+    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
+        errors["email"] = [_l("An account with this e-mail address already exists. Log in instead.")]
+    cleaned: dict = {}
+    if join is not None:
+        cleaned = {"kind": join.kind, "uscc": join.uscc}
+    elif org is None:
+        raise ValueError("register_user needs org or join")
+    else:
+        try:
+            cleaned = _clean_org(org)
+        except ValidationError as exc:
+            errors.update(exc.fields)
+    needed_kind = ROLE_ORG_KIND.get(role)
+    if cleaned and needed_kind and cleaned["kind"] != needed_kind:
+        errors.setdefault("org_kind", []).append(
+            _l("This role needs an organization of the kind: %(kind)s.", kind=str(ORG_KINDS[needed_kind]))
+        )
+    if errors:
+        raise ValidationError(fields=errors)
+
+    existing = join
+    if existing is None and cleaned.get("uscc"):
+        existing = find_organization_by_uscc(cleaned["uscc"])
+    if existing is not None:
+        if existing.is_suspended:
+            raise ValidationError(fields={"uscc": [_l("This organization is suspended on the platform.")]})
+        if needed_kind and existing.kind != needed_kind:
+            raise ValidationError(
+                fields={
+                    "uscc": [_l("This organization is registered with another kind; choose a matching role.")]
+                }
+            )
+        organization = existing
+        membership = Membership.APPROVED if approved else Membership.PENDING
+    else:
+        organization = Organization(
+            **cleaned,
+            status=(
+                OrgStatus.PENDING.value
+                if cleaned["kind"] in ("agency", "regulator") and not approved
+                else OrgStatus.APPROVED.value
+            ),
+        )
+        if organization.status == OrgStatus.APPROVED.value:
+            organization.approved_at = utcnow()
+        db.session.add(organization)
+        membership = Membership.APPROVED
+    user = User(
+        email=email,
+        name=name.strip(),
+        password_hash=hash_password(password),
+        role=role,
+        organization=organization,
+        membership=membership.value,
+        locale=locale,
+    )
+    db.session.add(user)
+    db.session.flush()
+    record_audit("user.registered", user, actor=user, data={"organization_id": organization.id})
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The user for these credentials, or None; the same work is done either way."""
+    global _DUMMY_HASH
+    user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
+    if user is None:
+        if _DUMMY_HASH is None:
+            _DUMMY_HASH = hash_password(secrets.token_hex(8))
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
+        return None
+    if not user.is_active:
+        return None
+    user.last_login_at = utcnow()
+    return user
+
+
+def update_profile(user: User, *, name: str, phone: str | None, locale: str | None, actor: User) -> User:
+    if actor.id != user.id and not actor.is_admin:
+        raise PermissionDenied()
+    if not (name or "").strip():
+        raise ValidationError(fields={"name": [_l("Enter your name.")]})
+    user.name = name.strip()
+    user.phone = (phone or "").strip() or None
+    if locale in current_app.config["LANGUAGES"]:
+        user.locale = locale
+    record_audit("user.profile_updated", user, actor=actor)
+    return user
+
+
+def change_password(user: User, *, current: str, new: str, actor: User) -> None:
+    if actor.id != user.id:
+        raise PermissionDenied()
+    if not check_password_hash(user.password_hash, current or ""):
+        raise ValidationError(fields={"current_password": [_l("The current password is wrong.")]})
+    problems = password_problems(new, user.email)
+    if problems:
+        raise ValidationError(fields={"new_password": problems})
+    user.password_hash = hash_password(new)
+    record_audit("user.password_changed", user, actor=actor)
+
+
+def can_edit_organization(user: User, organization: Organization) -> bool:
+    if user.is_admin:
+        return True
+    return (
+        user.organization_id == organization.id
+        and user.membership == Membership.APPROVED.value
+        and user.status == UserStatus.ACTIVE.value
+    )
+
+
+def update_organization(organization: Organization, data: OrgData, *, actor: User) -> Organization:
+    """Edit an organization. Its kind and USCC identify it and only an admin changes them."""
+    if not can_edit_organization(actor, organization):
+        raise PermissionDenied()
+    if not actor.is_admin:
+        data.kind = organization.kind
+        data.uscc = organization.uscc
+    cleaned = _clean_org(data)
+    if cleaned.get("uscc") and cleaned["uscc"] != organization.uscc:
+        other = find_organization_by_uscc(cleaned["uscc"])
+        if other is not None and other.id != organization.id:
+            raise ValidationError(fields={"uscc": [_l("Another organization has this code.")]})
+    before = {k: getattr(organization, k) for k in cleaned}
+    for key, value in cleaned.items():
+        setattr(organization, key, value)
+    changed = {k: [before[k], v] for k, v in cleaned.items() if before[k] != v}
+    record_audit("organization.updated", organization, actor=actor, data=changed or None)
+    return organization
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise PermissionDenied()
+
+
+def set_organization_status(organization: Organization, status: OrgStatus, *, actor: User) -> Organization:
+    """Approve, suspend or reinstate an organization (admins only)."""
+    _require_admin(actor)
+    if organization.status == status.value:
+        raise Conflict(_l("The organization is already in this state."))
+    before = organization.status
+    organization.status = status.value
+    if status == OrgStatus.APPROVED:
+        organization.approved_at = utcnow()
+    record_audit("organization.status", organization, actor=actor, from_state=before, to_state=status.value)
+    return organization
+
+
+def approve_membership(user: User, *, actor: User) -> User:
+    _require_admin(actor)
+    if user.membership == Membership.APPROVED.value:
+        raise Conflict(_l("The membership is already approved."))
+    user.membership = Membership.APPROVED.value
+    record_audit("user.membership_approved", user, actor=actor, from_state="pending", to_state="approved")
+    return user
+
+
+def set_user_status(user: User, status: UserStatus, *, actor: User) -> User:
+    _require_admin(actor)
+    if user.id == actor.id:
+        raise Conflict(_l("You cannot suspend your own account."))
+    if user.status == status.value:
+        raise Conflict(_l("The account is already in this state."))
+    before = user.status
+    user.status = status.value
+    record_audit("user.status", user, actor=actor, from_state=before, to_state=status.value)
+    return user
+
+
+def search_users(q: str = ""):
+    stmt = select(User).join(User.organization).order_by(User.created_at.desc(), User.id.desc())
+    q = (q or "").strip()
+    if q:
+        like = f"%{q.lower()}%"
+        stmt = stmt.where(
+            or_(User.email.like(like), User.name.ilike(f"%{q}%"), Organization.name.ilike(f"%{q}%"))
+        )
+    return stmt
+
+
+def search_organizations(q: str = "", status: str | None = None):
+    stmt = select(Organization).order_by(Organization.created_at.desc(), Organization.id.desc())
+    q = (q or "").strip()
+    if q:
+        stmt = stmt.where(
+            or_(
+                Organization.name.ilike(f"%{q}%"),
+                Organization.uscc.ilike(f"%{q}%"),
+                Organization.name_en.ilike(f"%{q}%"),
+            )
+        )
+    if status:
+        stmt = stmt.where(Organization.status == status)
+    return stmt
+
+
+# --- API tokens -------------------------------------------------------------
+
+
+def _hash_token(plaintext: str) -> str:
+    return hashlib.sha256(plaintext.encode()).hexdigest()
+
+
+def issue_token(user: User, name: str, *, actor: User) -> tuple[ApiToken, str]:
+    """Create a token; the plaintext is returned once and only its hash is stored."""
+    if actor.id != user.id and not actor.is_admin:
+        raise PermissionDenied()
+    name = (name or "").strip() or str(_l("API token"))
+    if len(name) > 100:
+        raise ValidationError(fields={"name": [_l("At most 100 characters.")]})
+    plaintext = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        user=user,
+        name=name,
+        token_hash=_hash_token(plaintext),
+        prefix=plaintext[:10],
+        created_at=utcnow(),
+    )
+    db.session.add(token)
+    db.session.flush()
+    record_audit("token.issued", user, actor=actor, data={"token_id": token.id, "name": name})
+    return token, plaintext
+
+
+def revoke_token(token: ApiToken, *, actor: User) -> ApiToken:
+    if actor.id != token.user_id and not actor.is_admin:
+        raise NotFound()
+    if token.revoked_at is not None:
+        raise Conflict(_l("This token is already revoked."))
+    token.revoked_at = utcnow()
+    record_audit("token.revoked", token.user, actor=actor, data={"token_id": token.id})
+    return token
+
+
+def user_for_token(plaintext: str) -> User | None:
+    """The active user a bearer token belongs to, or None."""
+    if not plaintext or not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
+        return None
+    digest = _hash_token(plaintext)
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == digest))
+    if token is None or not hmac.compare_digest(token.token_hash, digest):
+        return None
+    if token.revoked_at is not None or not token.user.is_active:
+        return None
+    token.last_used_at = utcnow()
+    return token.user

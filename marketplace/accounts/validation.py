@@ -1,0 +1,105 @@
+"""Checks on account data shared by forms, the API and the command line."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from stdnum.cn import uscc as stdnum_uscc
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
+
+from ..core.catalog import ORG_KINDS, OUT_OF_PROVINCE, PROVINCE_CODE, REGIONS
+
+COMMON_PASSWORDS = frozenset(
+    {
+        "password",
+        "password1",
+        "password123",
+        "1234567890",
+        "12345678910",
+        "qwertyuiop",
+        "woaini1314",
+        "a123456789",
+        "abc1234567",
+        "1q2w3e4r5t",
+        "qwerty12345",
+        "iloveyou12",
+        "admin12345",
+        "zhang123456",
+        "wang1234567",
+        "li123456789",
+    }
+)
+MIN_PASSWORD_LENGTH = 10
+
+
+def clean_uscc(value: str) -> str:
+    """Canonical Unified Social Credit Code; ValueError with a translatable message."""
+    text = (value or "").strip().upper().replace(" ", "").replace("-", "")
+    if not text:
+        raise ValueError(_l("Enter the 18-character Unified Social Credit Code."))
+    try:
+        return stdnum_uscc.validate(text)
+    except InvalidLength:
+        raise ValueError(_l("A Unified Social Credit Code has 18 characters.")) from None
+    except InvalidChecksum:
+        raise ValueError(
+            _l("The check character of this Unified Social Credit Code is wrong; please check it.")
+        ) from None
+    except (InvalidFormat, ValidationError):
+        raise ValueError(
+            _l(
+                "This is not a valid Unified Social Credit Code (digits and capital letters "
+                "except I, O, Z, S, V)."
+            )
+        ) from None
+
+
+def password_problems(password: str, email: str = "") -> list:
+    problems = []
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        problems.append(_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
+    if password and (password.isdigit() or password.isalpha()):
+        problems.append(_l("Mix letters with digits or symbols."))
+    local = (email or "").split("@")[0].lower()
+    if password and (password.lower() in COMMON_PASSWORDS or (len(local) >= 4 and local in password.lower())):
+        problems.append(_l("This password is too easy to guess."))
+    return problems
+
+
+def organization_problems(
+    *, name: str, kind: str, uscc: str | None, region_code: str, place: str | None
+) -> tuple[dict[str, list], dict]:
+    """Check an organization's fields; return (errors by field, cleaned values)."""
+    errors: dict[str, list] = {}
+    cleaned: dict = {}
+    name = (name or "").strip()
+    if not name:
+        errors["org_name"] = [_l("Enter the organization's name.")]
+    elif len(name) > 200:
+        errors["org_name"] = [_l("At most 200 characters.")]
+    cleaned["name"] = name
+    if kind not in ORG_KINDS:
+        errors["org_kind"] = [_l("Choose a kind of organization from the list.")]
+    cleaned["kind"] = kind
+    if region_code not in REGIONS:
+        errors["region"] = [_l("Choose a region from the Heilongjiang list, or outside the province.")]
+    elif kind == "regulator" and region_code == OUT_OF_PROVINCE:
+        errors["region"] = [_l("A registration authority is the provincial one or a city's.")]
+    cleaned["region_code"] = region_code
+    place = (place or "").strip() or None
+    if region_code == OUT_OF_PROVINCE and not place:
+        errors["place"] = [_l("Say where the organization is (province and city).")]
+    cleaned["place"] = place if region_code == OUT_OF_PROVINCE else None
+    raw = (uscc or "").strip()
+    if raw:
+        try:
+            cleaned["uscc"] = clean_uscc(raw)
+        except ValueError as exc:
+            errors["uscc"] = [exc.args[0]]
+    elif kind != "individual":
+        errors["uscc"] = [_l("Enter the 18-character Unified Social Credit Code.")]
+    else:
+        cleaned["uscc"] = None
+    if region_code == PROVINCE_CODE and kind not in ("regulator", "agency", "other"):
+        # Province-wide is for provincial bodies; others are registered in a city.
+        errors.setdefault("region", []).append(_l("Choose the city where the organization is registered."))
+    return errors, cleaned

@@ -1,0 +1,131 @@
+"""Bearer-token authentication and request helpers for API views."""
+
+from __future__ import annotations
+
+from functools import wraps
+from typing import Any
+
+from flask import g, request
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from ..accounts.services import user_for_token
+from ..core.errors import BadRequest, DomainError, PermissionDenied, ValidationError
+
+
+class Unauthorized(DomainError):
+    status = 401
+    code = "unauthorized"
+    default_message = _l("Authentication is required: send Authorization: Bearer <token>.")
+
+
+def current_api_user():
+    """The user of the request's bearer token, or None (cached per request)."""
+    if "api_user" not in g:
+        header = request.headers.get("Authorization", "")
+        scheme, _, value = header.partition(" ")
+        g.api_user = user_for_token(value.strip()) if scheme.lower() == "bearer" else None
+        if header and g.api_user is None:
+            g.api_bad_token = True
+    return g.api_user
+
+
+def token_required(view):
+    """Require a valid bearer token; the user is passed as `actor`."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        user = current_api_user()
+        if user is None:
+            raise Unauthorized()
+        return view(*args, actor=user, **kwargs)
+
+    return wrapped
+
+
+def token_optional(view):
+    """A bad token is refused; no token means anonymous (`actor=None`)."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        user = current_api_user()
+        if user is None and g.get("api_bad_token"):
+            raise Unauthorized(_l("The token is not valid or was revoked."))
+        return view(*args, actor=user, **kwargs)
+
+    return wrapped
+
+
+def require_role(actor, *roles: str) -> None:
+    if not actor.acts_as(*roles):
+        raise PermissionDenied()
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object; BadRequest (400) when it is not one."""
+    data = request.get_json(silent=True, force=True)
+    if not isinstance(data, dict):
+        raise BadRequest(_l("The request body must be a JSON object."))
+    return data
+
+
+def to_formdata(data: dict[str, Any], prefix: str = "") -> MultiDict:
+    """Flatten a JSON object into form data, so one WTForms form validates both.
+
+    Scalars become strings (booleans "y" or absent, null absent); a list of
+    scalars becomes repeated keys; a list of objects becomes `name-0-sub`;
+    a nested object becomes `name-sub` (WTForms' FormField naming).
+    """
+    out = MultiDict()
+    for key, value in data.items():
+        name = f"{prefix}{key}"
+        if value is None:
+            continue
+        if isinstance(value, bool):
+            if value:
+                out.add(name, "y")
+        elif isinstance(value, dict):
+            for k, v in to_formdata(value, prefix=f"{name}-").items(multi=True):
+                out.add(k, v)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    for k, v in to_formdata(item, prefix=f"{name}-{index}-").items(multi=True):
+                        out.add(k, v)
+                elif item is not None:
+                    out.add(name, str(item) if not isinstance(item, bool) else ("y" if item else ""))
+        else:
+            out.add(name, str(value))
+    return out
+
+
+def validate_json(form_cls, data: dict[str, Any] | None = None, **kwargs):
+    """Validate a JSON body with a WTForms form; ValidationError (422) with fields when invalid."""
+    body = json_body() if data is None else data
+    form = form_cls(formdata=to_formdata(body), meta={"csrf": False}, **kwargs)
+    if not form.validate():
+        raise ValidationError(
+            fields={
+                k: list(v) if isinstance(v, list) else [v] for k, v in _flatten_errors(form.errors).items()
+            }
+        )
+    return form
+
+
+def _flatten_errors(errors, prefix: str = "") -> dict[str, list]:
+    flat: dict[str, list] = {}
+    for key, value in errors.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten_errors(value, f"{name}."))
+        elif isinstance(value, list) and value and isinstance(value[0], dict):
+            for index, item in enumerate(value):
+                if item:
+                    flat.update(_flatten_errors(item, f"{name}.{index}."))
+        elif isinstance(value, list) and value and isinstance(value[0], list):
+            for index, item in enumerate(value):
+                if item:
+                    flat[f"{name}.{index}"] = [str(m) for m in item]
+        else:
+            flat[name] = [str(m) for m in value]
+    return flat

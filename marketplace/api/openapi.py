@@ -1,0 +1,108 @@
+"""GET /api/v1/openapi.json, built from the URL map and each view's description."""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app, jsonify
+
+from . import api_bp
+from .docs import describe
+
+_CONVERTER = re.compile(r"<(?:[a-z_]+:)?([a-zA-Z_]+)>")
+ERROR_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "fields": {
+                    "type": "object",
+                    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+                },
+            },
+            "required": ["code", "message"],
+        }
+    },
+}
+
+
+def build_document() -> dict:
+    paths: dict[str, dict] = {}
+    for rule in current_app.url_map.iter_rules():
+        if not rule.endpoint.startswith("api."):
+            continue
+        view = current_app.view_functions[rule.endpoint]
+        info = getattr(view, "_openapi", None)
+        path = _CONVERTER.sub(r"{\1}", rule.rule)
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            op: dict = {
+                "operationId": f"{rule.endpoint.removeprefix('api.')}_{method.lower()}",
+                "summary": info["summary"] if info else "",
+                "tags": info["tags"] if info else [],
+                "responses": {
+                    str(code): {"description": text}
+                    for code, text in (info or {}).get("responses", {}).items()
+                }
+                or {"200": {"description": "OK"}},
+            }
+            op["responses"].setdefault(
+                "default",
+                {"description": "Error", "content": {"application/json": {"schema": ERROR_SCHEMA}}},
+            )
+            params = [
+                {
+                    "name": name,
+                    "in": "path",
+                    "required": True,
+                    "schema": {"type": "integer" if f"<int:{name}>" in rule.rule else "string"},
+                }
+                for name in rule.arguments
+            ]
+            if info:
+                params += info["params"]
+                if info["auth"] == "none":
+                    op["security"] = []
+                elif info["auth"] == "optional":
+                    op["security"] = [{}, {"bearer": []}]
+                if info["body"] and method in ("POST", "PATCH", "PUT"):
+                    op["requestBody"] = {
+                        "required": True,
+                        "content": {"application/json": {"schema": info["body"]}},
+                    }
+                if info["idempotent"] and method == "POST":
+                    params.append(
+                        {
+                            "name": "Idempotency-Key",
+                            "in": "header",
+                            "required": False,
+                            "schema": {"type": "string", "maxLength": 200},
+                        }
+                    )
+            if params:
+                op["parameters"] = params
+            paths.setdefault(path, {})[method.lower()] = op
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Heilongjiang Technology Marketplace API",
+            "version": "1.0.0",
+            "description": "Listings, negotiation, technology contracts, registration and the "
+            "turnover ledger. Money is integer fen; dates are YYYY-MM-DD.",
+        },
+        "servers": [{"url": "/"}],
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": {"Error": ERROR_SCHEMA},
+        },
+        "security": [{"bearer": []}],
+        "paths": dict(sorted(paths.items())),
+    }
+
+
+@api_bp.get("/openapi.json")
+@describe("This document.", tags=["meta"], auth="none")
+def openapi_document():
+    return jsonify(build_document())

@@ -1,0 +1,9 @@
+"""Command-line commands of the contracts domain."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register(app: Flask) -> None:
+    """Add this domain's commands to the app (none yet)."""

@@ -1,0 +1,80 @@
+"""Form helpers shared by every domain."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_wtf import FlaskForm
+from wtforms import Field, StringField
+from wtforms.validators import ValidationError as WTFValidationError
+
+from .errors import DomainError
+from .money import MoneyError, fen_to_yuan_text, parse_yuan
+
+
+class BaseForm(FlaskForm):
+    """A form that can show the field errors a service raised."""
+
+    def apply_errors(self, error: DomainError) -> bool:
+        """Attach a service's field errors to the matching fields.
+
+        Returns True when every error found a field; otherwise the caller
+        should also flash the message.
+        """
+        placed = True
+        for name, messages in (error.fields or {}).items():
+            field = self._fields.get(name)
+            if field is None:
+                placed = False
+                continue
+            field.errors = list(field.errors or []) + [str(m) for m in messages]
+        return placed and bool(error.fields)
+
+
+class MoneyField(StringField):
+    """An amount typed in yuan; `data` is integer fen (or None when empty)."""
+
+    def __init__(self, label=None, validators=None, allow_negative: bool = False, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.allow_negative = allow_negative
+        self.raw_text = ""
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        return fen_to_yuan_text(self.data) if isinstance(self.data, int) else ""
+
+    def process_formdata(self, valuelist):
+        self.raw_text = (valuelist[0] if valuelist else "") or ""
+        if not self.raw_text.strip():
+            self.data = None
+            return
+        try:
+            self.data = parse_yuan(self.raw_text, allow_negative=self.allow_negative)
+        except MoneyError as exc:
+            self.data = None
+            raise ValueError(str(exc)) from None
+
+    def process_data(self, value):
+        if isinstance(value, Decimal):
+            value = int(value)
+        self.data = value
+
+
+def strip_filter(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class FieldCheck:
+    """Wrap a function `value -> cleaned` raising ValueError into a WTForms validator."""
+
+    def __init__(self, func) -> None:
+        self.func = func
+
+    def __call__(self, form, field: Field) -> None:
+        if field.data in (None, ""):
+            return
+        try:
+            field.data = self.func(field.data)
+        except ValueError as exc:
+            raise WTFValidationError(str(exc.args[0])) from None

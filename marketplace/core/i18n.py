@@ -1,0 +1,26 @@
+"""Locale selection and template helpers for both languages."""
+
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+
+def select_locale() -> str:
+    """zh_Hans by default; English when chosen (web) or asked for (API)."""
+    languages = current_app.config["LANGUAGES"]
+    if request.path.startswith("/api/"):
+        best = request.accept_languages.best_match(["zh-Hans", "zh-CN", "zh", "en"])
+        return "en" if best == "en" else "zh_Hans"
+    chosen = request.args.get("lang") if request.args.get("lang") in languages else None
+    if chosen:
+        return chosen
+    if session.get("lang") in languages:
+        return session["lang"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def html_lang(locale: str) -> str:
+    return "zh-Hans" if str(locale).startswith("zh") else "en"

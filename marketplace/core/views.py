@@ -1,0 +1,46 @@
+"""Home page, language switch, health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import func, select, text
+
+from ..accounts.models import Organization
+from ..extensions import db
+from .catalog import SOURCE_KINDS
+from .web import safe_next
+
+bp = Blueprint("core", __name__)
+
+
+@bp.get("/")
+def index():
+    counts = dict(
+        db.session.execute(
+            select(Organization.kind, func.count())
+            .where(Organization.status == "approved")
+            .group_by(Organization.kind)
+        ).all()
+    )
+    return render_template("core/index.html", org_counts=counts, source_kinds=SOURCE_KINDS)
+
+
+@bp.get("/lang/<code>")
+def set_language(code: str):
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+        if current_user.is_authenticated and current_user.locale != code:
+            current_user.locale = code
+            db.session.commit()
+    return redirect(safe_next(request.args.get("next"), url_for("core.index")))
+
+
+@bp.get("/healthz")
+def healthz():
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001 - any database failure means unhealthy
+        db.session.rollback()
+        return jsonify({"status": "unavailable"}), 503
+    return jsonify({"status": "ok"})

@@ -1,0 +1,51 @@
+"""Small helpers for HTML views."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import abort, flash, request
+
+from ..extensions import db
+from .errors import DomainError
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """A relative path to go back to; anything else (another host, a scheme) is ignored."""
+    if not target:
+        return default
+    target = target.strip().replace("\\", "/")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return default
+    return target
+
+
+def flash_domain_error(error: DomainError, form=None) -> None:
+    """Show a service's refusal: on the form fields where it can, as a flash message otherwise."""
+    if form is not None and form.apply_errors(error):
+        flash(str(error.message) if not error.fields else _fields_summary(), "error")
+        return
+    flash(str(error.message), "error")
+
+
+def _fields_summary() -> str:
+    from flask_babel import gettext
+
+    return gettext("Please correct the marked fields.")
+
+
+def get_or_404(model, ident, visible=None):
+    """Load a row by id; 404 if missing or if `visible(obj)` is false (ids do not leak)."""
+    try:
+        ident = int(ident)
+    except (TypeError, ValueError):
+        abort(404)
+    obj = db.session.get(model, ident)
+    if obj is None or (visible is not None and not visible(obj)):
+        abort(404)
+    return obj
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/")

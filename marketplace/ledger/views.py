@@ -1,0 +1,7 @@
+"""Web pages of the ledger domain."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("ledger", __name__)

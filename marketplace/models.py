@@ -1,0 +1,8 @@
+"""Every model module, imported once so that the metadata is complete
+(for migrations, `create_all` in tests and relationship resolution)."""
+
+from .accounts import models as accounts_models  # noqa: F401
+from .api import idempotency  # noqa: F401
+from .core import models as core_models  # noqa: F401
+from .core import uploads  # noqa: F401
+from .notifications import models as notifications_models  # noqa: F401

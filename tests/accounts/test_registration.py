@@ -1,0 +1,104 @@
+"""Signing up: the happy path and every validation message that matters."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from marketplace.accounts.models import Organization, User
+
+from ..factories import OrganizationFactory, UserFactory, valid_uscc
+
+
+def form(**overrides):
+    data = {
+        "name": "王小明",
+        "email": "wang@example.cn",
+        "password": "hlj-tech-2025",
+        "password_confirm": "hlj-tech-2025",
+        "role": "buyer",
+        "org_name": "哈尔滨示例科技有限公司",
+        "org_kind": "enterprise",
+        "uscc": valid_uscc("230100"),
+        "region": "230100",
+        "place": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def count(db, model):
+    return db.session.scalar(select(func.count()).select_from(model))
+
+
+def test_register_creates_user_and_organization_and_logs_in(client, db):
+    response = client.post("/register", data=form(), follow_redirects=True)
+    assert response.status_code == 200
+    assert "王小明" in response.get_data(as_text=True)
+    user = db.session.scalar(select(User).where(User.email == "wang@example.cn"))
+    assert user.organization.name == "哈尔滨示例科技有限公司"
+    assert user.has_powers
+    assert user.password_hash != "hlj-tech-2025" and user.password_hash.startswith("pbkdf2:")
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field_message"),
+    [
+        ({"uscc": "91230100MA1B2C3D4X"}, "check character"),
+        ({"uscc": "91230100"}, "18 characters"),
+        ({"password": "short1", "password_confirm": "short1"}, "at least 10"),
+        ({"password": "onlyletterspassword", "password_confirm": "onlyletterspassword"}, "Mix letters"),
+        ({"password_confirm": "something-else-1"}, "passwords differ"),
+        ({"region": "110000"}, "Not a valid choice"),
+        ({"region": "000000", "place": ""}, "Say where"),
+        ({"role": "admin"}, "Not a valid choice"),
+        ({"email": "not-an-email"}, "email"),
+        ({"role": "agency", "org_kind": "enterprise"}, "needs an organization of the kind"),
+    ],
+)
+def test_register_refuses_bad_input_with_a_clear_message(client, db, overrides, field_message):
+    before = (count(db, User), count(db, Organization))
+    response = client.get("/lang/en", follow_redirects=False)
+    response = client.post("/register", data=form(**overrides))
+    assert response.status_code == 200
+    assert field_message.lower() in response.get_data(as_text=True).lower()
+    assert (count(db, User), count(db, Organization)) == before
+
+
+def test_register_duplicate_email_is_refused(client, db):
+    UserFactory(email="taken@example.cn")
+    client.get("/lang/en")
+    response = client.post("/register", data=form(email="Taken@Example.cn"))
+    assert "already exists" in response.get_data(as_text=True)
+
+
+def test_messages_are_in_chinese_by_default(client, db):
+    response = client.post("/register", data=form(uscc="91230100MA1B2C3D4X"))
+    text = response.get_data(as_text=True)
+    assert 'lang="zh-Hans"' in text
+    assert "校验" in text  # the check-character message, translated
+
+
+def test_joining_an_existing_organization_waits_for_approval(client, db):
+    org = OrganizationFactory(kind="university", region_code="230100")
+    client.post("/register", data=form(uscc=org.uscc, org_kind="university", role="seller"))
+    user = db.session.scalar(select(User).where(User.email == "wang@example.cn"))
+    assert user.organization_id == org.id
+    assert user.membership == "pending"
+    assert not user.has_powers and user.acting_role == "member"
+
+
+def test_agency_acts_as_plain_user_until_its_organization_is_approved(client, db):
+    client.post("/register", data=form(role="agency", org_kind="agency", org_name="哈尔滨某技术转移中心"))
+    user = db.session.scalar(select(User).where(User.email == "wang@example.cn"))
+    assert user.organization.status == "pending"
+    assert user.acting_role == "member"
+    user.organization.status = "approved"
+    assert user.acting_role == "agency"
+
+
+def test_out_of_province_organization_needs_a_place(client, db):
+    client.post("/register", data=form(region="000000", place="广东省深圳市", uscc=valid_uscc("440300")))
+    user = db.session.scalar(select(User).where(User.email == "wang@example.cn"))
+    assert user.organization.region_code == "000000"
+    assert user.organization.place == "广东省深圳市"

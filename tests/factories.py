@@ -1,0 +1,105 @@
+"""factory-boy factories, one per model, with traits for states. They flush,
+they do not commit (the test's transaction is rolled back)."""
+
+from __future__ import annotations
+
+import itertools
+
+import factory
+from stdnum.cn import uscc as stdnum_uscc
+from werkzeug.security import generate_password_hash
+
+from marketplace.accounts.models import ApiToken, Organization, User
+from marketplace.core.timeutil import utcnow
+
+PASSWORD = "correct-horse-9"
+_PASSWORD_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1000")
+_serial = itertools.count(100_000_000)
+
+
+def valid_uscc(region: str = "230100", prefix: str = "91") -> str:
+    body = f"{prefix}{region}{next(_serial):09d}"
+    return body + stdnum_uscc.calc_check_digit(body)
+
+
+class _Base(factory.alchemy.SQLAlchemyModelFactory):
+    class Meta:
+        abstract = True
+        sqlalchemy_session = None
+        sqlalchemy_session_persistence = "flush"
+
+
+def bind(session) -> None:
+    """Point every factory (every subclass of _Base, at any depth) at the test's session."""
+    pending = list(_Base.__subclasses__())
+    while pending:
+        cls = pending.pop()
+        cls._meta.sqlalchemy_session = session
+        pending.extend(cls.__subclasses__())
+
+
+class OrganizationFactory(_Base):
+    class Meta:
+        model = Organization
+
+    name = factory.Sequence(lambda n: f"哈尔滨测试科技有限公司{n}")
+    kind = "enterprise"
+    region_code = "230100"
+    uscc = factory.LazyAttribute(
+        lambda o: valid_uscc(o.region_code if o.region_code.startswith("23") else "440300")
+    )
+    status = "approved"
+
+    class Params:
+        pending = factory.Trait(status="pending")
+        suspended = factory.Trait(status="suspended")
+
+
+class UserFactory(_Base):
+    class Meta:
+        model = User
+
+    email = factory.Sequence(lambda n: f"user{n}@example.cn")
+    name = factory.Sequence(lambda n: f"用户{n}")
+    password_hash = _PASSWORD_HASH
+    role = "buyer"
+    organization = factory.SubFactory(OrganizationFactory)
+    status = "active"
+    membership = "approved"
+
+    class Params:
+        suspended = factory.Trait(status="suspended")
+        pending_member = factory.Trait(membership="pending")
+
+
+class ApiTokenFactory(_Base):
+    class Meta:
+        model = ApiToken
+
+    user = factory.SubFactory(UserFactory)
+    name = "token"
+    token_hash = factory.Sequence(lambda n: f"{n:064x}")
+    prefix = "tm_xxxxxxx"
+    created_at = factory.LazyFunction(utcnow)
+
+
+ROLE_ORG = {
+    "seller": ("university", "230100"),
+    "buyer": ("enterprise", "230100"),
+    "agency": ("agency", "230100"),
+    "regulator": ("regulator", "230000"),
+    "admin": ("other", "230000"),
+}
+
+
+def user_with_role(
+    role: str, *, region: str | None = None, org: Organization | None = None, **kwargs
+) -> User:
+    """A user acting in `role`, in an approved organization of the matching kind.
+
+    `region` sets the organization's region (a city regulator: region="230100").
+    """
+    if org is None:
+        kind, default_region = ROLE_ORG[role]
+        org = OrganizationFactory(kind=kind, region_code=region or default_region)
+    return UserFactory(role=role, organization=org, **kwargs)
