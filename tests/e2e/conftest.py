@@ -58,8 +58,13 @@ def live_server():
         subprocess.run(flask + args, cwd=ROOT, env=env, check=True, capture_output=True)
     port = _free_port()
     log = open(Path(folder) / "server.log", "w")  # noqa: SIM115 - closed below
-    server = subprocess.Popen(flask + ["run", "--port", str(port), "--no-reload"], cwd=ROOT, env=env,
-                              stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        flask + ["run", "--port", str(port), "--no-reload"],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -69,7 +74,9 @@ def live_server():
         except OSError:
             if time.monotonic() > deadline or server.poll() is not None:
                 server.kill()
-                raise RuntimeError("the server did not start: " + (Path(folder) / "server.log").read_text())
+                raise RuntimeError(
+                    "the server did not start: " + (Path(folder) / "server.log").read_text()
+                ) from None
             time.sleep(0.2)
     yield base
     server.terminate()
@@ -84,8 +91,15 @@ def browser():
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+            ],
         )
         yield browser
         browser.close()
@@ -100,11 +114,16 @@ def page_factory(browser, live_server):
     contexts = []
 
     def make(locale: str = "zh-CN", width: int = 1280, height: int = 900):
-        context = browser.new_context(base_url=live_server, locale=locale,
-                                      viewport={"width": width, "height": height})
+        context = browser.new_context(
+            base_url=live_server, locale=locale, viewport={"width": width, "height": height}
+        )
         external: list[str] = []
-        context.on("request", lambda r: None if r.url.startswith(live_server) or r.url.startswith("data:")
-                   else external.append(r.url))
+        context.on(
+            "request",
+            lambda r: None
+            if r.url.startswith(live_server) or r.url.startswith("data:")
+            else external.append(r.url),
+        )
         contexts.append(context)
         page = context.new_page()
         page.external_requests = external  # type: ignore[attr-defined]
