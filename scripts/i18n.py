@@ -91,7 +91,11 @@ def update(domain: str) -> None:
             check=True,
         )
     else:
-        subprocess.run([_pybabel(), "init", "-i", str(pot), "-d", str(directory), "-l", LOCALE], check=True, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [_pybabel(), "init", "-i", str(pot), "-d", str(directory), "-l", LOCALE],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
     pot.unlink()
 
 
@@ -102,7 +106,9 @@ def catalogues() -> list[Path]:
 def compile_all() -> None:
     for po in catalogues():
         directory = po.parents[2]
-        subprocess.run([_pybabel(), "compile", "-d", str(directory), "-l", LOCALE], check=True, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [_pybabel(), "compile", "-d", str(directory), "-l", LOCALE], check=True, stderr=subprocess.DEVNULL
+        )
 
 
 def check() -> int:
