@@ -203,7 +203,9 @@ def test_patch_changes_only_what_is_sent_and_checks_the_status_transition(api, d
     assert response.get_json()["title_en"] == "Graphene anode" and response.get_json()["maturity"] == "trl6"
     assert asset.title_zh.startswith("寒地作物测试专利")
     response = caller.patch(
-        f"/api/v1/assets/{asset.id}", json={"legal_status": "pending", "granted_on": None}
+        f"/api/v1/assets/{asset.id}",
+        json={"legal_status": "pending", "granted_on": None},
+        headers={"Accept-Language": "en"},
     )
     assert response.status_code == 422
     assert "cannot change from" in response.get_json()["error"]["fields"]["legal_status"][0]
