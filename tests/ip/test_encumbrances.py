@@ -340,6 +340,10 @@ def test_web_forms_record_a_pledge_in_yuan_and_a_licence(client, db, login_as, o
     assert response.status_code == 302
     pledge, licence = asset.encumbrances
     assert (pledge.kind, pledge.amount_fen, pledge.counterparty) == ("pledge", 800_000_000, "哈尔滨银行")
-    assert (licence.license_type, licence.territory, licence.term_end) == ("sole", "绥化市", date(2030, 12, 31))
+    assert (licence.license_type, licence.territory, licence.term_end) == (
+        "sole",
+        "绥化市",
+        date(2030, 12, 31),
+    )
     page = client.get(f"/assets/{asset.id}").get_data(as_text=True)
     assert "800.00 万元" in page and "绥化大豆蛋白有限公司" in page
