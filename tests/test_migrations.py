@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -23,7 +24,7 @@ def empty_database_url():
     if ON_POSTGRES:
         # A database of its own, so the suite's schema is not disturbed.
         admin = create_engine(TEST_DATABASE_URL, isolation_level="AUTOCOMMIT")
-        name = "marketplace_migration_test"
+        name = f"marketplace_migration_{uuid.uuid4().hex[:12]}"
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
             conn.execute(text(f'CREATE DATABASE "{name}"'))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_login import current_user
 
 
 def select_locale() -> str:
     """zh_Hans by default; English when chosen (web) or asked for (API)."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():
+        # Command line (seed, import): the default language.
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if request.path.startswith("/api/"):
         best = request.accept_languages.best_match(["zh-Hans", "zh-CN", "zh", "en"])
         return "en" if best == "en" else "zh_Hans"

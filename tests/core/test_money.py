@@ -42,3 +42,11 @@ def test_formats():
     assert format_auto(5_000_00) == "5,000.00 元"
     assert format_auto(12_000_000) == "12.00 万元"
     assert format_auto(3 * 10**10) == "3.00 亿元"
+
+
+def test_domain_errors_render_outside_a_request(app):
+    """The command line (seed, import) raises domain errors with no request."""
+    from marketplace.core.errors import Conflict
+
+    with app.app_context():
+        assert str(Conflict())
