@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -590,15 +591,19 @@ def _chain_rows(batch: int) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
         c.hash,
     ).order_by(c.seq)
     result = db.session.execute(stmt.execution_options(yield_per=batch))
-    for row in result:
-        yield row.seq, row.prev_hash, row.hash, entry_fields(row)
+    try:
+        for row in result:
+            yield row.seq, row.prev_hash, row.hash, entry_fields(row)
+    finally:
+        result.close()  # also when verification stops at a broken entry
 
 
 def verify_ledger(*, batch: int = 10_000) -> LedgerCheck:
     """Recompute the chain from the first entry to the last (streaming), and
     check that the head row names the last entry (so entries removed from
     the end are noticed too)."""
-    result: VerifyResult = verify_chain(_chain_rows(batch))
+    with closing(_chain_rows(batch)) as rows:
+        result: VerifyResult = verify_chain(rows)
     if not result.ok:
         return LedgerCheck(
             False, result.entries, result.head, result.first_bad_seq, result.reason, result.message
