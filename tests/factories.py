@@ -103,3 +103,62 @@ def user_with_role(
         kind, default_region = ROLE_ORG[role]
         org = OrganizationFactory(kind=kind, region_code=region or default_region)
     return UserFactory(role=role, organization=org, **kwargs)
+
+
+# --- ledger ---------------------------------------------------------------------
+
+from datetime import date as _date  # noqa: E402
+
+from marketplace.ledger.models import TargetValue  # noqa: E402
+from marketplace.ledger.services import LedgerEvent  # noqa: E402
+
+_contract_ids = itertools.count(1)
+_event_keys = itertools.count(1)
+
+
+class LedgerEventFactory(factory.Factory):
+    """A registration event (not a model: entries are appended only through
+    `append_entry`). Use `amendment_of` / `cancellation_of` for the next events."""
+
+    class Meta:
+        model = LedgerEvent
+
+    kind = "registration"
+    contract_id = factory.LazyFunction(lambda: next(_contract_ids))
+    registration_no = factory.LazyAttribute(lambda o: f"{o.effective_on.year}230100{o.contract_id % 999999 + 1:06d}")
+    turnover_delta_fen = 1_000_000_00  # 100 万元
+    tech_income_delta_fen = 800_000_00
+    effective_on = _date(2024, 5, 20)
+    seller_region = "230100"
+    seller_org_kind = "university"
+    industry = "new_materials"
+    category = "transfer_patent"
+    event_key = factory.LazyFunction(lambda: f"test-event-{next(_event_keys)}")
+
+
+def amendment_of(event: LedgerEvent, turnover_delta: int, income_delta: int, **kwargs) -> LedgerEvent:
+    fields = {
+        **event.__dict__,
+        "kind": "amendment",
+        "turnover_delta_fen": turnover_delta,
+        "tech_income_delta_fen": income_delta,
+        "event_key": f"test-event-{next(_event_keys)}",
+    }
+    fields.update(kwargs)
+    return LedgerEvent(**fields)
+
+
+def cancellation_of(event: LedgerEvent, turnover: int, income: int, **kwargs) -> LedgerEvent:
+    """The cancellation of a contract whose current totals are (turnover, income)."""
+    return amendment_of(event, -turnover, -income, kind="cancellation", **kwargs)
+
+
+class TargetValueFactory(_Base):
+    class Meta:
+        model = TargetValue
+
+    target = "high_tech_enterprises"
+    value = 4200
+    measured_on = _date(2024, 12, 31)
+    source = "黑龙江省科学技术厅 2024 年统计公报"
+    recorded_by = factory.LazyFunction(lambda: user_with_role("regulator"))
