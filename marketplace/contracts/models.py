@@ -269,7 +269,9 @@ class ContractRegistration(db.Model):
         """The number as printed: amendments and cancellations add "-B1", "-Z1" ... (变更/注销)."""
         if self.kind == RegistrationKind.REGISTRATION:
             return self.registration_no
-        return f"{self.registration_no}-{'B' if self.kind == RegistrationKind.AMENDMENT else 'Z'}{self.seq - 1}"
+        return (
+            f"{self.registration_no}-{'B' if self.kind == RegistrationKind.AMENDMENT else 'Z'}{self.seq - 1}"
+        )
 
 
 class RegistrationCounter(db.Model):
