@@ -223,7 +223,7 @@ class ContractAsset(db.Model):
     __tablename__ = "contract_assets"
 
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
-    asset_id: Mapped[int] = mapped_column(primary_key=True, index=True)  # FK-IP-PENDING
+    asset_id: Mapped[int] = mapped_column(ForeignKey("ip_assets.id"), primary_key=True, index=True)
 
     contract: Mapped[Contract] = relationship(back_populates="asset_links")
 

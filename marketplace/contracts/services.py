@@ -727,10 +727,11 @@ def sign_contract(
         raise InvalidTransition(_l("This contract cannot be signed in its current state."))
     if side not in sides:
         raise Conflict(_l("Your side has already signed this contract, or you cannot sign for that side."))
-    _raise_if_missing(
-        checklist(contract, for_signing=True), _l("Complete the terms before signing; see what is missing.")
-    )
     moment = now or utcnow()
+    _raise_if_missing(
+        checklist(contract, today=shanghai_date(moment), for_signing=True),
+        _l("Complete the terms before signing; see what is missing."),
+    )
     setattr(contract, f"{side}_signed_at", moment)
     setattr(contract, f"{side}_signed_by_id", actor.id)
     from_state = contract.status
@@ -949,6 +950,7 @@ def register_contract(
     )
     if kind == RegistrationKind.REGISTRATION:
         _bump_counter(contract.registration_no)
+        _record_transfers(contract, actor=actor, day=day)
     record_audit(
         f"contract.{kind.value}_registered",
         contract,
@@ -966,6 +968,39 @@ def register_contract(
     db.session.expire(contract, ["registrations"])
     _notify_parties(contract, "contract.registered")
     return registration
+
+
+def ip_reference(contract: Contract) -> str:
+    """The contract's reference in the IP registry (committed deals, chain of title):
+    the accepted offer's reference for a contract from an offer, else "contract:<id>"."""
+    if contract.source == "offer" and contract.source_ref:
+        return contract.source_ref
+    return f"contract:{contract.id}"
+
+
+def _record_transfers(contract: Contract, *, actor: User, day: date) -> None:
+    """A registered transfer (or equity contribution) moves its assets to the buyer:
+    the IP registry appends the link to each asset's chain of title."""
+    if (
+        contract.category not in TRANSFER_CATEGORIES
+        or contract.buyer_org_id is None
+        or not contract.asset_links
+    ):
+        return
+    from ..ip import services as ip_services
+    from ..ip.models import IpAsset
+
+    for link in contract.asset_links:
+        asset = db.session.get(IpAsset, link.asset_id)
+        if asset is None or contract.buyer_org_id in asset.owner_org_ids:
+            continue
+        ip_services.record_transfer(
+            asset,
+            [ip_services.OwnerShare(org_id=contract.buyer_org_id, share_bp=10000)],
+            contract_ref=ip_reference(contract),
+            effective_on=day,
+            actor=actor,
+        )
 
 
 def return_contract(

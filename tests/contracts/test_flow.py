@@ -29,8 +29,14 @@ def test_create_draft_from_deal_locks_terms_and_suggests_category(db):
     actor = user_with_role("buyer", org=buyer)
     terms = {"deal_kind": "transfer", "price_fen": 3_000_000_00}
     contract = services.create_draft_from_deal(
-        seller_org=seller, buyer_org=buyer, assets=[], deal_terms=terms,
-        title="寒地大豆高蛋白品种选育技术转让合同", source="offer", source_ref="offer:7", actor=actor,
+        seller_org=seller,
+        buyer_org=buyer,
+        assets=[],
+        deal_terms=terms,
+        title="寒地大豆高蛋白品种选育技术转让合同",
+        source="offer",
+        source_ref="offer:7",
+        actor=actor,
     )
     assert contract.status == "draft"
     assert contract.terms == terms
@@ -76,8 +82,16 @@ def test_whole_journey_reaches_the_ledger(cast, db):
     from marketplace.core.uploads import Attachment
 
     db.session.add(
-        Attachment(storage_name="x" * 32, original_name="s.pdf", content_type="application/pdf", size=1,
-                   sha256="0" * 64, subject_type="contract", subject_id=contract.id, purpose="signed_contract")
+        Attachment(
+            storage_name="x" * 32,
+            original_name="s.pdf",
+            content_type="application/pdf",
+            size=1,
+            sha256="0" * 64,
+            subject_type="contract",
+            subject_id=contract.id,
+            purpose="signed_contract",
+        )
     )
     with pytest.raises(Conflict):
         services.submit_contract(contract, actor=c.buyer)  # only the seller side applies
@@ -107,10 +121,14 @@ def test_whole_journey_reaches_the_ledger(cast, db):
     )
     assert contract.status == "amendment_pending"
     assert contract.turnover_fen == 1_000_000_00  # nothing changes before registration
-    amendment = services.register_contract(contract, actor=c.province, now=datetime(2025, 4, 1, 2, tzinfo=UTC))
+    amendment = services.register_contract(
+        contract, actor=c.province, now=datetime(2025, 4, 1, 2, tzinfo=UTC)
+    )
     assert amendment.kind == "amendment" and amendment.registration_no == contract.registration_no
     assert amendment.previous_id == reg.id and amendment.label_no.endswith("-B1")
-    assert contract.turnover_fen == 1_200_000_00 and [m.amount_fen for m in contract.milestones] == [1_200_000_00]
+    assert contract.turnover_fen == 1_200_000_00 and [m.amount_fen for m in contract.milestones] == [
+        1_200_000_00
+    ]
     assert contract_totals(contract.id) == (1_200_000_00, 1_000_000_00)
     first = db.session.get(ContractRegistration, reg.id)
     assert (first.turnover_fen, first.tech_income_fen) == (1_000_000_00, 1_000_000_00)  # never edited
