@@ -800,7 +800,7 @@ def _lock(contract: Contract) -> Contract:
     locked = db.session.execute(
         select(Contract)
         .where(Contract.id == contract.id)
-        .with_for_update()
+        .with_for_update(of=Contract)
         .execution_options(populate_existing=True)
     ).scalar_one()
     return locked
