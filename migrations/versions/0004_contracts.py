@@ -1,7 +1,7 @@
 """technology contracts, milestones, cost lines, assets, registrations, number counters
 
 Revision ID: 0004_contracts
-Revises: 0002_ip
+Revises: 0002_ip, 0003_ledger
 Create Date: 2026-11-25 15:49:51.307962
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0004_contracts'
-down_revision = '0002_ip'
+down_revision = ('0002_ip', '0003_ledger')
 branch_labels = None
 depends_on = None
 
