@@ -132,11 +132,15 @@ def _error_text(exc: stripe.StripeError) -> str:
     return (getattr(exc, "user_message", None) or str(exc) or exc.__class__.__name__)[:500]
 
 
+def _plain(obj: Any) -> dict[str, Any]:
+    """A StripeObject (stripe >= 15 no longer behaves as a dict) as a plain dict."""
+    if hasattr(obj, "to_dict"):
+        return obj.to_dict()
+    return dict(obj) if obj else {}
+
+
 def _attr(obj: Any, name: str, default: Any = None) -> Any:
-    try:
-        value = obj[name]
-    except (KeyError, TypeError):
-        value = getattr(obj, name, default)
+    value = obj.get(name) if isinstance(obj, dict) else None
     return default if value is None else value
 
 
@@ -165,7 +169,8 @@ class StripeGateway(PaymentGateway):
 
     # -- PaymentIntents -------------------------------------------------
     @staticmethod
-    def _intent(pi: Any) -> Intent:
+    def _intent(obj: Any) -> Intent:
+        pi = _plain(obj)
         error = _attr(pi, "last_payment_error")
         return Intent(
             id=pi["id"],
@@ -235,7 +240,8 @@ class StripeGateway(PaymentGateway):
 
     # -- Refunds ----------------------------------------------------------
     @staticmethod
-    def _refund(obj: Any) -> RefundResult:
+    def _refund(stripe_obj: Any) -> RefundResult:
+        obj = _plain(stripe_obj)
         return RefundResult(
             id=obj["id"],
             status=obj["status"],
@@ -293,6 +299,7 @@ class StripeGateway(PaymentGateway):
             event = stripe.Webhook.construct_event(payload, signature or "", self.webhook_secret)
         except (stripe.SignatureVerificationError, ValueError) as exc:
             raise WebhookSignatureError(str(exc)) from exc
+        event = _plain(event)
         obj = _attr(_attr(event, "data", {}), "object", {}) or {}
         object_type = _attr(obj, "object")
         object_id = _attr(obj, "id")

@@ -312,6 +312,19 @@ def _lock_payment(payment: Payment) -> Payment:
     ).one()
 
 
+def _refundable_fen(payment: Payment) -> int:
+    """Confirmed amount minus refunds done or under way, read from the database."""
+    if payment.status != PaymentStatus.CONFIRMED:
+        return 0
+    taken = db.session.scalar(
+        select(func.coalesce(func.sum(Refund.amount_fen), 0)).where(
+            Refund.payment_id == payment.id,
+            Refund.status.in_([RefundStatus.PENDING.value, RefundStatus.SUCCEEDED.value]),
+        )
+    )
+    return payment.amount_fen - int(taken or 0)
+
+
 def _open_fen(milestone: ContractMilestone) -> int:
     confirmed, pending, refunded = _sums([milestone.id])[milestone.id]
     return milestone.amount_fen - (confirmed - refunded) - pending
@@ -724,19 +737,16 @@ def record_refund(
             errors["refunded_on"] = [_l("Enter the date of the refund transfer.")]
         elif refunded_on > today_shanghai():
             errors["refunded_on"] = [_l("The refund date cannot be in the future.")]
+    refundable = _refundable_fen(payment)
     if isinstance(amount_fen, bool) or not isinstance(amount_fen, int) or amount_fen <= 0:
         errors["amount_fen"] = [_l("The amount must be more than zero.")]
-    elif amount_fen > payment.refundable_fen:
+    elif amount_fen > refundable:
         errors["amount_fen"] = [
-            _l(
-                "At most %(amount)s of this payment can still be refunded.",
-                amount=format_yuan(payment.refundable_fen),
-            )
+            _l("At most %(amount)s of this payment can still be refunded.", amount=format_yuan(refundable))
         ]
     if errors:
         raise ValidationError(fields=errors)
     refund = Refund(
-        payment_id=payment.id,
         amount_fen=amount_fen,
         status=RefundStatus.PENDING.value,
         reason=reason[:2000],
@@ -745,7 +755,7 @@ def record_refund(
         idempotency_key=None if is_bank else f"hljrefund-{uuid.uuid4().hex}",
         created_by_id=actor.id,
     )
-    db.session.add(refund)
+    payment.refunds.append(refund)
     db.session.flush()
     record_audit(
         "payment.refund_recorded",
@@ -810,13 +820,12 @@ def sync_stripe_refunds(payment: Payment, results: list[RefundResult]) -> str:
             if result.status not in ("succeeded", "pending"):
                 continue
             refund = Refund(
-                payment_id=payment.id,
                 amount_fen=result.amount_fen,
                 status=RefundStatus.PENDING.value,
                 reason="Refunded at Stripe, outside the platform",
                 stripe_refund_id=result.id,
             )
-            db.session.add(refund)
+            payment.refunds.append(refund)
             db.session.flush()
             record_audit("payment.refund_recorded", payment, data={"refund_id": refund.id, "by": "stripe"})
         outcomes.append(apply_refund_result(refund, result))
