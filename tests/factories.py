@@ -166,6 +166,184 @@ class TargetValueFactory(_Base):
     recorded_by = factory.LazyFunction(lambda: user_with_role("regulator"))
 
 
+# --- contracts -------------------------------------------------------------------------------------
+
+from datetime import date as _day  # noqa: E402
+
+from marketplace.contracts.models import Contract, ContractCostLine, ContractMilestone  # noqa: E402
+from marketplace.core.uploads import Attachment  # noqa: E402
+
+
+class ContractFactory(_Base):
+    """A complete draft, ready to be signed: a patent licence between a Harbin
+    university and a Harbin enterprise, 100 万元 in two milestones.
+
+    Traits: `signed` (both signatures and the signed document), `submitted`,
+    `offline` (awaiting the parties' confirmation)."""
+
+    class Meta:
+        model = Contract
+
+    status = "draft"
+    source = "offer"
+    source_ref = factory.Sequence(lambda n: f"offer:{n}")
+    category = "license_patent"
+    title = factory.Sequence(lambda n: f"石墨烯负极材料专利实施许可合同{n}")
+    subject = "石墨烯负极材料制备方法发明专利的普通实施许可"
+    terms = factory.LazyFunction(lambda: {"deal_kind": "license", "license_type": "non_exclusive"})
+    seller_org = factory.SubFactory(OrganizationFactory, kind="university", region_code="230100")
+    buyer_org = factory.SubFactory(OrganizationFactory, kind="enterprise", region_code="230100")
+    agency_org = None
+    industry = "new_materials"
+    turnover_fen = 1_000_000_00
+    tech_income_fen = 1_000_000_00
+    valid_from = factory.LazyFunction(lambda: _day(2024, 1, 1))
+    valid_to = factory.LazyFunction(lambda: _day(2030, 12, 31))
+
+    class Params:
+        offline = factory.Trait(status="awaiting_confirmation", source="offline")
+        signed = factory.Trait(
+            status="signed",
+            seller_signed_at=factory.LazyFunction(utcnow),
+            buyer_signed_at=factory.LazyFunction(utcnow),
+            signed_on=factory.LazyFunction(lambda: _day(2024, 1, 1)),
+        )
+        submitted = factory.Trait(
+            signed=True,
+            status="submitted",
+            submitted_at=factory.LazyFunction(utcnow),
+            review_due_on=factory.LazyFunction(lambda: _day(2099, 1, 1)),
+            authority_region=factory.LazyAttribute(lambda o: o.seller_org.region_code[:4] + "00"),
+        )
+
+    @factory.post_generation
+    def milestones(self, create, extracted, **kwargs):
+        rows = (
+            extracted
+            if extracted is not None
+            else [
+                (_day(2025, 6, 30), self.turnover_fen - self.turnover_fen // 2),
+                (_day(2025, 12, 31), self.turnover_fen // 2),
+            ]
+        )
+        for seq, (due_on, amount) in enumerate(rows, start=1):
+            if amount:
+                self.milestones.append(ContractMilestone(seq=seq, due_on=due_on, amount_fen=amount))
+        if create:
+            ContractFactory._meta.sqlalchemy_session.flush()
+
+    @factory.post_generation
+    def cost_lines(self, create, extracted, **kwargs):
+        diff = (self.turnover_fen or 0) - (self.tech_income_fen or 0)
+        rows = (
+            extracted if extracted is not None else ([("equipment", "中试生产线设备", diff)] if diff else [])
+        )
+        for seq, (kind, description, amount) in enumerate(rows, start=1):
+            self.cost_lines.append(
+                ContractCostLine(seq=seq, kind=kind, description=description, amount_fen=amount)
+            )
+        if create:
+            ContractFactory._meta.sqlalchemy_session.flush()
+
+    @factory.post_generation
+    def document(self, create, extracted, **kwargs):
+        """Signed contracts come with their signed document (a row; no file needed)."""
+        if self.status in ("draft", "awaiting_confirmation") and not extracted:
+            return
+        session = ContractFactory._meta.sqlalchemy_session
+        session.flush()
+        session.add(
+            Attachment(
+                storage_name=f"{self.id:032x}.pdf",
+                original_name="signed.pdf",
+                content_type="application/pdf",
+                size=10,
+                sha256="0" * 64,
+                subject_type="contract",
+                subject_id=self.id,
+                purpose="signed_contract",
+            )
+        )
+        session.flush()
+
+
+# --- ip: IP assets, owners, encumbrances, chain of title ---------------------------------------
+
+from datetime import date as _date  # noqa: E402
+
+from marketplace.ip.identifiers import patent_check_char  # noqa: E402
+from marketplace.ip.models import AssetOwner, Encumbrance, IpAsset, TitleEvent  # noqa: E402
+
+_patent_serial = itertools.count(1_000_000)
+
+
+def patent_number(year: int = 2021, kind_digit: str = "1") -> str:
+    """A fresh, valid application number, e.g. 202110000001.7."""
+    body = f"{year}{kind_digit}{next(_patent_serial):07d}"
+    return f"{body}.{patent_check_char(body)}"
+
+
+class IpAssetFactory(_Base):
+    """A granted invention patent owned 100 % by a new university, or by `owned_by`:
+    an organization, or [(org, share_bp), ...]. The registration is the chain's first link."""
+
+    class Meta:
+        model = IpAsset
+
+    kind = "invention_patent"
+    identifier = factory.LazyFunction(patent_number)
+    title_zh = factory.Sequence(lambda n: f"寒地作物测试专利{n}")
+    industry = "biology"
+    legal_status = "granted"
+    maturity = "pilot"
+    filed_on = _date(2021, 3, 1)
+    granted_on = _date(2023, 5, 9)
+    expires_on = _date(2041, 2, 28)
+    keywords = factory.LazyFunction(lambda: ["大豆"])
+    inventors = factory.LazyFunction(lambda: ["王教授"])
+
+    @factory.post_generation
+    def owned_by(obj, create, extracted, **kwargs):
+        if extracted is None:
+            pairs = [(OrganizationFactory(kind="university"), 10_000)]
+        elif isinstance(extracted, Organization):
+            pairs = [(extracted, 10_000)]
+        else:
+            pairs = list(extracted)
+        session = IpAssetFactory._meta.sqlalchemy_session
+        session.flush()
+        snapshot = []
+        for org, share in pairs:
+            obj.owners.append(AssetOwner(org_id=org.id, share_bp=share))
+            snapshot.append({"org_id": org.id, "name": org.name, "share_bp": share})
+        session.add(
+            TitleEvent(
+                asset_id=obj.id, seq=1, kind="registration", effective_on=_date(2024, 1, 2), owners=snapshot
+            )
+        )
+        session.flush()
+        session.expire(obj, ["owners", "title_events"])
+
+    class Params:
+        pending = factory.Trait(legal_status="pending", granted_on=None)
+
+
+class EncumbranceFactory(_Base):
+    class Meta:
+        model = Encumbrance
+
+    asset = factory.SubFactory(IpAssetFactory)
+    kind = "license"
+    deal_kind = "license"
+    license_type = "non_exclusive"
+    field_of_use = ""
+    territory = ""
+    counterparty = factory.Sequence(lambda n: f"被许可企业{n}")
+
+    class Params:
+        pledge = factory.Trait(kind="pledge", deal_kind=None, license_type=None, amount_fen=500_000_000)
+
+
 # --- payments -------------------------------------------------------------------
 
 from marketplace.payments.models import Payment as _Payment  # noqa: E402

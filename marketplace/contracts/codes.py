@@ -110,3 +110,42 @@ def suggest_category(deal_kind: str, asset_kinds: list[str], *, pending_patent: 
     if not kinds:
         return "transfer_technical_secret"
     return "transfer_other"
+
+
+AUDIT_ACTIONS: dict[str, object] = {
+    "contract.created": _l("created the contract draft"),
+    "contract.updated": _l("changed the terms"),
+    "contract.document_uploaded": _l("uploaded the signed document"),
+    "contract.confirmed": _l("confirmed the deal"),
+    "contract.signed": _l("signed"),
+    "contract.submitted": _l("submitted it for registration"),
+    "contract.registration_registered": _l("registered the contract"),
+    "contract.amendment_registered": _l("registered the amendment"),
+    "contract.cancellation_registered": _l("registered the cancellation"),
+    "contract.returned": _l("returned it (not registered)"),
+    "contract.amendment_requested": _l("applied for an amendment"),
+    "contract.cancellation_requested": _l("applied for a cancellation"),
+    "contract.imported": _l("imported a contract registered offline"),
+}
+
+MILESTONE_STATUSES: dict[str, object] = {
+    "due": _l("to be paid"),
+    "partly_paid": _l("partly paid"),
+    "paid": _l("paid"),
+    "overdue": _l("overdue"),
+}
+
+FIELD_LABELS: dict[str, object] = {
+    "category": _l("Category"),
+    "industry": _l("Industry"),
+    "turnover_fen": _l("Contract turnover"),
+    "tech_income_fen": _l("Technology income"),
+    "buyer_org_id": _l("Buyer (organization number)"),
+    "buyer_name": _l("Out-of-province buyer"),
+    "buyer_place": _l("Buyer's place"),
+}
+
+
+def label_of(table: dict[str, object], code: str | None) -> str:
+    label = table.get(code) if code else None
+    return str(label) if label is not None else (code or "")

@@ -223,7 +223,7 @@ class ContractAsset(db.Model):
     __tablename__ = "contract_assets"
 
     contract_id: Mapped[int] = mapped_column(ForeignKey("contracts.id"), primary_key=True)
-    asset_id: Mapped[int] = mapped_column(primary_key=True, index=True)  # FK-IP-PENDING
+    asset_id: Mapped[int] = mapped_column(ForeignKey("ip_assets.id"), primary_key=True, index=True)
 
     contract: Mapped[Contract] = relationship(back_populates="asset_links")
 
@@ -269,7 +269,9 @@ class ContractRegistration(db.Model):
         """The number as printed: amendments and cancellations add "-B1", "-Z1" ... (变更/注销)."""
         if self.kind == RegistrationKind.REGISTRATION:
             return self.registration_no
-        return f"{self.registration_no}-{'B' if self.kind == RegistrationKind.AMENDMENT else 'Z'}{self.seq - 1}"
+        return (
+            f"{self.registration_no}-{'B' if self.kind == RegistrationKind.AMENDMENT else 'Z'}{self.seq - 1}"
+        )
 
 
 class RegistrationCounter(db.Model):

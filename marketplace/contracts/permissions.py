@@ -13,7 +13,7 @@ def _authed(user) -> bool:
 
 
 def party_side(user, contract: Contract) -> str | None:
-    """"seller" or "buyer" when the user is a member of that party (acting as seller or buyer)."""
+    """ "seller" or "buyer" when the user is a member of that party (acting as seller or buyer)."""
     if not _authed(user) or not user.acts_as("seller", "buyer"):
         return None
     if user.organization_id == contract.seller_org_id:

@@ -117,7 +117,11 @@ def checklist(contract: Contract, *, today: date | None = None, for_signing: boo
         items.append(CheckItem(code, bool(ok), message))
 
     has_buyer = c.buyer_org_id is not None or bool(c.buyer_name and c.buyer_place)
-    add("parties", c.seller_org_id is not None and has_buyer, _l("Name both parties: the seller and the buyer."))
+    add(
+        "parties",
+        c.seller_org_id is not None and has_buyer,
+        _l("Name both parties: the seller and the buyer."),
+    )
     add(
         "subject",
         bool(c.asset_links) or bool((c.subject or "").strip()),
@@ -272,9 +276,7 @@ def _validate(values: dict[str, Any], errors: dict[str, list[Any]]) -> None:
                 _l("Cost line %(n)s: the amount must be more than 0.", n=index + 1)
             )
         if not (line.get("description") or "").strip():
-            errors.setdefault("cost_lines", []).append(
-                _l("Cost line %(n)s: describe the cost.", n=index + 1)
-            )
+            errors.setdefault("cost_lines", []).append(_l("Cost line %(n)s: describe the cost.", n=index + 1))
     if amounts_ok and "cost_lines" not in errors and turnover is not None and income is not None:
         total = sum(line["amount_fen"] for line in cost_lines)
         if cost_lines and total != turnover - income:
@@ -319,7 +321,8 @@ def _current_values(contract: Contract) -> dict[str, Any]:
         for m in contract.milestones
     ]
     values["cost_lines"] = [
-        {"kind": c.kind, "description": c.description, "amount_fen": c.amount_fen} for c in contract.cost_lines
+        {"kind": c.kind, "description": c.description, "amount_fen": c.amount_fen}
+        for c in contract.cost_lines
     ]
     return values
 
@@ -352,7 +355,10 @@ def _set_cost_lines(contract: Contract, rows: list[dict[str, Any]]) -> None:
     for seq, row in enumerate(rows, start=1):
         contract.cost_lines.append(
             ContractCostLine(
-                seq=seq, kind=row["kind"], description=row["description"].strip(), amount_fen=row["amount_fen"]
+                seq=seq,
+                kind=row["kind"],
+                description=row["description"].strip(),
+                amount_fen=row["amount_fen"],
             )
         )
 
@@ -434,29 +440,49 @@ def create_draft_from_deal(
     errors: dict[str, list[Any]] = {}
     if source not in ("offer", "offline"):
         errors.setdefault("source", []).append(_l("A contract comes from an offer or an offline deal."))
-    if not isinstance(deal_terms, dict) or deal_terms.get("deal_kind") not in ("license", "transfer", "equity"):
+    if not isinstance(deal_terms, dict) or deal_terms.get("deal_kind") not in (
+        "license",
+        "transfer",
+        "equity",
+    ):
         errors.setdefault("deal_terms", []).append(_l("The deal kind must be license, transfer or equity."))
     title = (title or "").strip()
     if not title:
         errors.setdefault("title", []).append(_l("Give the contract a title."))
     elif len(title) > 300:
         errors.setdefault("title", []).append(_l("At most 300 characters."))
-    _check_org(seller_org, "seller_org_id", errors, kinds=("university", "research_institute", "enterprise", "individual", "other"))
+    _check_org(
+        seller_org,
+        "seller_org_id",
+        errors,
+        kinds=("university", "research_institute", "enterprise", "individual", "other"),
+    )
     if seller_org is not None and not (seller_org.region_code or "").startswith("23"):
         errors.setdefault("seller_org_id", []).append(
             _l("The seller must be registered in Heilongjiang: its turnover is counted there.")
         )
-    _check_org(buyer_org, "buyer_org_id", errors, kinds=("university", "research_institute", "enterprise", "individual", "other"))
+    _check_org(
+        buyer_org,
+        "buyer_org_id",
+        errors,
+        kinds=("university", "research_institute", "enterprise", "individual", "other"),
+    )
     _check_org(agency_org, "agency_org_id", errors, kinds=("agency",))
     buyer_name = (buyer_name or "").strip() or None
     buyer_place = (buyer_place or "").strip() or None
     if buyer_org is None and not buyer_name:
         errors.setdefault("buyer_org_id", []).append(
-            _l("Name the buyer: an organization on the platform, or an out-of-province buyer's name and place.")
+            _l(
+                "Name the buyer: an organization on the platform, or an out-of-province buyer's name and place."
+            )
         )
     if buyer_org is not None and seller_org is not None and buyer_org.id == seller_org.id:
         errors.setdefault("buyer_org_id", []).append(_l("The buyer cannot be the seller."))
-    values = {"buyer_org_id": buyer_org.id if buyer_org else None, "buyer_name": buyer_name, "buyer_place": buyer_place}
+    values = {
+        "buyer_org_id": buyer_org.id if buyer_org else None,
+        "buyer_name": buyer_name,
+        "buyer_place": buyer_place,
+    }
     _validate(values, errors)
     if errors:
         raise ValidationError(fields=errors)
@@ -520,7 +546,9 @@ def record_offline_deal(
         raise NotFound()
     terms = dict(deal_terms or {"deal_kind": "transfer"})
     asset_ids = list((details or {}).get("asset_ids") or [])
-    assets, asset_errors = _load_assets(asset_ids, seller_org.id if seller_org else None) if asset_ids else ([], [])
+    assets, asset_errors = (
+        _load_assets(asset_ids, seller_org.id if seller_org else None) if asset_ids else ([], [])
+    )
     if asset_errors:
         raise ValidationError(fields={"asset_ids": asset_errors})
     contract = create_draft_from_deal(
@@ -536,7 +564,11 @@ def record_offline_deal(
         buyer_name=buyer_name,
         buyer_place=buyer_place,
     )
-    rest = {k: v for k, v in (details or {}).items() if k not in ("asset_ids", "title", "buyer_name", "buyer_place")}
+    rest = {
+        k: v
+        for k, v in (details or {}).items()
+        if k not in ("asset_ids", "title", "buyer_name", "buyer_place")
+    }
     if rest:
         _update(contract, rest, actor=actor, audit=False)
     return contract
@@ -548,7 +580,9 @@ def record_offline_deal(
 def _update(contract: Contract, changes: dict[str, Any], *, actor: User, audit: bool = True) -> bool:
     unknown = set(changes) - set(EDITABLE_FIELDS) - set(LIST_FIELDS)
     if unknown:
-        raise ValidationError(fields={name: [_l("This field cannot be changed.")] for name in sorted(unknown)})
+        raise ValidationError(
+            fields={name: [_l("This field cannot be changed.")] for name in sorted(unknown)}
+        )
     current = _current_values(contract)
     new = dict(current)
     for name, value in changes.items():
@@ -654,7 +688,11 @@ def confirm_contract(contract: Contract, *, actor: User, now: datetime | None = 
         contract_machine.apply(contract, S.SIGNING)
     db.session.flush()
     record_audit(
-        "contract.confirmed", contract, actor=actor, from_state=from_state, to_state=contract.status,
+        "contract.confirmed",
+        contract,
+        actor=actor,
+        from_state=from_state,
+        to_state=contract.status,
         data={"side": side},
     )
     return contract
@@ -689,10 +727,11 @@ def sign_contract(
         raise InvalidTransition(_l("This contract cannot be signed in its current state."))
     if side not in sides:
         raise Conflict(_l("Your side has already signed this contract, or you cannot sign for that side."))
-    _raise_if_missing(
-        checklist(contract, for_signing=True), _l("Complete the terms before signing; see what is missing.")
-    )
     moment = now or utcnow()
+    _raise_if_missing(
+        checklist(contract, today=shanghai_date(moment), for_signing=True),
+        _l("Complete the terms before signing; see what is missing."),
+    )
     setattr(contract, f"{side}_signed_at", moment)
     setattr(contract, f"{side}_signed_by_id", actor.id)
     from_state = contract.status
@@ -704,7 +743,11 @@ def sign_contract(
             contract.signed_on = shanghai_date(moment)
     db.session.flush()
     record_audit(
-        "contract.signed", contract, actor=actor, from_state=from_state, to_state=contract.status,
+        "contract.signed",
+        contract,
+        actor=actor,
+        from_state=from_state,
+        to_state=contract.status,
         data={"side": side},
     )
     return contract
@@ -738,7 +781,11 @@ def submit_contract(contract: Contract, *, actor: User, now: datetime | None = N
     _start_review(contract, moment, contract.tech_income_fen or 0)
     db.session.flush()
     record_audit(
-        "contract.submitted", contract, actor=actor, from_state=from_state.value, to_state=contract.status,
+        "contract.submitted",
+        contract,
+        actor=actor,
+        from_state=from_state.value,
+        to_state=contract.status,
         data={"authority_region": contract.authority_region, "due_on": contract.review_due_on.isoformat()},
     )
     _notify_regulators(contract)
@@ -903,6 +950,7 @@ def register_contract(
     )
     if kind == RegistrationKind.REGISTRATION:
         _bump_counter(contract.registration_no)
+        _record_transfers(contract, actor=actor, day=day)
     record_audit(
         f"contract.{kind.value}_registered",
         contract,
@@ -922,8 +970,46 @@ def register_contract(
     return registration
 
 
+def ip_reference(contract: Contract) -> str:
+    """The contract's reference in the IP registry (committed deals, chain of title):
+    the accepted offer's reference for a contract from an offer, else "contract:<id>"."""
+    if contract.source == "offer" and contract.source_ref:
+        return contract.source_ref
+    return f"contract:{contract.id}"
+
+
+def _record_transfers(contract: Contract, *, actor: User, day: date) -> None:
+    """A registered transfer (or equity contribution) moves its assets to the buyer:
+    the IP registry appends the link to each asset's chain of title."""
+    if (
+        contract.category not in TRANSFER_CATEGORIES
+        or contract.buyer_org_id is None
+        or not contract.asset_links
+    ):
+        return
+    from ..ip import services as ip_services
+    from ..ip.models import IpAsset
+
+    for link in contract.asset_links:
+        asset = db.session.get(IpAsset, link.asset_id)
+        if asset is None or contract.buyer_org_id in asset.owner_org_ids:
+            continue
+        ip_services.record_transfer(
+            asset,
+            [ip_services.OwnerShare(org_id=contract.buyer_org_id, share_bp=10000)],
+            contract_ref=ip_reference(contract),
+            effective_on=day,
+            actor=actor,
+        )
+
+
 def return_contract(
-    contract: Contract, *, reasons: list[str], note: str | None = None, actor: User, now: datetime | None = None
+    contract: Contract,
+    *,
+    reasons: list[str],
+    note: str | None = None,
+    actor: User,
+    now: datetime | None = None,
 ) -> Contract:
     """Return (未予登记) a contract, amendment or cancellation with one or more reasons."""
     if not regulator_in_scope(actor, contract):
@@ -975,7 +1061,12 @@ def _serialize_change(change: dict[str, Any]) -> dict[str, Any]:
 
 
 def request_amendment(
-    contract: Contract, changes: dict[str, Any], *, note: str | None = None, actor: User, now: datetime | None = None
+    contract: Contract,
+    changes: dict[str, Any],
+    *,
+    note: str | None = None,
+    actor: User,
+    now: datetime | None = None,
 ) -> Contract:
     """The seller side asks to register a change (amounts, parties, category) of a
     registered contract. Nothing changes until the regulator registers it."""
@@ -1011,13 +1102,16 @@ def request_amendment(
             _l("A new turnover needs a new milestone schedule adding up to it.")
         )
     if new.get("tech_income_fen") is None or not new.get("turnover_fen"):
-        errors.setdefault("turnover_fen", []).append(_l("Enter the contract turnover and the technology income."))
+        errors.setdefault("turnover_fen", []).append(
+            _l("Enter the contract turnover and the technology income.")
+        )
     _validate(new, errors)
     if (
         "cost_lines" not in errors
         and new.get("turnover_fen") is not None
         and new.get("tech_income_fen") is not None
-        and sum(r["amount_fen"] for r in new.get("cost_lines") or []) != new["turnover_fen"] - new["tech_income_fen"]
+        and sum(r["amount_fen"] for r in new.get("cost_lines") or [])
+        != new["turnover_fen"] - new["tech_income_fen"]
     ):
         errors.setdefault("cost_lines", []).append(
             _l("The non-technical costs must add up exactly to turnover minus technology income.")
@@ -1029,15 +1123,25 @@ def request_amendment(
         for key in ("buyer_org_id", "buyer_name", "buyer_place"):
             effective[key] = new[key]
     if not effective:
-        raise ValidationError(_l("The amendment changes nothing."), fields={"note": [_l("Nothing would change.")]})
+        raise ValidationError(
+            _l("The amendment changes nothing."), fields={"note": [_l("Nothing would change.")]}
+        )
     moment = now or utcnow()
     from_state, _to = contract_machine.apply(contract, S.AMENDMENT_PENDING)
-    contract.pending_change = {"kind": "amendment", "changes": _serialize_change(effective), "note": (note or "").strip() or None}
+    contract.pending_change = {
+        "kind": "amendment",
+        "changes": _serialize_change(effective),
+        "note": (note or "").strip() or None,
+    }
     _start_review(contract, moment, new.get("tech_income_fen") or 0)
     db.session.flush()
     record_audit(
-        "contract.amendment_requested", contract, actor=actor, from_state=from_state.value,
-        to_state=contract.status, data=contract.pending_change,
+        "contract.amendment_requested",
+        contract,
+        actor=actor,
+        from_state=from_state.value,
+        to_state=contract.status,
+        data=contract.pending_change,
     )
     _notify_regulators(contract)
     return contract
@@ -1062,8 +1166,12 @@ def request_cancellation(
     _start_review(contract, moment, 0)
     db.session.flush()
     record_audit(
-        "contract.cancellation_requested", contract, actor=actor, from_state=from_state.value,
-        to_state=contract.status, data={"note": note},
+        "contract.cancellation_requested",
+        contract,
+        actor=actor,
+        from_state=from_state.value,
+        to_state=contract.status,
+        data={"note": note},
     )
     _notify_regulators(contract)
     return contract
@@ -1078,9 +1186,9 @@ def _notify_regulators(contract: Contract) -> None:
     from .hooks import contract_url
 
     regulators = db.session.scalars(
-        select(User).join(Organization, User.organization_id == Organization.id).where(
-            User.role == "regulator", Organization.kind == "regulator", Organization.status == "approved"
-        )
+        select(User)
+        .join(Organization, User.organization_id == Organization.id)
+        .where(User.role == "regulator", Organization.kind == "regulator", Organization.status == "approved")
     ).all()
     for user in regulators:
         if user.acts_as("regulator") and region_in_scope(user.scope_region, contract.seller_org.region_code):
@@ -1108,7 +1216,9 @@ def _notify_parties(contract: Contract, kind: str) -> None:
         select(User).where(User.organization_id == contract.seller_org_id, User.role.in_(("seller", "buyer")))
     ).all()
     for user in users:
-        notify(user, kind, message, params={"title": contract.title}, link=contract_url(contract.id), email=False)
+        notify(
+            user, kind, message, params={"title": contract.title}, link=contract_url(contract.id), email=False
+        )
 
 
 # --- Listing -----------------------------------------------------------------------------------
@@ -1168,3 +1278,38 @@ __all__ = [
     "submit_contract",
     "update_contract",
 ]
+
+
+# --- Milestones as payments see them ----------------------------------------------------------
+
+
+def milestone_status(milestone: ContractMilestone, paid_fen: int, *, today: date | None = None) -> str:
+    """`paid`, `partly_paid`, `overdue` (due date passed, not fully paid) or `due` (to come)."""
+    today = today or shanghai_date(utcnow())
+    if paid_fen >= milestone.amount_fen:
+        return "paid"
+    if milestone.due_on < today:
+        return "overdue"
+    if paid_fen > 0:
+        return "partly_paid"
+    return "due"
+
+
+def milestone_rows(contract: Contract, *, today: date | None = None) -> list[dict[str, Any]]:
+    from .hooks import paid_fen_for
+
+    rows = []
+    for m in contract.milestones:
+        paid = paid_fen_for(m)
+        rows.append(
+            {
+                "id": m.id,
+                "seq": m.seq,
+                "due_on": m.due_on,
+                "amount_fen": m.amount_fen,
+                "description": m.description,
+                "paid_fen": paid,
+                "status": milestone_status(m, paid, today=today),
+            }
+        )
+    return rows
