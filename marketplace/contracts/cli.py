@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import force_locale
 from sqlalchemy import select
 
 from ..accounts.models import User
@@ -36,11 +37,23 @@ def _actor(email: str | None) -> User:
 @contracts_cli.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--actor", "actor_email", help="Who records the import (default: the first administrator).")
-def import_command(file: Path, actor_email: str | None) -> None:
+@click.option(
+    "--locale",
+    type=click.Choice(["zh_Hans", "en"]),
+    default="zh_Hans",
+    show_default=True,
+    help="Language of the rejection reasons.",
+)
+def import_command(file: Path, actor_email: str | None, locale: str) -> None:
     """Import contracts registered offline from FILE (.csv or .xlsx): all or nothing.
 
     Columns are described in the README ("Importing contracts registered offline").
     """
+    with force_locale(locale):
+        _import(file, actor_email)
+
+
+def _import(file: Path, actor_email: str | None) -> None:
     from .importer import ImportFileError, import_contracts, read_rows
 
     actor = _actor(actor_email)
