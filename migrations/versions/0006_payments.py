@@ -1,12 +1,10 @@
 """payments on contract milestones, refunds, Stripe events
 
 Revision ID: 0006_payments
-Revises: 0003_ledger
+Revises: 0004_contracts
 Create Date: 2026-11-25 15:46:31.453549
 
-Needs the contracts tables (contracts, contract_milestones): when the
-contracts revision is merged, point down_revision at it (the chain's head
-before payments).
+Follows 0004_contracts: payments reference contracts and contract_milestones.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -14,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_payments'
-down_revision = '0003_ledger'
+down_revision = '0004_contracts'
 branch_labels = None
 depends_on = None
 
