@@ -265,6 +265,27 @@ def payments_visible_to(user: User, *, status: str | None = None, method: str | 
     return stmt.order_by(Payment.created_at.desc(), Payment.id.desc())
 
 
+def contracts_to_pay(user: User) -> list[tuple[Contract, int]]:
+    """The buyer's signed contracts with something still open, and how much (for the history page)."""
+    if not user.acts_as("seller", "buyer"):
+        return []
+    contracts = db.session.scalars(
+        select(Contract)
+        .where(
+            Contract.buyer_org_id == user.organization_id,
+            Contract.status.in_([s.value for s in permissions.PAYABLE]),
+        )
+        .order_by(Contract.id.desc())
+        .limit(50)
+    ).unique()
+    out = []
+    for contract in contracts:
+        open_fen = sum(f.open_fen for f in milestone_figures(contract))
+        if open_fen > 0:
+            out.append((contract, open_fen))
+    return out
+
+
 def totals_for(user: User) -> dict[str, int]:
     """Cash paid and received by the user's organization (net of refunds), and what waits."""
     org = user.organization_id

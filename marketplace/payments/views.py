@@ -210,6 +210,7 @@ def index():
         page=page,
         form=form,
         totals=totals,
+        to_pay=services.contracts_to_pay(current_user),
         stripe_enabled=stripe_enabled(),
         methods=available_methods(),
     )

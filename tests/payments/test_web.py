@@ -30,6 +30,8 @@ def _form(**overrides):
 def test_the_buyer_records_a_transfer_with_its_receipt(db, client, login_as, make_deal):
     deal = make_deal()
     login_as(deal.buyer)
+    history = client.get("/payments").get_data(as_text=True)
+    assert f"/contracts/{deal.contract.id}/payments" in history  # the way in: contracts to pay
     page = client.get(f"/contracts/{deal.contract.id}/payments")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and 'id="pay-bank"' in html
