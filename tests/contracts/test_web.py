@@ -238,3 +238,29 @@ def test_amend_and_cancel_forms(client, login_as, cast, db):
     contract = db.session.get(Contract, c.contract.id)
     assert contract.status == "amendment_pending" and contract.turnover_fen == 1_000_000_00
     assert contract.review_due_on >= date.today() - timedelta(days=1)
+
+
+@pytest.mark.parametrize("role", ["seller", "buyer", "agency", "regulator", "province", "admin"])
+@pytest.mark.parametrize("state", ["offline", "draft", "submitted", "registered", "returned", "amended"])
+def test_detail_page_renders_for_every_viewer_in_every_state(client, login_as, cast, db, role, state):
+    c = cast(**({"offline": True} if state == "offline" else {"submitted": True} if state != "draft" else {}))
+    if state in ("registered", "amended"):
+        services.register_contract(c.contract, actor=c.regulator)
+    if state == "returned":
+        services.return_contract(c.contract, reasons=["other"], note="请补充公章", actor=c.regulator)
+    if state == "amended":
+        services.request_amendment(
+            c.contract, {"category": "license_technical_secret"}, note="类别更正", actor=c.seller
+        )
+    db.session.flush()
+    login_as(getattr(c, role))
+    r = client.get(f"/contracts/{c.contract.id}")
+    assert r.status_code == 200
+    page = r.get_data(as_text=True)
+    assert c.contract.title in page
+    if role in ("regulator", "province") and state in ("submitted", "amended"):
+        assert f"/contracts/{c.contract.id}/register" in page and 'name="reasons"' in page
+    else:
+        assert f"/contracts/{c.contract.id}/register" not in page
+    if state == "returned":
+        assert "请补充公章" in page
