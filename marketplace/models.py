@@ -9,3 +9,4 @@ from .core import uploads  # noqa: F401
 from .ip import models as ip_models  # noqa: F401
 from .ledger import models as ledger_models  # noqa: F401
 from .notifications import models as notifications_models  # noqa: F401
+from .payments import models as payments_models  # noqa: F401

@@ -342,3 +342,40 @@ class EncumbranceFactory(_Base):
 
     class Params:
         pledge = factory.Trait(kind="pledge", deal_kind=None, license_type=None, amount_fen=500_000_000)
+
+
+# --- payments -------------------------------------------------------------------
+
+from marketplace.payments.models import Payment as _Payment  # noqa: E402
+
+
+class PaymentFactory(_Base):
+    """A payment on a milestone (pass `milestone=`); a pending bank transfer by default."""
+
+    class Meta:
+        model = _Payment
+        exclude = ("milestone",)
+
+    milestone = None
+    milestone_id = factory.LazyAttribute(lambda o: o.milestone.id)
+    contract_id = factory.LazyAttribute(lambda o: o.milestone.contract_id)
+    payer_org_id = factory.LazyAttribute(lambda o: o.milestone.contract.buyer_org_id)
+    payee_org_id = factory.LazyAttribute(lambda o: o.milestone.contract.seller_org_id)
+    method = "bank_transfer"
+    status = "pending"
+    amount_fen = 100_000
+    payer_account_name = "哈尔滨测试科技有限公司"
+    paid_on = factory.LazyFunction(lambda: _date(2025, 3, 1))
+    reference = factory.Sequence(lambda n: f"HRB{n:010d}")
+
+    class Params:
+        confirmed = factory.Trait(status="confirmed", confirmed_at=factory.LazyFunction(utcnow))
+        disputed = factory.Trait(status="disputed", dispute_reason="未到账")
+        stripe = factory.Trait(
+            method="stripe",
+            payer_account_name=None,
+            paid_on=None,
+            reference=None,
+            idempotency_key=factory.Sequence(lambda n: f"hljpay-test-{n}"),
+            stripe_payment_intent_id=factory.Sequence(lambda n: f"pi_test{n:010d}"),
+        )

@@ -27,6 +27,7 @@ NAV = [
     ("listings.review_queue", _l("Review"), _role("agency", "admin")),
     ("listings.my_offers", _l("Negotiations"), _logged_in),
     ("contracts.index", _l("Contracts"), _logged_in),
+    ("payments.index", _l("Payments"), _role("seller", "buyer", "agency", "regulator", "admin")),
     ("contracts.queue", _l("Registration queue"), _role("regulator")),
     ("ledger.dashboard", _l("Dashboard"), _role("regulator", "admin")),
     ("ledger.targets", _l("Plan targets"), _anyone),
