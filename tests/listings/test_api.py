@@ -134,7 +134,9 @@ def test_an_asset_of_another_organization_cannot_be_listed(api, seller):
 
 
 def test_submit_requires_problem_and_quantified_comparison(api, seller, asset):
-    listing_id = api(seller).post("/api/v1/listings", json=body(asset, problem="", comparison="")).get_json()["id"]
+    listing_id = (
+        api(seller).post("/api/v1/listings", json=body(asset, problem="", comparison="")).get_json()["id"]
+    )
     r = api(seller).post(f"/api/v1/listings/{listing_id}/submit")
     assert r.status_code == 422
     assert set(r.get_json()["error"]["fields"]) == {"problem", "comparison"}
@@ -196,7 +198,13 @@ def test_demands_api(api, db):
     assert api(other_buyer).get(f"/api/v1/demands/{demand['id']}/matches").status_code == 404
     bad = api(buyer).post(
         "/api/v1/demands",
-        json={"title": "", "description": "x", "industry": "nope", "budget_fen": -3, "deadline": "2000-01-01"},
+        json={
+            "title": "",
+            "description": "x",
+            "industry": "nope",
+            "budget_fen": -3,
+            "deadline": "2000-01-01",
+        },
     )
     assert bad.status_code == 422
     assert {"title", "industry", "budget_fen"} <= set(bad.get_json()["error"]["fields"])
