@@ -57,6 +57,8 @@ def test_a_posted_demand_finds_ranked_listings_and_notifies_both_sides(
     # The buyer hears of the matches, the soybean seller of the demand; the weak match stays quiet.
     assert "demand.matches" in notes(buyer)
     assert notes(seller).count("listing.demand_match") == 1
+    weak_scores = [m["score"] for m in matches if m["listing"]["id"] == weak.id]
+    assert all(score < 45 for score in weak_scores)
 
 
 def test_english_demand_matches_english_listing(db, publish, search_index):
