@@ -84,7 +84,14 @@ LISTINGS = [
         "Marker-assisted breeding of high-protein soybean for cold regions",
         "寒地早熟大豆蛋白含量普遍低于 40%，加工企业原料蛋白不足。",
         "选育品种蛋白含量 43.5%，比主栽品种高 3.2 个百分点，生育期 115 天。",
-        [lic(field_of_use="大豆育种研究与品种测试", territory="吉林省、内蒙古自治区", months=60, upfront=50 * WAN)],
+        [
+            lic(
+                field_of_use="大豆育种研究与品种测试",
+                territory="吉林省、内蒙古自治区",
+                months=60,
+                upfront=50 * WAN,
+            )
+        ],
         price_fen=None,
         abstract_zh="基于东北寒地大豆种质资源，建立分子标记辅助选择体系，缩短育种周期 2 年。",
         keywords=["大豆", "高蛋白", "分子育种"],
@@ -98,7 +105,15 @@ LISTINGS = [
         "High first-cycle-efficiency graphene anode material for lithium-ion batteries",
         "Graphite anodes of fast-charging batteries lose capacity and first-cycle efficiency.",
         "First-cycle coulombic efficiency 92 % vs. 85 % for commercial graphite; 30 % more capacity at 2C.",
-        [lic(field_of_use="动力电池与储能电池", territory="中国大陆", months=96, upfront=300 * WAN, royalty=250)],
+        [
+            lic(
+                field_of_use="动力电池与储能电池",
+                territory="中国大陆",
+                months=96,
+                upfront=300 * WAN,
+                royalty=250,
+            )
+        ],
         price_fen=None,
         abstract_zh="以鸡西鳞片石墨为原料，经插层剥离与低温还原制备石墨烯负极材料。",
         abstract_en="Graphene anode material made from Jixi flake graphite by intercalation, exfoliation "
@@ -129,7 +144,16 @@ LISTINGS = [
         "Smart temperature control for ice and snow equipment",
         "造雪机与压雪车在零下 30 ℃ 启动困难，能耗高。",
         "低温启动时间从 25 分钟缩短到 6 分钟，能耗降低 18%。",
-        [lic("sole", field_of_use="冰雪装备制造", territory="黑龙江省", months=36, upfront=60 * WAN, royalty=400)],
+        [
+            lic(
+                "sole",
+                field_of_use="冰雪装备制造",
+                territory="黑龙江省",
+                months=36,
+                upfront=60 * WAN,
+                royalty=400,
+            )
+        ],
         price_fen=120 * WAN,
         keywords=["冰雪装备", "温控", "造雪机"],
         agency="agency_hrb",
@@ -142,7 +166,15 @@ LISTINGS = [
         None,
         "高含水期油田采出水含油量高，回注水质不达标导致地层堵塞。",
         "处理后含油量低于 5 mg/L（现有工艺 15 mg/L），药剂成本下降 22%。",
-        [lic(field_of_use="油田采出水处理", territory="新疆、陕西", months=60, upfront=150 * WAN, royalty=200)],
+        [
+            lic(
+                field_of_use="油田采出水处理",
+                territory="新疆、陕西",
+                months=60,
+                upfront=150 * WAN,
+                royalty=200,
+            )
+        ],
         price_fen=None,
         keywords=["采出水", "回注", "油田"],
         agency="agency_dq",
@@ -182,7 +214,16 @@ LISTINGS = [
         "Viscosity reducer for heavy oil",
         "稠油开采需蒸汽吞吐，能耗高、成本高。",
         "降粘率 98.5%，吨油开采成本降低 120 元。",
-        [lic("exclusive", field_of_use="稠油开采", territory="大庆油田", months=60, upfront=500 * WAN, royalty=150)],
+        [
+            lic(
+                "exclusive",
+                field_of_use="稠油开采",
+                territory="大庆油田",
+                months=60,
+                upfront=500 * WAN,
+                royalty=150,
+            )
+        ],
         price_fen=None,
         keywords=["稠油", "降粘剂", "化工"],
         agency="agency_dq",
@@ -196,7 +237,15 @@ LISTINGS = [
         "Early-maturing high-yield soybean variety Heinongdou 88",
         "第四积温带缺少早熟高产大豆品种。",
         "亩产 230 公斤，比对照品种增产 11.8%，生育期 110 天。",
-        [lic(field_of_use="种子生产经营", territory="黑龙江省第四、五积温带", months=60, upfront=100 * WAN, royalty=500)],
+        [
+            lic(
+                field_of_use="种子生产经营",
+                territory="黑龙江省第四、五积温带",
+                months=60,
+                upfront=100 * WAN,
+                royalty=500,
+            )
+        ],
         price_fen=None,
         keywords=["大豆", "品种", "早熟"],
         agency="agency_hrb",
@@ -222,7 +271,16 @@ LISTINGS = [
         None,
         "重型机床连续加工时热变形导致精度下降。",
         "加工精度从 0.05 mm 提高到 0.012 mm，热机时间减少 70%。",
-        [lic("exclusive", field_of_use="重型数控机床", territory="东北三省", months=48, upfront=200 * WAN, royalty=300)],
+        [
+            lic(
+                "exclusive",
+                field_of_use="重型数控机床",
+                territory="东北三省",
+                months=48,
+                upfront=200 * WAN,
+                royalty=300,
+            )
+        ],
         price_fen=None,
         keywords=["数控机床", "热误差", "高端装备"],
         age_days=25,
@@ -457,18 +515,103 @@ class DemoDemand:
 
 
 DEMANDS = [
-    DemoDemand("buyer_suihua", "寻求大豆深加工提取工艺", "希望提高大豆分离蛋白提取率，减少废水排放，年处理豆粕 2 万吨。", "agri_processing", 300 * WAN, 120),
-    DemoDemand("buyer_heihe", "求购寒地农机智能控制技术", "拖拉机与播种机在零下 30 ℃ 下的自动驾驶与作业控制，需适应黑土地保护性耕作。", "agri_machinery", 200 * WAN, 90),
-    DemoDemand("buyer_shenzhen", "Graphene anode supplier", "We need a graphene anode material for fast-charging lithium-ion battery cells, 200 tonnes a year.", "new_materials", None, 60),
-    DemoDemand("buyer_beidahuang", "寻求寒地高蛋白大豆新品种", "第四积温带早熟高蛋白大豆品种，蛋白含量 42% 以上。", "biology", 150 * WAN, 180),
-    DemoDemand("buyer_yichun", "蓝莓深加工花青素提取技术", "伊春野生蓝莓鲜果深加工，提取花青素用于保健食品。", "agri_processing", 80 * WAN, 150),
-    DemoDemand("buyer_qizhong", "重型机床精度保持技术", "大型龙门铣床连续加工精度下降，需要热误差补偿方案。", "high_end_equipment", 400 * WAN, 100),
-    DemoDemand("buyer_digital", "供热系统数字化调度软件", "为 500 万平方米供热面积建设智慧调度平台。", "digital", 250 * WAN, 75),
-    DemoDemand("buyer_heihe", "造雪机低温启动改造", "现有造雪机在零下 25 ℃ 以下启动困难，求温控改造技术。", "ice_snow", 50 * WAN, 45),
-    DemoDemand("buyer_shenzhen", "Low-power GNSS chip for farm sensors", "BeiDou-capable RF front-end under 10 mW for soil sensors in cold regions.", "digital", 600 * WAN, 200),
-    DemoDemand("buyer_suihua", "秸秆综合利用技术", "玉米秸秆制备可降解材料，年消纳秸秆 5 万吨。", "new_materials", 100 * WAN, 30),
-    DemoDemand("buyer_beidahuang", "Drone-based crop disease detection", "Image recognition of soybean and corn diseases from drone flights.", "digital", None, None),
-    DemoDemand("buyer_qizhong", "数控系统国产化替代", "五轴联动数控系统国产化，已找到合作方。", "high_end_equipment", 800 * WAN, None, state="closed"),
+    DemoDemand(
+        "buyer_suihua",
+        "寻求大豆深加工提取工艺",
+        "希望提高大豆分离蛋白提取率，减少废水排放，年处理豆粕 2 万吨。",
+        "agri_processing",
+        300 * WAN,
+        120,
+    ),
+    DemoDemand(
+        "buyer_heihe",
+        "求购寒地农机智能控制技术",
+        "拖拉机与播种机在零下 30 ℃ 下的自动驾驶与作业控制，需适应黑土地保护性耕作。",
+        "agri_machinery",
+        200 * WAN,
+        90,
+    ),
+    DemoDemand(
+        "buyer_shenzhen",
+        "Graphene anode supplier",
+        "We need a graphene anode material for fast-charging lithium-ion battery cells, 200 tonnes a year.",
+        "new_materials",
+        None,
+        60,
+    ),
+    DemoDemand(
+        "buyer_beidahuang",
+        "寻求寒地高蛋白大豆新品种",
+        "第四积温带早熟高蛋白大豆品种，蛋白含量 42% 以上。",
+        "biology",
+        150 * WAN,
+        180,
+    ),
+    DemoDemand(
+        "buyer_yichun",
+        "蓝莓深加工花青素提取技术",
+        "伊春野生蓝莓鲜果深加工，提取花青素用于保健食品。",
+        "agri_processing",
+        80 * WAN,
+        150,
+    ),
+    DemoDemand(
+        "buyer_qizhong",
+        "重型机床精度保持技术",
+        "大型龙门铣床连续加工精度下降，需要热误差补偿方案。",
+        "high_end_equipment",
+        400 * WAN,
+        100,
+    ),
+    DemoDemand(
+        "buyer_digital",
+        "供热系统数字化调度软件",
+        "为 500 万平方米供热面积建设智慧调度平台。",
+        "digital",
+        250 * WAN,
+        75,
+    ),
+    DemoDemand(
+        "buyer_heihe",
+        "造雪机低温启动改造",
+        "现有造雪机在零下 25 ℃ 以下启动困难，求温控改造技术。",
+        "ice_snow",
+        50 * WAN,
+        45,
+    ),
+    DemoDemand(
+        "buyer_shenzhen",
+        "Low-power GNSS chip for farm sensors",
+        "BeiDou-capable RF front-end under 10 mW for soil sensors in cold regions.",
+        "digital",
+        600 * WAN,
+        200,
+    ),
+    DemoDemand(
+        "buyer_suihua",
+        "秸秆综合利用技术",
+        "玉米秸秆制备可降解材料，年消纳秸秆 5 万吨。",
+        "new_materials",
+        100 * WAN,
+        30,
+    ),
+    DemoDemand(
+        "buyer_beidahuang",
+        "Drone-based crop disease detection",
+        "Image recognition of soybean and corn diseases from drone flights.",
+        "digital",
+        None,
+        None,
+    ),
+    DemoDemand(
+        "buyer_qizhong",
+        "数控系统国产化替代",
+        "五轴联动数控系统国产化，已找到合作方。",
+        "high_end_equipment",
+        800 * WAN,
+        None,
+        state="closed",
+    ),
 ]
 
 
@@ -542,7 +685,9 @@ def seed(ctx: DemoContext) -> None:
     demands = 0
     for item in DEMANDS:
         buyer = ctx.user(item.buyer)
-        if db.session.scalar(select(Demand.id).where(Demand.org_id == buyer.organization_id, Demand.title == item.title)):
+        if db.session.scalar(
+            select(Demand.id).where(Demand.org_id == buyer.organization_id, Demand.title == item.title)
+        ):
             continue
         deadline = today_shanghai() + timedelta(days=item.deadline_days) if item.deadline_days else None
         demand = services.create_demand(
@@ -552,5 +697,3 @@ def seed(ctx: DemoContext) -> None:
             services.close_demand(demand, actor=buyer)
         demands += 1
     ctx.echo(f"listings: {created} listings and {demands} demands created; search index up to date")
-
-

@@ -180,7 +180,7 @@ def _check_comparison(comparison: str | None, *, required: bool) -> None:
                 "comparison": [
                     _l(
                         "Buyers reject vague benefits: quantify the comparison with at least one "
-                        'figure, e.g. "yield 18 %% higher than imported equipment".'
+                        'figure, e.g. "yield 18 % higher than imported equipment".'
                     )
                 ]
             }
