@@ -1,10 +1,10 @@
 """payments on contract milestones, refunds, Stripe events
 
 Revision ID: 0006_payments
-Revises: 0004_contracts
+Revises: 0005_listings
 Create Date: 2026-11-25 15:46:31.453549
 
-Follows 0004_contracts: payments reference contracts and contract_milestones.
+Follows 0005_listings; payments reference contracts and contract_milestones (0004).
 """
 from alembic import op
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0006_payments'
-down_revision = '0004_contracts'
+down_revision = '0005_listings'
 branch_labels = None
 depends_on = None
 
