@@ -55,7 +55,9 @@ def live_server():
     env.pop("TEST_DATABASE_URL", None)
     flask = [sys.executable, "-m", "flask", "--app", "wsgi"]
     for args in (["db", "upgrade"], ["demo", "seed"]):
-        subprocess.run(flask + args, cwd=ROOT, env=env, check=True, capture_output=True)
+        done = subprocess.run(flask + args, cwd=ROOT, env=env, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise RuntimeError(f"flask {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
     port = _free_port()
     log = open(Path(folder) / "server.log", "w")  # noqa: SIM115 - closed below
     server = subprocess.Popen(
@@ -66,7 +68,7 @@ def live_server():
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 90
     while True:
         try:
             urllib.request.urlopen(base + "/healthz", timeout=1)
