@@ -5,4 +5,5 @@ from .accounts import models as accounts_models  # noqa: F401
 from .api import idempotency  # noqa: F401
 from .core import models as core_models  # noqa: F401
 from .core import uploads  # noqa: F401
+from .ip import models as ip_models  # noqa: F401
 from .notifications import models as notifications_models  # noqa: F401

@@ -103,3 +103,80 @@ def user_with_role(
         kind, default_region = ROLE_ORG[role]
         org = OrganizationFactory(kind=kind, region_code=region or default_region)
     return UserFactory(role=role, organization=org, **kwargs)
+
+
+# --- ip: IP assets, owners, encumbrances, chain of title ---------------------------------------
+
+from datetime import date as _date  # noqa: E402
+
+from marketplace.ip.identifiers import patent_check_char  # noqa: E402
+from marketplace.ip.models import AssetOwner, Encumbrance, IpAsset, TitleEvent  # noqa: E402
+
+_patent_serial = itertools.count(1_000_000)
+
+
+def patent_number(year: int = 2021, kind_digit: str = "1") -> str:
+    """A fresh, valid application number, e.g. 202110000001.7."""
+    body = f"{year}{kind_digit}{next(_patent_serial):07d}"
+    return f"{body}.{patent_check_char(body)}"
+
+
+class IpAssetFactory(_Base):
+    """A granted invention patent owned 100 % by a new university, or by `owned_by`:
+    an organization, or [(org, share_bp), ...]. The registration is the chain's first link."""
+
+    class Meta:
+        model = IpAsset
+
+    kind = "invention_patent"
+    identifier = factory.LazyFunction(patent_number)
+    title_zh = factory.Sequence(lambda n: f"寒地作物测试专利{n}")
+    industry = "biology"
+    legal_status = "granted"
+    maturity = "pilot"
+    filed_on = _date(2021, 3, 1)
+    granted_on = _date(2023, 5, 9)
+    expires_on = _date(2041, 2, 28)
+    keywords = factory.LazyFunction(lambda: ["大豆"])
+    inventors = factory.LazyFunction(lambda: ["王教授"])
+
+    @factory.post_generation
+    def owned_by(obj, create, extracted, **kwargs):
+        if extracted is None:
+            pairs = [(OrganizationFactory(kind="university"), 10_000)]
+        elif isinstance(extracted, Organization):
+            pairs = [(extracted, 10_000)]
+        else:
+            pairs = list(extracted)
+        session = IpAssetFactory._meta.sqlalchemy_session
+        session.flush()
+        snapshot = []
+        for org, share in pairs:
+            obj.owners.append(AssetOwner(org_id=org.id, share_bp=share))
+            snapshot.append({"org_id": org.id, "name": org.name, "share_bp": share})
+        session.add(
+            TitleEvent(
+                asset_id=obj.id, seq=1, kind="registration", effective_on=_date(2024, 1, 2), owners=snapshot
+            )
+        )
+        session.flush()
+        session.expire(obj, ["owners", "title_events"])
+
+    class Params:
+        pending = factory.Trait(legal_status="pending", granted_on=None)
+
+
+class EncumbranceFactory(_Base):
+    class Meta:
+        model = Encumbrance
+
+    asset = factory.SubFactory(IpAssetFactory)
+    kind = "license"
+    deal_kind = "license"
+    license_type = "non_exclusive"
+    field_of_use = ""
+    territory = ""
+    counterparty = factory.Sequence(lambda n: f"被许可企业{n}")
+
+    class Params:
+        pledge = factory.Trait(kind="pledge", deal_kind=None, license_type=None, amount_fen=500_000_000)

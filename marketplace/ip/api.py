@@ -1,3 +1,315 @@
-"""API endpoints of the ip domain (added to the shared /api/v1 blueprint)."""
+"""API endpoints of the IP registry (added to the shared /api/v1 blueprint)."""
 
 from __future__ import annotations
+
+from flask import request
+
+from ..accounts.models import User
+from ..api import api_bp
+from ..api.auth import json_body, token_required, validate_json
+from ..api.docs import DATE, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
+from ..api.idempotency import idempotent
+from ..core.errors import NotFound, PermissionDenied
+from ..core.pagination import paginate, read_page_args
+from ..extensions import db
+from . import services
+from .deals import DealTerms
+from .forms import AssetForm, DealCheckForm, EncumbranceForm, ReleaseForm, VerifyForm, asset_form_data
+from .models import Encumbrance, IpAsset, TitleEvent
+from .permissions import can_create_asset, can_edit_asset, can_verify_asset, can_view_asset
+
+TAGS = ["ip"]
+_LIST = {"type": "array", "items": STRING}
+_OWNER = obj({"org_id": INTEGER, "share_bp": INTEGER}, ["org_id", "share_bp"])
+ASSET_BODY = obj(
+    {
+        "kind": STRING,
+        "identifier": STRING,
+        "title_zh": STRING,
+        "title_en": STRING,
+        "abstract_zh": STRING,
+        "abstract_en": STRING,
+        "keywords": _LIST,
+        "inventors": _LIST,
+        "industry": STRING,
+        "maturity": STRING,
+        "legal_status": STRING,
+        "filed_on": DATE,
+        "granted_on": DATE,
+        "expires_on": DATE,
+        "owners": {"type": "array", "items": _OWNER, "description": "default: your organization, 10000"},
+    },
+    ["kind", "industry", "legal_status"],
+)
+ENCUMBRANCE_BODY = obj(
+    {
+        "kind": {"type": "string", "enum": ["license", "pledge"]},
+        "counterparty": STRING,
+        "license_type": {"type": "string", "enum": ["exclusive", "sole", "non_exclusive"]},
+        "field_of_use": STRING,
+        "territory": STRING,
+        "term_start": DATE,
+        "term_end": DATE,
+        "amount_fen": FEN,
+        "reference": STRING,
+        "note": STRING,
+    },
+    ["kind", "counterparty"],
+)
+_ID = [{"name": "asset_id", "in": "path", "required": True, "schema": INTEGER}]
+
+
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def encumbrance_json(enc: Encumbrance) -> dict:
+    return {
+        "id": enc.id,
+        "kind": enc.kind,
+        "deal_kind": enc.deal_kind,
+        "license_type": enc.license_type,
+        "field_of_use": enc.field_of_use,
+        "territory": enc.territory,
+        "term_start": _date(enc.term_start),
+        "term_end": _date(enc.term_end),
+        "counterparty": enc.counterparty,
+        "amount_fen": enc.amount_fen,
+        "reference": enc.reference,
+        "note": enc.note,
+        "released": enc.is_released,
+        "released_on": _date(enc.released_on),
+        "release_note": enc.release_note,
+        "created_at": enc.created_at.isoformat() if enc.created_at else None,
+    }
+
+
+def title_event_json(event: TitleEvent) -> dict:
+    return {
+        "seq": event.seq,
+        "kind": event.kind,
+        "effective_on": _date(event.effective_on),
+        "contract_ref": event.contract_ref,
+        "owners": event.owners,
+    }
+
+
+def asset_json(asset: IpAsset) -> dict:
+    return {
+        "id": asset.id,
+        **asset_form_data(asset),
+        "owners": [
+            {"org_id": o.org_id, "name": o.organization.name, "share_bp": o.share_bp} for o in asset.owners
+        ],
+        "verification": {
+            "verified_at": asset.verified_at.isoformat(),
+            "verified_by": asset.verified_by_id,
+            "source": asset.verification_source,
+            "note": asset.verification_note,
+        }
+        if asset.is_verified
+        else None,
+        "owners_editable": services.owners_editable(asset),
+        "encumbrances": [encumbrance_json(e) for e in asset.encumbrances],
+        "chain_of_title": [title_event_json(e) for e in asset.title_events],
+        "created_at": asset.created_at.isoformat() if asset.created_at else None,
+        "updated_at": asset.updated_at.isoformat() if asset.updated_at else None,
+    }
+
+
+def _load(asset_id: int, actor: User) -> IpAsset:
+    asset = db.session.get(IpAsset, asset_id)
+    if asset is None or not can_view_asset(actor, asset):
+        raise NotFound()
+    return asset
+
+
+def _editable(asset_id: int, actor: User) -> IpAsset:
+    asset = _load(asset_id, actor)
+    if not can_edit_asset(actor, asset):
+        raise PermissionDenied()
+    return asset
+
+
+@api_bp.get("/assets")
+@describe(
+    "IP assets you may see: your organization's; regulators: owners in their scope; agencies and admins: all.",
+    tags=TAGS,
+    params=[*PAGE_PARAMS, {"name": "q", "in": "query", "schema": STRING}],
+    responses={200: "A page of assets", 401: "No or bad token", 422: "Bad page arguments"},
+)
+@token_required
+def list_assets(actor: User):
+    page, per_page = read_page_args(request.args)
+    q = (request.args.get("q") or "")[:100].strip() or None
+    return paginate(services.assets_visible_to(actor, q=q), page, per_page).to_dict(asset_json)
+
+
+@api_bp.post("/assets")
+@describe(
+    "Register an IP asset for your organization (sellers).",
+    tags=TAGS,
+    body=ASSET_BODY,
+    responses={
+        201: "The asset",
+        403: "Not a seller",
+        409: "Identifier already registered",
+        422: "Invalid fields",
+    },
+    idempotent=True,
+)
+@token_required
+@idempotent
+def create_asset(actor: User):
+    if not can_create_asset(actor):
+        raise PermissionDenied()
+    form = validate_json(AssetForm)
+    asset = services.register_asset(form.to_data(), actor=actor)
+    db.session.commit()
+    return asset_json(asset), 201
+
+
+@api_bp.get("/assets/<int:asset_id>")
+@describe(
+    "One asset with owners, encumbrances and chain of title.",
+    tags=TAGS,
+    params=_ID,
+    responses={200: "The asset", 404: "No such asset, or not visible to you"},
+)
+@token_required
+def get_asset(asset_id: int, actor: User):
+    return asset_json(_load(asset_id, actor))
+
+
+@api_bp.patch("/assets/<int:asset_id>")
+@describe(
+    "Change an asset (members of an owner organization). Send only the fields that change; owners only "
+    "while no deal or transfer is recorded.",
+    tags=TAGS,
+    params=_ID,
+    body=ASSET_BODY,
+    responses={
+        200: "The asset",
+        403: "Not an owner",
+        404: "Not found",
+        409: "Owners locked or duplicate",
+        422: "Invalid fields",
+    },
+)
+@token_required
+def patch_asset(asset_id: int, actor: User):
+    asset = _editable(asset_id, actor)
+    body = {**asset_form_data(asset), **json_body()}
+    form = validate_json(AssetForm, body)
+    services.update_asset(asset, form.to_data(), actor=actor)
+    db.session.commit()
+    return asset_json(asset)
+
+
+@api_bp.post("/assets/<int:asset_id>/encumbrances")
+@describe(
+    "Record a licence granted before (kind license) or a pledge (kind pledge).",
+    tags=TAGS,
+    params=_ID,
+    body=ENCUMBRANCE_BODY,
+    responses={
+        201: "The encumbrance",
+        403: "Not an owner",
+        404: "Not found",
+        409: "Excluded by the exclusivity rule",
+        422: "Invalid fields",
+    },
+    idempotent=True,
+)
+@token_required
+@idempotent
+def add_encumbrance(asset_id: int, actor: User):
+    asset = _editable(asset_id, actor)
+    form = validate_json(EncumbranceForm)
+    enc = services.add_encumbrance(asset, form.to_data(), actor=actor)
+    db.session.commit()
+    return encumbrance_json(enc), 201
+
+
+@api_bp.post("/assets/<int:asset_id>/encumbrances/<int:enc_id>/release")
+@describe(
+    'Release a pledge or terminate a licence: {"released_on": "YYYY-MM-DD", "note": "..."}.',
+    tags=TAGS,
+    params=[*_ID, {"name": "enc_id", "in": "path", "required": True, "schema": INTEGER}],
+    body=obj({"released_on": DATE, "note": STRING}, ["released_on"]),
+    responses={200: "The encumbrance", 404: "Not found", 409: "Already released", 422: "Invalid fields"},
+)
+@token_required
+def release_encumbrance(asset_id: int, enc_id: int, actor: User):
+    asset = _editable(asset_id, actor)
+    enc = db.session.get(Encumbrance, enc_id)
+    if enc is None or enc.asset_id != asset.id:
+        raise NotFound()
+    form = validate_json(ReleaseForm)
+    services.release_encumbrance(enc, released_on=form.released_on.data, note=form.note.data, actor=actor)
+    db.session.commit()
+    return encumbrance_json(enc)
+
+
+@api_bp.post("/assets/<int:asset_id>/verify")
+@describe(
+    "Mark the asset's legal status as verified against an official source (agencies, admins).",
+    tags=TAGS,
+    params=_ID,
+    body=obj({"source": STRING, "note": STRING}, ["source"]),
+    responses={200: "The asset", 403: "Not an agency", 404: "Not found", 422: "Invalid fields"},
+)
+@token_required
+def verify_asset(asset_id: int, actor: User):
+    asset = _load(asset_id, actor)
+    if not can_verify_asset(actor, asset):
+        raise PermissionDenied()
+    form = validate_json(VerifyForm)
+    services.verify_asset(asset, source=form.source.data, note=form.note.data, actor=actor)
+    db.session.commit()
+    return asset_json(asset)
+
+
+@api_bp.get("/assets/<int:asset_id>/deal-check")
+@describe(
+    "Whether a deal is possible on the asset now, and if not, why (the exclusivity rule).",
+    tags=TAGS,
+    params=[
+        *_ID,
+        {
+            "name": "deal_kind",
+            "in": "query",
+            "required": True,
+            "schema": {"type": "string", "enum": ["license", "transfer", "equity"]},
+        },
+        {
+            "name": "license_type",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["exclusive", "sole", "non_exclusive"]},
+        },
+        {"name": "field_of_use", "in": "query", "schema": STRING},
+        {"name": "territory", "in": "query", "schema": STRING},
+        {"name": "term_start", "in": "query", "schema": DATE},
+        {"name": "term_end", "in": "query", "schema": DATE},
+        {"name": "on", "in": "query", "schema": DATE},
+    ],
+    responses={
+        200: "{ok, reasons: [{code, message, encumbrance_id}], warnings: [...]}",
+        404: "Not found",
+        422: "Invalid terms",
+    },
+)
+@token_required
+def deal_check(asset_id: int, actor: User):
+    asset = _load(asset_id, actor)
+    form = validate_json(DealCheckForm, request.args.to_dict())
+    terms = DealTerms(
+        form.deal_kind.data,
+        license_type=form.license_type.data or None,
+        field_of_use=form.field_of_use.data or "",
+        territory=form.territory.data or "",
+        term_start=form.term_start.data,
+        term_end=form.term_end.data,
+    )
+    result = services.check_deal(asset, terms, on=form.on.data)
+    return {"asset_id": asset.id, "terms": terms.to_dict(), **result.to_dict()}

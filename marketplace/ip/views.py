@@ -1,7 +1,304 @@
-"""Web pages of the ip domain."""
+"""Web pages of the IP registry: my assets, the asset form, the asset page with its
+encumbrances, chain of title and attachments, and the agency's verification."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..accounts.forms import ConfirmForm
+from ..accounts.models import Organization
+from ..core.errors import DomainError
+from ..core.models import audit_trail
+from ..core.pagination import paginate, read_page_args
+from ..core.uploads import attachments_of, send_attachment
+from ..core.web import flash_domain_error, get_or_404
+from ..extensions import db
+from . import services, states
+from .forms import AssetForm, AttachmentForm, EncumbranceForm, ReleaseForm, VerifyForm
+from .models import Encumbrance, IpAsset
+from .permissions import (
+    can_create_asset,
+    can_edit_asset,
+    can_verify_asset,
+    can_view_asset,
+    can_view_asset_records,
+)
 
 bp = Blueprint("ip", __name__)
+
+#: What the history on the asset page calls each audited action.
+ACTION_LABELS = {
+    "ip.asset_registered": _l("Registered"),
+    "ip.asset_updated": _l("Edited"),
+    "ip.asset_verified": _l("Legal status verified"),
+    "ip.license_recorded": _l("Licence recorded"),
+    "ip.pledge_recorded": _l("Pledge recorded"),
+    "ip.license_released": _l("Licence terminated"),
+    "ip.pledge_released": _l("Pledge released"),
+    "ip.deal_committed": _l("Deal committed"),
+    "ip.deal_closed": _l("Deal closed"),
+    "ip.title_transferred": _l("Ownership transferred"),
+    "ip.attachment_added": _l("Attachment added"),
+    "ip.attachment_removed": _l("Attachment removed"),
+}
+
+
+@bp.app_template_filter("ip_action")
+def _action_label(code: str) -> str:
+    return str(ACTION_LABELS.get(code, code))
+
+
+@bp.app_template_filter("ip_status")
+def _status_label(code: str | None) -> str:
+    return states.label(states.LEGAL_STATUS_LABELS, code)
+
+
+@bp.app_template_filter("ip_source")
+def _source_label(code: str | None) -> str:
+    return states.label(states.VERIFICATION_SOURCES, code)
+
+
+#: Blank owner rows offered below the filled ones on the form.
+EXTRA_OWNER_ROWS = 2
+
+
+def _visible_asset(asset_id: int) -> IpAsset:
+    return get_or_404(IpAsset, asset_id, lambda a: can_view_asset(current_user, a))
+
+
+def _editable_asset(asset_id: int) -> IpAsset:
+    asset = _visible_asset(asset_id)
+    if not can_edit_asset(current_user, asset):
+        abort(403)
+    return asset
+
+
+def _owner_choices() -> list[Organization]:
+    """Organizations that can own assets, for the owner rows (approved, not regulators)."""
+    return list(
+        db.session.scalars(
+            select(Organization)
+            .where(Organization.status == "approved", Organization.kind.not_in(("regulator", "agency")))
+            .order_by(Organization.region_code, Organization.name)
+        )
+    )
+
+
+def _render_form(form: AssetForm, asset: IpAsset | None):
+    while (
+        len(form.owners.entries)
+        < len([e for e in form.owners.entries if e.form.org_id.data]) + EXTRA_OWNER_ROWS
+    ):
+        form.owners.append_entry()
+    return render_template(
+        "ip/form.html",
+        form=form,
+        asset=asset,
+        organizations=_owner_choices(),
+        owners_locked=asset is not None and not services.owners_editable(asset),
+    )
+
+
+@bp.get("/assets/mine")
+@login_required
+def my_assets():
+    try:
+        page, per_page = read_page_args(request.args)
+    except DomainError:
+        page, per_page = 1, 20
+    q = request.args.get("q", "")[:100].strip()
+    result = paginate(services.assets_visible_to(current_user, q=q or None), page, per_page)
+    return render_template("ip/my_assets.html", page=result, q=q, can_create=can_create_asset(current_user))
+
+
+@bp.route("/assets/new", methods=["GET", "POST"])
+@login_required
+def create_asset():
+    if not can_create_asset(current_user):
+        abort(403)
+    form = AssetForm()
+    if request.method == "GET":
+        form.owners.append_entry({"org_id": current_user.organization_id, "share_bp": services.FULL_SHARE_BP})
+        form.legal_status.data = "pending"
+    if form.validate_on_submit():
+        try:
+            asset = services.register_asset(form.to_data(), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash_domain_error(exc, form)
+        else:
+            db.session.commit()
+            flash(_("The asset is registered."), "success")
+            return redirect(url_for("ip.asset_detail", asset_id=asset.id))
+    return _render_form(form, None)
+
+
+@bp.route("/assets/<int:asset_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_asset(asset_id: int):
+    asset = _editable_asset(asset_id)
+    form = AssetForm(obj=asset if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            services.update_asset(asset, form.to_data(), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash_domain_error(exc, form)
+        else:
+            db.session.commit()
+            flash(_("The asset is saved."), "success")
+            return redirect(url_for("ip.asset_detail", asset_id=asset.id))
+    return _render_form(form, asset)
+
+
+def _render_detail(asset: IpAsset, *, license_form=None, pledge_form=None, status: int = 200):
+    editable = can_edit_asset(current_user, asset)
+    records = can_view_asset_records(current_user, asset)
+    license_form = license_form or EncumbranceForm(formdata=None, data={"kind": "license"})
+    pledge_form = pledge_form or EncumbranceForm(formdata=None, data={"kind": "pledge"})
+    return render_template(
+        "ip/detail.html",
+        asset=asset,
+        editable=editable,
+        can_verify=can_verify_asset(current_user, asset),
+        show_records=records,
+        attachments=attachments_of(asset) if records else [],
+        trail=audit_trail(asset) if records else [],
+        license_form=license_form,
+        pledge_form=pledge_form,
+        release_form=ReleaseForm(formdata=None),
+        attachment_form=AttachmentForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
+        owners_editable=services.owners_editable(asset),
+    ), status
+
+
+@bp.get("/assets/<int:asset_id>")
+def asset_detail(asset_id: int):
+    return _render_detail(_visible_asset(asset_id))
+
+
+@bp.post("/assets/<int:asset_id>/encumbrances")
+@login_required
+def add_encumbrance(asset_id: int):
+    asset = _editable_asset(asset_id)
+    form = EncumbranceForm()
+    if form.validate_on_submit():
+        try:
+            services.add_encumbrance(asset, form.to_data(), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash_domain_error(exc, form)
+        else:
+            db.session.commit()
+            flash(
+                _("The licence is recorded.")
+                if form.kind.data == "license"
+                else _("The pledge is recorded."),
+                "success",
+            )
+            return redirect(url_for("ip.asset_detail", asset_id=asset.id, _anchor="encumbrances"))
+    else:
+        flash(_("Please correct the marked fields."), "error")
+    forms = {"license_form": form} if form.kind.data == "license" else {"pledge_form": form}
+    return _render_detail(asset, **forms, status=422)
+
+
+@bp.post("/assets/<int:asset_id>/encumbrances/<int:enc_id>/release")
+@login_required
+def release_encumbrance(asset_id: int, enc_id: int):
+    asset = _editable_asset(asset_id)
+    enc = get_or_404(Encumbrance, enc_id, lambda e: e.asset_id == asset.id)
+    form = ReleaseForm()
+    if form.validate_on_submit():
+        try:
+            services.release_encumbrance(
+                enc, released_on=form.released_on.data, note=form.note.data, actor=current_user
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            flash_domain_error(exc)
+        else:
+            db.session.commit()
+            flash(
+                _("The pledge is released.") if enc.kind == "pledge" else _("The licence is terminated."),
+                "success",
+            )
+    else:
+        for errors in form.errors.values():
+            for message in errors:
+                flash(message, "error")
+    return redirect(url_for("ip.asset_detail", asset_id=asset.id, _anchor="encumbrances"))
+
+
+@bp.route("/assets/<int:asset_id>/verify", methods=["GET", "POST"])
+@login_required
+def verify_asset(asset_id: int):
+    asset = _visible_asset(asset_id)
+    if not can_verify_asset(current_user, asset):
+        abort(403)
+    form = VerifyForm()
+    if form.validate_on_submit():
+        try:
+            services.verify_asset(asset, source=form.source.data, note=form.note.data, actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash_domain_error(exc, form)
+        else:
+            db.session.commit()
+            flash(_("The legal status is marked as verified."), "success")
+            return redirect(url_for("ip.asset_detail", asset_id=asset.id))
+    return render_template("ip/verify.html", asset=asset, form=form)
+
+
+@bp.post("/assets/<int:asset_id>/attachments")
+@login_required
+def upload_attachment(asset_id: int):
+    asset = _editable_asset(asset_id)
+    form = AttachmentForm()
+    if form.validate_on_submit():
+        try:
+            services.add_attachment(asset, request.files.get("file"), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            for messages in exc.fields.values() or [[exc.message]]:
+                for message in messages:
+                    flash(str(message), "error")
+        else:
+            db.session.commit()
+            flash(_("The file is attached."), "success")
+    return redirect(url_for("ip.asset_detail", asset_id=asset.id, _anchor="attachments"))
+
+
+@bp.get("/assets/<int:asset_id>/attachments/<int:attachment_id>")
+@login_required
+def download_attachment(asset_id: int, attachment_id: int):
+    asset = _visible_asset(asset_id)
+    if not can_view_asset_records(current_user, asset):
+        abort(404)
+    try:
+        attachment = services.asset_attachment(asset, attachment_id)
+    except DomainError:
+        abort(404)
+    return send_attachment(attachment)
+
+
+@bp.post("/assets/<int:asset_id>/attachments/<int:attachment_id>/remove")
+@login_required
+def remove_attachment(asset_id: int, attachment_id: int):
+    asset = _editable_asset(asset_id)
+    try:
+        attachment = services.asset_attachment(asset, attachment_id)
+    except DomainError:
+        abort(404)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        path = services.remove_attachment(asset, attachment, actor=current_user)
+        db.session.commit()
+        path.unlink(missing_ok=True)  # after the commit: a rolled-back request keeps its file
+        flash(_("The attachment is removed."), "success")
+    return redirect(url_for("ip.asset_detail", asset_id=asset.id, _anchor="attachments"))

@@ -1,0 +1,286 @@
+"""IP assets, their owners, encumbrances and chain of title.
+
+Tables: ``ip_assets``, ``ip_asset_owners``, ``ip_encumbrances``, ``ip_title_events``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.catalog import INDUSTRIES
+from ..core.models import TimestampMixin
+from ..core.timeutil import utcnow
+from ..core.types import UTCDateTime
+from ..extensions import db
+from . import states
+
+if TYPE_CHECKING:
+    from ..accounts.models import Organization, User
+
+
+def _in(column: str, values) -> str:
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
+_KINDS = [k.value for k in states.AssetKind]
+_NO_ID_KINDS = sorted(states.KINDS_WITHOUT_IDENTIFIER)
+
+
+class IpAsset(TimestampMixin, db.Model):
+    """An asset a seller can list: a patent, copyright, variety, know-how or achievement."""
+
+    __tablename__ = "ip_assets"
+    __audit_type__ = "ip_asset"
+    __table_args__ = (
+        CheckConstraint(_in("kind", _KINDS), name="kind"),
+        CheckConstraint(_in("legal_status", [s.value for s in states.LegalStatus]), name="legal_status"),
+        CheckConstraint(f"maturity IS NULL OR {_in('maturity', states.MATURITY_LABELS)}", name="maturity"),
+        CheckConstraint(_in("industry", INDUSTRIES), name="industry"),
+        CheckConstraint("title_zh IS NOT NULL OR title_en IS NOT NULL", name="has_title"),
+        CheckConstraint(f"identifier IS NOT NULL OR {_in('kind', _NO_ID_KINDS)}", name="identifier_required"),
+        CheckConstraint(
+            "granted_on IS NULL OR filed_on IS NULL OR granted_on >= filed_on", name="granted_after_filed"
+        ),
+        CheckConstraint(
+            "expires_on IS NULL OR filed_on IS NULL OR expires_on >= filed_on", name="expires_after_filed"
+        ),
+        CheckConstraint(
+            "expires_on IS NULL OR granted_on IS NULL OR expires_on >= granted_on",
+            name="expires_after_granted",
+        ),
+        CheckConstraint(
+            "(verified_at IS NULL) = (verified_by_id IS NULL) AND (verified_at IS NULL) = (verification_source IS NULL)",
+            name="verification_complete",
+        ),
+        # The same identifier cannot be registered twice (per kind: numbers of different
+        # kinds live in different registers).
+        UniqueConstraint("kind", "identifier", name="uq_ip_assets_kind_identifier"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    identifier: Mapped[str | None] = mapped_column(String(64))
+    title_zh: Mapped[str | None] = mapped_column(String(200))
+    title_en: Mapped[str | None] = mapped_column(String(300))
+    abstract_zh: Mapped[str | None] = mapped_column(Text)
+    abstract_en: Mapped[str | None] = mapped_column(Text)
+    keywords: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    inventors: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
+    industry: Mapped[str] = mapped_column(String(32), nullable=False, index=True)
+    maturity: Mapped[str | None] = mapped_column(String(16))
+    legal_status: Mapped[str] = mapped_column(String(16), nullable=False)
+    filed_on: Mapped[date | None] = mapped_column(Date)
+    granted_on: Mapped[date | None] = mapped_column(Date)
+    expires_on: Mapped[date | None] = mapped_column(Date)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # Legal status checked by an agency against an official source; cleared when it changes.
+    verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    verification_source: Mapped[str | None] = mapped_column(String(32))
+    verification_note: Mapped[str | None] = mapped_column(String(500))
+
+    owners: Mapped[list[AssetOwner]] = relationship(
+        back_populates="asset", cascade="all, delete-orphan", order_by="AssetOwner.id", lazy="selectin"
+    )
+    encumbrances: Mapped[list[Encumbrance]] = relationship(
+        back_populates="asset", order_by="Encumbrance.id", lazy="selectin"
+    )
+    title_events: Mapped[list[TitleEvent]] = relationship(
+        back_populates="asset", order_by="TitleEvent.seq", lazy="selectin"
+    )
+    verified_by: Mapped[User | None] = relationship(foreign_keys=[verified_by_id])
+
+    def __repr__(self) -> str:
+        return f"<IpAsset {self.id} {self.kind} {self.identifier}>"
+
+    @property
+    def title(self) -> str:
+        """The title in Chinese if there is one, else in English."""
+        return self.title_zh or self.title_en or ""
+
+    @property
+    def owner_org_ids(self) -> set[int]:
+        return {o.org_id for o in self.owners}
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def kind_label(self) -> str:
+        return states.label(states.ASSET_KIND_LABELS, self.kind)
+
+    @property
+    def legal_status_label(self) -> str:
+        return states.label(states.LEGAL_STATUS_LABELS, self.legal_status)
+
+    @property
+    def maturity_label(self) -> str:
+        return states.label(states.MATURITY_LABELS, self.maturity)
+
+    @property
+    def display_identifier(self) -> str:
+        """A granted patent is written ZL + its number."""
+        if (
+            self.identifier
+            and self.legal_status == "granted"
+            and self.kind
+            in (
+                "invention_patent",
+                "utility_model",
+                "design_patent",
+            )
+        ):
+            return "ZL" + self.identifier
+        return self.identifier or ""
+
+
+class AssetOwner(db.Model):
+    """A current owner of an asset and its share in basis points (10000 = 100 %)."""
+
+    __tablename__ = "ip_asset_owners"
+    __table_args__ = (
+        UniqueConstraint("asset_id", "org_id"),
+        CheckConstraint("share_bp >= 1 AND share_bp <= 10000", name="share_bp"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("ip_assets.id", ondelete="CASCADE"), nullable=False)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
+    share_bp: Mapped[int] = mapped_column(nullable=False)
+
+    asset: Mapped[IpAsset] = relationship(back_populates="owners")
+    organization: Mapped[Organization] = relationship(lazy="joined")
+
+
+class Encumbrance(db.Model):
+    """A licence already granted, a pledge, or a deal committed on the platform.
+
+    Never deleted: a pledge is released, a licence terminated and a committed
+    deal closed by setting ``released_on`` (with who, when and why).
+    """
+
+    __tablename__ = "ip_encumbrances"
+    __audit_type__ = "ip_encumbrance"
+    __table_args__ = (
+        CheckConstraint(_in("kind", [k.value for k in states.EncumbranceKind]), name="kind"),
+        CheckConstraint(
+            f"deal_kind IS NULL OR {_in('deal_kind', [k.value for k in states.DealKind])}", name="deal_kind"
+        ),
+        CheckConstraint(
+            f"license_type IS NULL OR {_in('license_type', [t.value for t in states.LicenseType])}",
+            name="license_type",
+        ),
+        # A licence names its type; nothing else has one.
+        CheckConstraint(
+            "(deal_kind = 'license') = (license_type IS NOT NULL)", name="license_type_iff_license"
+        ),
+        CheckConstraint(
+            "(kind = 'license' AND deal_kind = 'license')"
+            " OR (kind = 'pledge' AND deal_kind IS NULL AND amount_fen IS NOT NULL)"
+            " OR (kind = 'committed_deal' AND deal_kind IS NOT NULL AND reference IS NOT NULL)",
+            name="kind_shape",
+        ),
+        CheckConstraint("amount_fen IS NULL OR amount_fen > 0", name="amount_fen"),
+        CheckConstraint(
+            "term_end IS NULL OR term_start IS NULL OR term_end >= term_start", name="term_order"
+        ),
+        CheckConstraint("(released_on IS NULL) = (released_at IS NULL)", name="release_complete"),
+        # One platform deal per contract reference and asset (recording it twice is a no-op).
+        Index(
+            "uq_ip_encumbrances_committed_reference",
+            "asset_id",
+            "reference",
+            unique=True,
+            sqlite_where=text("kind = 'committed_deal'"),
+            postgresql_where=text("kind = 'committed_deal'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("ip_assets.id"), nullable=False, index=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    deal_kind: Mapped[str | None] = mapped_column(String(16))
+    license_type: Mapped[str | None] = mapped_column(String(16))
+    # Normalized text (see deals.normalize_scope); "" means everything.
+    field_of_use: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    territory: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    term_start: Mapped[date | None] = mapped_column(Date)
+    term_end: Mapped[date | None] = mapped_column(Date)
+    counterparty: Mapped[str | None] = mapped_column(String(200))  # licensee, pledgee, assignee
+    amount_fen: Mapped[int | None] = mapped_column(BigInteger)  # pledge: the secured amount
+    reference: Mapped[str | None] = mapped_column(String(100))  # contract or registration number
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    released_on: Mapped[date | None] = mapped_column(Date)
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    release_note: Mapped[str | None] = mapped_column(String(500))
+
+    asset: Mapped[IpAsset] = relationship(back_populates="encumbrances")
+
+    @property
+    def is_released(self) -> bool:
+        return self.released_on is not None
+
+    @property
+    def kind_label(self) -> str:
+        return states.label(states.ENCUMBRANCE_KIND_LABELS, self.kind)
+
+    @property
+    def deal_kind_label(self) -> str:
+        return states.label(states.DEAL_KIND_LABELS, self.deal_kind)
+
+    @property
+    def license_type_label(self) -> str:
+        return states.label(states.LICENSE_TYPE_LABELS, self.license_type)
+
+
+class TitleEvent(db.Model):
+    """One link of the chain of title: who owned the asset from which date, and why.
+
+    The first link is the registration on the platform; each later link is a
+    transfer recorded by `record_transfer` with the contract that caused it.
+    ``owners`` is a snapshot: [{"org_id", "name", "share_bp"}].
+    """
+
+    __tablename__ = "ip_title_events"
+    __table_args__ = (
+        UniqueConstraint("asset_id", "seq"),
+        CheckConstraint(_in("kind", [k.value for k in states.TitleEventKind]), name="kind"),
+        CheckConstraint("(seq = 1) = (kind = 'registration')", name="registration_first"),
+        CheckConstraint("kind = 'registration' OR contract_ref IS NOT NULL", name="transfer_has_contract"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("ip_assets.id"), nullable=False)
+    seq: Mapped[int] = mapped_column(nullable=False)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    effective_on: Mapped[date] = mapped_column(Date, nullable=False)
+    contract_ref: Mapped[str | None] = mapped_column(String(100))
+    owners: Mapped[list[dict]] = mapped_column(JSON, nullable=False)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    asset: Mapped[IpAsset] = relationship(back_populates="title_events")
+    recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
+
+    @property
+    def kind_label(self) -> str:
+        return states.label(states.TITLE_EVENT_LABELS, self.kind)

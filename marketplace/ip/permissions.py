@@ -1,0 +1,66 @@
+"""Who may see and change IP assets: pure predicates for views, the API and templates.
+
+Anything a user may not see answers 404 (ids do not leak).
+"""
+
+from __future__ import annotations
+
+from ..core.catalog import region_in_scope
+from .models import IpAsset
+
+
+def is_publicly_listed(asset: IpAsset) -> bool:
+    """Whether the asset appears in a published listing (so anyone may see it).
+
+    HOOK: listings do not exist yet, so this answers False. The listings
+    domain replaces this body with its own query (e.g. "a listing in state
+    `published` includes this asset"); every visibility decision on assets
+    goes through here.
+    """
+    return False
+
+
+def _authenticated(user) -> bool:
+    return bool(user is not None and getattr(user, "is_authenticated", False))
+
+
+def is_owner_member(user, asset: IpAsset) -> bool:
+    """An approved member (role in force) of one of the asset's owner organizations."""
+    return _authenticated(user) and user.has_powers and user.organization_id in asset.owner_org_ids
+
+
+def in_regulator_scope(user, asset: IpAsset) -> bool:
+    """A regulator whose region scope covers one of the owner organizations."""
+    if not _authenticated(user):
+        return False
+    scope = user.scope_region
+    return scope is not None and any(region_in_scope(scope, o.organization.region_code) for o in asset.owners)
+
+
+def can_oversee_assets(user) -> bool:
+    """Agencies (acting) and admins see and verify every asset."""
+    return _authenticated(user) and user.acts_as("agency", "admin")
+
+
+def can_view_asset_records(user, asset: IpAsset) -> bool:
+    """The full record: attachments and audit trail (owners, agencies, regulators in scope, admins)."""
+    return is_owner_member(user, asset) or can_oversee_assets(user) or in_regulator_scope(user, asset)
+
+
+def can_view_asset(user, asset: IpAsset) -> bool:
+    """Whether the asset exists for this user; others get 404."""
+    return can_view_asset_records(user, asset) or is_publicly_listed(asset)
+
+
+def can_create_asset(user) -> bool:
+    return _authenticated(user) and user.acts_as("seller")
+
+
+def can_edit_asset(user, asset: IpAsset) -> bool:
+    """Only sellers who are approved members of an owner organization edit an asset,
+    its encumbrances and attachments."""
+    return _authenticated(user) and user.acts_as("seller") and user.organization_id in asset.owner_org_ids
+
+
+def can_verify_asset(user, asset: IpAsset) -> bool:
+    return can_oversee_assets(user)
