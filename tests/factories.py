@@ -180,3 +180,76 @@ class EncumbranceFactory(_Base):
 
     class Params:
         pledge = factory.Trait(kind="pledge", deal_kind=None, license_type=None, amount_fen=500_000_000)
+
+
+# --- listings: listings, deal terms, demands ----------------------------------------------------
+
+from marketplace.listings.models import Demand, Listing, ListingAsset, ListingTerms  # noqa: E402
+from marketplace.listings.services import derive_fields  # noqa: E402
+
+
+class ListingFactory(_Base):
+    """A draft listing of one new asset, offering a non-exclusive licence.
+
+    `seller` (a seller user) decides the organization; traits set the state.
+    Published listings are NOT in the search index: tests that search publish
+    through the services (or call `marketplace.search.service.reindex`)."""
+
+    class Meta:
+        model = Listing
+
+    class Params:
+        seller = factory.SubFactory(UserFactory, role="seller", organization__kind="university")
+        submitted = factory.Trait(status="submitted", submitted_at=factory.LazyFunction(utcnow))
+        published = factory.Trait(
+            status="published",
+            submitted_at=factory.LazyFunction(utcnow),
+            published_at=factory.LazyFunction(utcnow),
+        )
+        returned = factory.Trait(status="returned", return_reason="请补充对比数据")
+        withdrawn = factory.Trait(status="withdrawn")
+        closed = factory.Trait(status="closed")
+
+    org_id = factory.LazyAttribute(lambda o: o.seller.organization_id)
+    created_by_id = factory.LazyAttribute(lambda o: o.seller.id)
+    status = "draft"
+    title_zh = factory.Sequence(lambda n: f"寒地大豆测试技术{n}")
+    abstract_zh = "一种测试用的技术摘要。"
+    keywords = factory.LazyFunction(lambda: ["测试"])
+    problem = "解决测试问题"
+    comparison = "效率比现有最好方案提高 30 %"
+    price_fen = 50_000_000
+
+    @factory.post_generation
+    def assets(obj, create, extracted, **kwargs):
+        session = ListingFactory._meta.sqlalchemy_session
+        session.flush()
+        org = session.get(Organization, obj.org_id)
+        assets = extracted if extracted is not None else [IpAssetFactory(owned_by=org)]
+        for position, asset in enumerate(assets):
+            obj.asset_links.append(ListingAsset(asset_id=asset.id, asset=asset, position=position))
+        session.flush()
+        derive_fields(obj, list(assets))
+        session.flush()
+
+    @factory.post_generation
+    def deal_terms(obj, create, extracted, **kwargs):
+        session = ListingFactory._meta.sqlalchemy_session
+        for terms in extracted if extracted is not None else [{"deal_kind": "license", "license_type": "non_exclusive"}]:
+            obj.terms.append(ListingTerms(**terms))
+        session.flush()
+
+
+class DemandFactory(_Base):
+    class Meta:
+        model = Demand
+
+    class Params:
+        buyer = factory.SubFactory(UserFactory, role="buyer", organization__kind="enterprise")
+
+    org_id = factory.LazyAttribute(lambda o: o.buyer.organization_id)
+    created_by_id = factory.LazyAttribute(lambda o: o.buyer.id)
+    title = factory.Sequence(lambda n: f"寻求大豆深加工技术{n}")
+    description = "需要提高大豆蛋白提取率的工艺。"
+    industry = "agri_processing"
+    status = "open"

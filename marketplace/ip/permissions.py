@@ -12,12 +12,12 @@ from .models import IpAsset
 def is_publicly_listed(asset: IpAsset) -> bool:
     """Whether the asset appears in a published listing (so anyone may see it).
 
-    HOOK: listings do not exist yet, so this answers False. The listings
-    domain replaces this body with its own query (e.g. "a listing in state
-    `published` includes this asset"); every visibility decision on assets
-    goes through here.
+    The rule lives in the listings domain: a listing in state `published`
+    includes this asset.
     """
-    return False
+    from ..listings.services import is_publicly_listed as listed
+
+    return listed(asset)
 
 
 def _authenticated(user) -> bool:

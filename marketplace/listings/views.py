@@ -1,7 +1,376 @@
-"""Web pages of the listings domain."""
+"""Web pages of the listings domain: search, listings, review, demands."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from ..accounts.models import Organization
+from ..core import catalog
+from ..core.errors import DomainError
+from ..core.pagination import paginate, read_page_args
+from ..core.web import flash_domain_error, get_or_404
+from ..extensions import db
+from ..search.backend import FACET_KEYS, PRICE_BUCKETS, SORTS
+from ..search.outbox import drain_after_request
+from ..search.service import facet_choices, parse_search_args, search_listings
+from . import permissions, services, states
+from .forms import ConfirmForm, DemandWebForm, ListingWebForm, ReturnForm
+from .matching import matches_for_demand, matches_for_listing
+from .models import Demand, Listing
+from .states import DEAL_KIND_LABELS
 
 bp = Blueprint("listings", __name__)
+# Index changes queued by a request are applied once it has committed.
+bp.after_app_request(drain_after_request)
+
+DEAL_KIND_ORDER = tuple(DEAL_KIND_LABELS)
+
+
+def _org_assets(org_id: int):
+    from ..ip.models import AssetOwner, IpAsset
+
+    return list(
+        db.session.scalars(
+            select(IpAsset).join(AssetOwner, AssetOwner.asset_id == IpAsset.id).where(AssetOwner.org_id == org_id)
+            .order_by(IpAsset.id.desc())
+        )
+    )  # fmt: skip
+
+
+def _agencies():
+    return list(
+        db.session.scalars(
+            select(Organization)
+            .where(Organization.kind == "agency", Organization.status == "approved")
+            .order_by(Organization.name)
+        )
+    )
+
+
+def _prepare_form(form: ListingWebForm, org_id: int) -> ListingWebForm:
+    form.asset_ids.choices = [
+        (a.id, f"{a.title} · {a.kind_label} {a.display_identifier}") for a in _org_assets(org_id)
+    ]
+    form.agency_org_id.choices = [("", _("None: the platform's reviewers"))] + [
+        (o.id, o.name) for o in _agencies()
+    ]
+    return form
+
+
+def _apply_errors(form: ListingWebForm, exc: DomainError) -> None:
+    """Put a service's field errors next to their fields (also inside the deal terms)."""
+    placed = True
+    for name, messages in (exc.fields or {}).items():
+        target = None
+        parts = name.split(".")
+        if len(parts) == 3 and parts[0] == "deal_terms":
+            index, sub = int(parts[1]), parts[2]
+            entries = [e for e in form.deal_terms if e.form.deal_kind.data]
+            if index < len(entries):
+                target = entries[index].form._fields.get(sub)
+        else:
+            target = form._fields.get(name)
+        if target is None:
+            placed = False
+            continue
+        target.errors = list(target.errors or []) + [str(m) for m in messages]
+    flash(_("Please correct the marked fields.") if placed and exc.fields else str(exc.message), "error")
+
+
+def _listing_form_data(listing: Listing | None) -> dict:
+    entries = []
+    for kind in DEAL_KIND_ORDER:
+        terms = listing.terms_for(kind) if listing else None
+        entries.append(
+            {name: getattr(terms, name) for name in (
+                "deal_kind", "license_type", "field_of_use", "territory", "term_months", "upfront_fen",
+                "royalty_bp", "price_fen", "valuation_fen", "equity_share_bp", "company")}
+            if terms else {"deal_kind": None}
+        )  # fmt: skip
+    return {"deal_terms": entries}
+
+
+# -- search --------------------------------------------------------------------
+
+
+def facet_label(key: str, value: str) -> str:
+    """The translated label of a facet value."""
+    tables = {
+        "deal_kind": states.DEAL_KIND_LABELS,
+        "ip_kind": states.IP_KIND_LABELS,
+        "maturity": states.MATURITY_LABELS,
+    }
+    if key in tables:
+        return states.label(tables[key], value)
+    if key == "industry":
+        return catalog.industry_label(value)
+    if key == "source_kind":
+        return catalog.org_kind_label(value)
+    if key == "region":
+        return catalog.region_label(value)
+    return value
+
+
+def _search_page_url(number: int) -> str:
+    args = {key: request.args.getlist(key) for key in request.args}
+    args["page"] = [str(number)]
+    return url_for("listings.search", **args)
+
+
+@bp.get("/listings")
+def search():
+    params, problems = parse_search_args(request.args)
+    page = search_listings(params)
+    return render_template(
+        "listings/search.html",
+        params=params,
+        problems=problems,
+        page=page,
+        facet_keys=FACET_KEYS,
+        facet_choices=facet_choices(),
+        price_buckets=PRICE_BUCKETS,
+        sorts=SORTS,
+        facet_label=facet_label,
+        page_url=_search_page_url,
+    )
+
+
+# -- listings ------------------------------------------------------------------
+
+
+@bp.get("/listings/<int:listing_id>")
+def detail(listing_id: int):
+    listing = get_or_404(
+        Listing, listing_id, visible=lambda obj: permissions.can_view_listing(current_user, obj)
+    )
+    matches = []
+    if listing.is_published and permissions.can_see_listing_matches(current_user, listing):
+        matches = matches_for_listing(listing)
+    return render_template(
+        "listings/detail.html",
+        listing=listing,
+        matches=matches,
+        confirm_form=ConfirmForm(),
+        return_form=ReturnForm(),
+        permissions=permissions,
+    )
+
+
+@bp.route("/listings/new", methods=["GET", "POST"])
+@login_required
+def create():
+    if not permissions.can_create_listing(current_user):
+        abort(404)
+    form = _prepare_form(ListingWebForm(data=_listing_form_data(None)), current_user.organization_id)
+    if form.validate_on_submit():
+        try:
+            listing = services.create_listing(form.to_data(skip_unoffered=True), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Draft saved. Submit it for review when it is complete."), "success")
+            return redirect(url_for("listings.detail", listing_id=listing.id))
+    return render_template("listings/form.html", form=form, listing=None, kinds=DEAL_KIND_ORDER)
+
+
+@bp.route("/listings/<int:listing_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit(listing_id: int):
+    listing = get_or_404(
+        Listing, listing_id, visible=lambda obj: permissions.can_view_listing(current_user, obj)
+    )
+    if not permissions.can_edit_listing(current_user, listing):
+        abort(404)
+    form = ListingWebForm(obj=listing, data=_listing_form_data(listing) | {"asset_ids": listing.asset_ids})
+    _prepare_form(form, listing.org_id)
+    if form.validate_on_submit():
+        try:
+            services.update_listing(listing, form.to_data(skip_unoffered=True), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            _apply_errors(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Listing saved."), "success")
+            return redirect(url_for("listings.detail", listing_id=listing.id))
+    return render_template("listings/form.html", form=form, listing=listing, kinds=DEAL_KIND_ORDER)
+
+
+def _lifecycle(listing_id: int, action, done_message: str, form_cls=ConfirmForm):
+    listing = get_or_404(
+        Listing, listing_id, visible=lambda obj: permissions.can_view_listing(current_user, obj)
+    )
+    form = form_cls()
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(str(error), "error")
+        return redirect(url_for("listings.detail", listing_id=listing.id))
+    try:
+        action(listing, form)
+    except DomainError as exc:
+        db.session.rollback()
+        flash_domain_error(exc)
+        if exc.fields:
+            for messages in exc.fields.values():
+                for message in messages:
+                    flash(str(message), "error")
+    else:
+        db.session.commit()
+        flash(done_message, "success")
+    return redirect(url_for("listings.detail", listing_id=listing_id))
+
+
+@bp.post("/listings/<int:listing_id>/submit")
+@login_required
+def submit(listing_id: int):
+    return _lifecycle(
+        listing_id,
+        lambda listing, form: services.submit_listing(listing, actor=current_user),
+        _("Submitted for review."),
+    )
+
+
+@bp.post("/listings/<int:listing_id>/publish")
+@login_required
+def publish(listing_id: int):
+    return _lifecycle(
+        listing_id,
+        lambda listing, form: services.publish_listing(listing, actor=current_user),
+        _("The listing is published."),
+    )
+
+
+@bp.post("/listings/<int:listing_id>/return")
+@login_required
+def return_(listing_id: int):
+    return _lifecycle(
+        listing_id,
+        lambda listing, form: services.return_listing(listing, reason=form.reason.data, actor=current_user),
+        _("The listing was returned to the seller."),
+        form_cls=ReturnForm,
+    )
+
+
+@bp.post("/listings/<int:listing_id>/withdraw")
+@login_required
+def withdraw(listing_id: int):
+    return _lifecycle(
+        listing_id,
+        lambda listing, form: services.withdraw_listing(listing, actor=current_user),
+        _("The listing is withdrawn."),
+    )
+
+
+@bp.get("/my/listings")
+@login_required
+def my_listings():
+    page, per_page = read_page_args(request.args)
+    stmt = select(Listing).order_by(Listing.updated_at.desc(), Listing.id.desc())
+    if current_user.is_admin:
+        pass
+    elif current_user.acts_as("agency"):
+        stmt = stmt.where(Listing.agency_org_id == current_user.organization_id)
+    elif current_user.has_powers:
+        stmt = stmt.where(Listing.org_id == current_user.organization_id)
+    else:
+        stmt = stmt.where(Listing.id.is_(None))
+    return render_template(
+        "listings/my_listings.html",
+        page=paginate(stmt, page, per_page),
+        can_create=permissions.can_create_listing(current_user),
+    )
+
+
+@bp.get("/listings/review")
+@login_required
+def review_queue():
+    if not (current_user.is_admin or current_user.acts_as("agency")):
+        abort(404)
+    page, per_page = read_page_args(request.args)
+    stmt = select(Listing).where(Listing.status == "submitted").order_by(Listing.submitted_at, Listing.id)
+    if not current_user.is_admin:
+        stmt = stmt.where(
+            (Listing.agency_org_id.is_(None)) | (Listing.agency_org_id == current_user.organization_id)
+        )
+    return render_template("listings/review_queue.html", page=paginate(stmt, page, per_page))
+
+
+# -- demands -------------------------------------------------------------------
+
+
+@bp.get("/demands")
+def demands():
+    page, per_page = read_page_args(request.args)
+    stmt = select(Demand).where(Demand.status == "open").order_by(Demand.created_at.desc(), Demand.id.desc())
+    mine = []
+    if current_user.is_authenticated and current_user.has_powers:
+        mine = list(
+            db.session.scalars(
+                select(Demand).where(Demand.org_id == current_user.organization_id).order_by(Demand.id.desc())
+            )
+        )
+    return render_template(
+        "listings/demands.html",
+        page=paginate(stmt, page, per_page),
+        mine=mine,
+        can_post=permissions.can_post_demand(current_user),
+    )
+
+
+@bp.route("/demands/new", methods=["GET", "POST"])
+@login_required
+def demand_create():
+    if not permissions.can_post_demand(current_user):
+        abort(404)
+    form = DemandWebForm()
+    if form.validate_on_submit():
+        try:
+            demand = services.create_demand(form.to_data(), actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash_domain_error(exc, form)
+        else:
+            db.session.commit()
+            flash(_("Your demand is posted."), "success")
+            return redirect(url_for("listings.demand_detail", demand_id=demand.id))
+    return render_template("listings/demand_form.html", form=form)
+
+
+@bp.get("/demands/<int:demand_id>")
+def demand_detail(demand_id: int):
+    demand = get_or_404(Demand, demand_id, visible=lambda obj: permissions.can_view_demand(current_user, obj))
+    matches = None
+    if permissions.can_see_demand_matches(current_user, demand):
+        matches = matches_for_demand(demand)
+    return render_template(
+        "listings/demand_detail.html",
+        demand=demand,
+        matches=matches,
+        confirm_form=ConfirmForm(),
+        can_close=permissions.can_close_demand(current_user, demand),
+    )
+
+
+@bp.post("/demands/<int:demand_id>/close")
+@login_required
+def demand_close(demand_id: int):
+    demand = get_or_404(
+        Demand, demand_id, visible=lambda obj: permissions.can_see_demand_matches(current_user, obj)
+    )
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        try:
+            services.close_demand(demand, actor=current_user)
+        except DomainError as exc:
+            db.session.rollback()
+            flash_domain_error(exc)
+        else:
+            db.session.commit()
+            flash(_("The demand is closed."), "success")
+    return redirect(url_for("listings.demand_detail", demand_id=demand_id))

@@ -1,0 +1,508 @@
+"""The rules of listings and demands. Services add and flush; the caller commits.
+
+Public API for other domains (negotiation, contracts):
+
+- ``Listing`` (models.py): ``status``, ``org_id`` (the seller organization),
+  ``asset_links``/``assets``/``asset_ids``, ``price_fen`` (None = negotiable),
+  ``agency_org_id``, the derived ``industry``/``ip_kind``/``source_kind``/
+  ``region_code``/``maturity``, and ``terms`` (one ``ListingTerms`` per deal kind
+  offered; ``listing.terms_for("license")`` or ``offered_terms(listing)``).
+- ``close_listing(listing, reason=..., actor=...)``: a signed deal ends the listing.
+- ``is_publicly_listed(asset)``: whether a published listing shows the asset.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, select
+
+from ..accounts.models import Organization, User
+from ..core.errors import Conflict, PermissionDenied, ValidationError
+from ..core.models import record_audit
+from ..core.timeutil import utcnow
+from ..extensions import db
+from ..notifications.services import N_, notify
+from ..search.outbox import OP_DELETE, OP_UPSERT, enqueue
+from . import permissions
+from .models import Demand, Listing, ListingAsset, ListingTerms
+from .states import DEMAND_MACHINE, LISTING_MACHINE, DemandStatus, ListingStatus
+
+#: A listing bundles at most this many assets.
+MAX_ASSETS = 20
+#: Asset legal statuses in which nothing can be offered.
+DEAD_LEGAL_STATUSES = frozenset({"lapsed", "expired", "invalidated"})
+#: A quantified comparison contains at least one figure (Arabic or full-width digits).
+_FIGURE = re.compile(r"[0-9０-９]")
+
+
+@dataclass
+class TermsData:
+    deal_kind: str
+    license_type: str | None = None
+    field_of_use: str = ""
+    territory: str = ""
+    term_months: int | None = None
+    upfront_fen: int | None = None
+    royalty_bp: int | None = None
+    price_fen: int | None = None
+    valuation_fen: int | None = None
+    equity_share_bp: int | None = None
+    company: str | None = None
+
+
+@dataclass
+class ListingData:
+    asset_ids: list[int]
+    title_zh: str | None = None
+    title_en: str | None = None
+    abstract_zh: str | None = None
+    abstract_en: str | None = None
+    keywords: list[str] = field(default_factory=list)
+    problem: str | None = None
+    comparison: str | None = None
+    price_fen: int | None = None
+    deal_terms: list[TermsData] = field(default_factory=list)
+    agency_org_id: int | None = None
+
+
+@dataclass
+class DemandData:
+    title: str
+    description: str
+    industry: str
+    budget_fen: int | None = None
+    deadline: date | None = None
+
+
+def _link(endpoint: str, **values: Any) -> str:
+    """A site-relative link, also outside a request (notifications from the CLI)."""
+    return current_app.url_map.bind("localhost").build(endpoint, values)
+
+
+def _clean(text: str | None) -> str | None:
+    text = (text or "").strip()
+    return text or None
+
+
+# -- listings ------------------------------------------------------------------
+
+
+def _load_assets(asset_ids: list[int], org_id: int) -> list:
+    from ..ip.models import IpAsset
+
+    errors: list[Any] = []
+    ids: list[int] = []
+    for asset_id in asset_ids:
+        if asset_id not in ids:
+            ids.append(asset_id)
+    if not ids:
+        raise ValidationError(fields={"asset_ids": [_l("Choose at least one asset of your organization.")]})
+    if len(ids) > MAX_ASSETS:
+        raise ValidationError(
+            fields={"asset_ids": [_l("A listing bundles at most %(n)s assets.", n=MAX_ASSETS)]}
+        )
+    found = {a.id: a for a in db.session.scalars(select(IpAsset).where(IpAsset.id.in_(ids)))}
+    assets = []
+    for asset_id in ids:
+        asset = found.get(asset_id)
+        if asset is None or org_id not in asset.owner_org_ids:
+            errors.append(_l("Asset %(id)s is not an asset of your organization.", id=asset_id))
+        elif asset.legal_status in DEAD_LEGAL_STATUSES:
+            errors.append(
+                _l(
+                    "Asset %(title)s is %(status)s and cannot be offered.",
+                    title=asset.title,
+                    status=asset.legal_status_label,
+                )
+            )
+        else:
+            assets.append(asset)
+    if errors:
+        raise ValidationError(fields={"asset_ids": errors})
+    return assets
+
+
+def _check_agency(agency_org_id: int | None) -> None:
+    if agency_org_id is None:
+        return
+    org = db.session.get(Organization, agency_org_id)
+    if org is None or org.kind != "agency" or not org.is_approved:
+        raise ValidationError(
+            fields={"agency_org_id": [_l("Choose an approved technology transfer agency.")]}
+        )
+
+
+def _check_terms(deal_terms: list[TermsData]) -> None:
+    errors: dict[str, list] = {}
+    if not deal_terms:
+        raise ValidationError(fields={"deal_terms": [_l("Offer at least one deal kind with its terms.")]})
+    seen: set[str] = set()
+    for index, terms in enumerate(deal_terms):
+        prefix = f"deal_terms.{index}."
+        if terms.deal_kind not in ListingTerms.FIELDS:
+            errors[prefix + "deal_kind"] = [_l("Choose licence, transfer or equity.")]
+            continue
+        if terms.deal_kind in seen:
+            errors[prefix + "deal_kind"] = [_l("Each deal kind can be offered only once.")]
+        seen.add(terms.deal_kind)
+        if terms.deal_kind == "license" and terms.license_type not in ("exclusive", "sole", "non_exclusive"):
+            errors[prefix + "license_type"] = [_l("Choose exclusive, sole or non-exclusive.")]
+        for name in ("upfront_fen", "price_fen", "valuation_fen"):
+            value = getattr(terms, name)
+            if value is not None and value < 0:
+                errors[prefix + name] = [_l("The amount cannot be negative.")]
+        if terms.royalty_bp is not None and not 0 <= terms.royalty_bp <= 10000:
+            errors[prefix + "royalty_bp"] = [_l("Between 0 and 10000 basis points (100 %).")]
+        if terms.equity_share_bp is not None and not 1 <= terms.equity_share_bp <= 10000:
+            errors[prefix + "equity_share_bp"] = [_l("Between 1 and 10000 basis points (100 %).")]
+        if terms.term_months is not None and not 1 <= terms.term_months <= 1200:
+            errors[prefix + "term_months"] = [_l("Between 1 and 1200 months.")]
+    if errors:
+        raise ValidationError(fields=errors)
+
+
+def _check_comparison(comparison: str | None, *, required: bool) -> None:
+    if not comparison:
+        if required:
+            raise ValidationError(
+                fields={"comparison": [_l("Compare with today's best solution, with figures.")]}
+            )
+        return
+    if not _FIGURE.search(comparison):
+        raise ValidationError(
+            fields={
+                "comparison": [
+                    _l(
+                        "Buyers reject vague benefits: quantify the comparison with at least one "
+                        'figure, e.g. "yield 18 %% higher than imported equipment".'
+                    )
+                ]
+            }
+        )
+
+
+def _apply(listing: Listing, data: ListingData) -> None:
+    if not _clean(data.title_zh) and not _clean(data.title_en):
+        raise ValidationError(fields={"title_zh": [_l("Give a title in Chinese or in English.")]})
+    assets = _load_assets(list(data.asset_ids), listing.org_id)
+    _check_terms(data.deal_terms)
+    _check_agency(data.agency_org_id)
+    _check_comparison(_clean(data.comparison), required=False)
+    if data.price_fen is not None and data.price_fen < 0:
+        raise ValidationError(fields={"price_fen": [_l("The amount cannot be negative.")]})
+    listing.title_zh = _clean(data.title_zh)
+    listing.title_en = _clean(data.title_en)
+    listing.abstract_zh = _clean(data.abstract_zh)
+    listing.abstract_en = _clean(data.abstract_en)
+    listing.keywords = [k.strip() for k in data.keywords if k and k.strip()]
+    listing.problem = _clean(data.problem)
+    listing.comparison = _clean(data.comparison)
+    listing.price_fen = data.price_fen
+    listing.agency_org_id = data.agency_org_id
+    # Assets in the seller's order; the first one is the main one.
+    wanted = [a.id for a in assets]
+    if listing.asset_ids != wanted:
+        listing.asset_links.clear()
+        if listing.id is not None:
+            db.session.flush()
+        for position, asset in enumerate(assets):
+            listing.asset_links.append(ListingAsset(asset_id=asset.id, asset=asset, position=position))
+    # Terms: one row per deal kind, updated in place; kinds no longer offered go.
+    wanted_kinds = [t.deal_kind for t in data.deal_terms]
+    for row in [t for t in listing.terms if t.deal_kind not in wanted_kinds]:
+        listing.terms.remove(row)
+    if listing.id is not None:
+        db.session.flush()
+    by_kind = {t.deal_kind: t for t in listing.terms}
+    all_fields = {name for names in ListingTerms.FIELDS.values() for name in names}
+    for terms in data.deal_terms:
+        row = by_kind.get(terms.deal_kind)
+        if row is None:
+            row = ListingTerms(deal_kind=terms.deal_kind)
+            listing.terms.append(row)
+        for name in all_fields:
+            setattr(row, name, "" if name in ("field_of_use", "territory") else None)
+        for name in ListingTerms.FIELDS[terms.deal_kind]:
+            value = getattr(terms, name)
+            if name in ("field_of_use", "territory"):
+                value = (value or "").strip()
+            elif name == "company":
+                value = _clean(value)
+            setattr(row, name, value)
+    derive_fields(listing, assets)
+
+
+def derive_fields(listing: Listing, assets: list | None = None) -> None:
+    """Industry, IP kind and maturity of the main asset; source kind and region of
+    the seller organization (an owner of every asset)."""
+    assets = assets if assets is not None else listing.assets
+    main = assets[0] if assets else None
+    listing.industry = main.industry if main else None
+    listing.ip_kind = main.kind if main else None
+    listing.maturity = main.maturity if main else None
+    org = listing.organization or db.session.get(Organization, listing.org_id)
+    listing.source_kind = org.kind
+    listing.region_code = org.region_code
+
+
+def create_listing(data: ListingData, *, actor: User) -> Listing:
+    """A new draft for the actor's organization."""
+    if not permissions.can_create_listing(actor):
+        raise PermissionDenied(_l("Only sellers create listings."))
+    listing = Listing(org_id=actor.organization_id, organization=actor.organization, created_by_id=actor.id)
+    listing.status = ListingStatus.DRAFT.value
+    _apply(listing, data)
+    db.session.add(listing)
+    db.session.flush()
+    record_audit("listing.create", listing, actor=actor, to_state=listing.status)
+    return listing
+
+
+def update_listing(listing: Listing, data: ListingData, *, actor: User) -> Listing:
+    """Edit a draft or a returned listing."""
+    _lock(listing)
+    if not permissions.can_edit_listing(actor, listing):
+        raise PermissionDenied(_l("Only the seller edits a draft or returned listing."))
+    _apply(listing, data)
+    db.session.flush()
+    record_audit("listing.update", listing, actor=actor)
+    return listing
+
+
+def _lock(listing: Listing) -> None:
+    """Re-read the row under a lock (PostgreSQL: SELECT ... FOR UPDATE)."""
+    db.session.flush()
+    db.session.refresh(listing, with_for_update=True)
+
+
+def _transition(listing: Listing, dst: ListingStatus, action: str, *, actor, data=None) -> None:
+    src, _dst = LISTING_MACHINE.apply(listing, dst)
+    record_audit(action, listing, actor=actor, from_state=src.value, to_state=dst.value, data=data)
+
+
+def submit_listing(listing: Listing, *, actor: User) -> Listing:
+    """Send a draft (or a returned listing) for review."""
+    _lock(listing)
+    if not permissions.is_listing_seller(actor, listing):
+        raise PermissionDenied()
+    errors: dict[str, list] = {}
+    if not listing.problem:
+        errors["problem"] = [_l("Say which problem the technology solves.")]
+    try:
+        _check_comparison(listing.comparison, required=True)
+    except ValidationError as exc:
+        errors.update(exc.fields)
+    if errors:
+        raise ValidationError(_l("Complete the listing before submitting it."), fields=errors)
+    _check_offerable(listing)
+    _transition(listing, ListingStatus.SUBMITTED, "listing.submit", actor=actor)
+    listing.submitted_at = utcnow()
+    if listing.agency_org_id:
+        for user in _agency_members(listing.agency_org_id):
+            notify(
+                user,
+                "listing.submitted",
+                N_("A listing waits for your review: %(title)s"),
+                params={"title": listing.title},
+                link=_link("listings.detail", listing_id=listing.id),
+            )
+    return listing
+
+
+def _check_offerable(listing: Listing) -> None:
+    """Each asset must still allow each offered deal (legal status, pledges,
+    exclusive licences already granted): the ip domain's exclusivity rule."""
+    from ..core.timeutil import today_shanghai
+    from ..ip.deals import DealTerms, check_deal
+
+    start = today_shanghai()
+    problems = []
+    for asset in listing.assets:
+        for terms in listing.terms:
+            deal = DealTerms.for_months(
+                terms.deal_kind,
+                start=start,
+                months=terms.term_months if terms.deal_kind == "license" else None,
+                license_type=terms.license_type,
+                field_of_use=terms.field_of_use,
+                territory=terms.territory,
+            )
+            check = check_deal(asset, deal)
+            if not check.ok:
+                problems.append(
+                    _l(
+                        "%(asset)s cannot be offered as %(kind)s: %(why)s",
+                        asset=asset.title,
+                        kind=terms.deal_kind_label,
+                        why=check.message,
+                    )
+                )
+    if problems:
+        raise Conflict(" ".join(str(p) for p in problems), code="deal_not_possible")
+
+
+def _agency_members(org_id: int) -> list[User]:
+    return list(
+        db.session.scalars(
+            select(User).where(User.organization_id == org_id, User.role == "agency", User.status == "active")
+        )
+    )
+
+
+def publish_listing(listing: Listing, *, actor: User) -> Listing:
+    """A reviewer publishes a submitted listing; it enters the search index after the commit."""
+    _lock(listing)
+    if not permissions.is_reviewer(actor, listing):
+        raise PermissionDenied(_l("Only an agency or an administrator reviews listings."))
+    _check_offerable(listing)
+    _transition(listing, ListingStatus.PUBLISHED, "listing.publish", actor=actor)
+    listing.published_at = utcnow()
+    listing.reviewed_by_id = actor.id
+    listing.return_reason = None
+    enqueue(listing.id, OP_UPSERT)
+    if listing.created_by is not None:
+        notify(
+            listing.created_by,
+            "listing.published",
+            N_("Your listing is published: %(title)s"),
+            params={"title": listing.title},
+            link=_link("listings.detail", listing_id=listing.id),
+        )
+    from .matching import notify_matches_for_listing
+
+    notify_matches_for_listing(listing)
+    return listing
+
+
+def return_listing(listing: Listing, *, reason: str, actor: User) -> Listing:
+    """A reviewer sends a submitted listing back to the seller, saying why."""
+    _lock(listing)
+    if not permissions.is_reviewer(actor, listing):
+        raise PermissionDenied(_l("Only an agency or an administrator reviews listings."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(fields={"reason": [_l("Say what the seller must change.")]})
+    if len(reason) > 2000:
+        raise ValidationError(fields={"reason": [_l("At most 2000 characters.")]})
+    listing.return_reason = reason
+    _transition(listing, ListingStatus.RETURNED, "listing.return", actor=actor, data={"reason": reason})
+    listing.reviewed_by_id = actor.id
+    if listing.created_by is not None:
+        notify(
+            listing.created_by,
+            "listing.returned",
+            N_("Your listing was returned for changes: %(title)s"),
+            params={"title": listing.title},
+            link=_link("listings.detail", listing_id=listing.id),
+        )
+    return listing
+
+
+def withdraw_listing(listing: Listing, *, actor: User) -> Listing:
+    """The seller (or an administrator) takes a listing off the market for good."""
+    _lock(listing)
+    if not (permissions.is_listing_seller(actor, listing) or actor.is_admin):
+        raise PermissionDenied()
+    was_published = listing.is_published
+    _transition(listing, ListingStatus.WITHDRAWN, "listing.withdraw", actor=actor)
+    listing.ended_at = utcnow()
+    if was_published:
+        enqueue(listing.id, OP_DELETE)
+    return listing
+
+
+def close_listing(listing: Listing, *, reason: str, actor: User | None) -> Listing:
+    """A signed deal ends a published listing (called by the negotiation code,
+    which has checked its own permissions). Closing a closed listing again does
+    nothing; any other state raises InvalidTransition (409)."""
+    _lock(listing)
+    if listing.status == ListingStatus.CLOSED.value:
+        return listing
+    _transition(listing, ListingStatus.CLOSED, "listing.close", actor=actor, data={"reason": reason})
+    listing.ended_at = utcnow()
+    listing.end_reason = (reason or "")[:500] or None
+    enqueue(listing.id, OP_DELETE)
+    return listing
+
+
+def offered_terms(listing: Listing) -> list[dict[str, Any]]:
+    """The terms objects (API shape) of every deal kind the listing offers."""
+    return [t.to_dict() for t in listing.terms]
+
+
+def is_publicly_listed(asset) -> bool:
+    """Whether a published listing shows this asset (then anyone may see the asset)."""
+    asset_id = getattr(asset, "id", asset)
+    if asset_id is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    ListingAsset.asset_id == asset_id,
+                    ListingAsset.listing_id == Listing.id,
+                    Listing.status == ListingStatus.PUBLISHED.value,
+                )
+            )
+        )
+    )
+
+
+# -- demands -------------------------------------------------------------------
+
+
+def _apply_demand(demand: Demand, data: DemandData) -> None:
+    from ..core.catalog import INDUSTRIES
+
+    errors: dict[str, list] = {}
+    if not _clean(data.title):
+        errors["title"] = [_l("Give the demand a title.")]
+    if not _clean(data.description):
+        errors["description"] = [_l("Describe the problem to solve.")]
+    if data.industry not in INDUSTRIES:
+        errors["industry"] = [_l("Choose an industry.")]
+    if data.budget_fen is not None and data.budget_fen < 0:
+        errors["budget_fen"] = [_l("The amount cannot be negative.")]
+    if data.deadline is not None and data.deadline < date.today():
+        errors["deadline"] = [_l("The deadline is in the past.")]
+    if errors:
+        raise ValidationError(fields=errors)
+    demand.title = _clean(data.title) or ""
+    demand.description = _clean(data.description) or ""
+    demand.industry = data.industry
+    demand.budget_fen = data.budget_fen
+    demand.deadline = data.deadline
+
+
+def create_demand(data: DemandData, *, actor: User, notify_matches: bool = True) -> Demand:
+    """A buyer posts a demand; the buyer and the sellers of matching listings are told."""
+    if not permissions.can_post_demand(actor):
+        raise PermissionDenied(_l("Only buyers post demands."))
+    demand = Demand(org_id=actor.organization_id, organization=actor.organization, created_by_id=actor.id)
+    demand.status = DemandStatus.OPEN.value
+    _apply_demand(demand, data)
+    db.session.add(demand)
+    db.session.flush()
+    record_audit("demand.create", demand, actor=actor, to_state=demand.status)
+    if notify_matches:
+        from .matching import notify_matches_for_demand
+
+        notify_matches_for_demand(demand)
+    return demand
+
+
+def close_demand(demand: Demand, *, actor: User) -> Demand:
+    db.session.flush()
+    db.session.refresh(demand, with_for_update=True)
+    if not permissions.can_close_demand(actor, demand) and demand.is_open:
+        raise PermissionDenied()
+    src, dst = DEMAND_MACHINE.apply(demand, DemandStatus.CLOSED)
+    demand.closed_at = utcnow()
+    record_audit("demand.close", demand, actor=actor, from_state=src.value, to_state=dst.value)
+    return demand

@@ -1,0 +1,116 @@
+"""Codes and state machines of listings and demands (../shared/DOMAIN.md,
+"Listings and demands")."""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+from ..core.states import StateMachine
+
+
+class ListingStatus(enum.Enum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    RETURNED = "returned"
+    CLOSED = "closed"
+    WITHDRAWN = "withdrawn"
+
+
+LISTING_STATUS_LABELS: dict[str, object] = {
+    "draft": _l("Draft"),
+    "submitted": _l("Waiting for review"),
+    "published": _l("Published"),
+    "returned": _l("Returned for changes"),
+    "closed": _l("Closed (deal signed)"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+#: draft -> submitted -> published (review by an agency or admin) -> closed / withdrawn;
+#: a reviewer may return a submitted listing to the seller, who edits and submits again.
+LISTING_MACHINE = StateMachine(
+    ListingStatus,
+    {
+        "draft": ["submitted", "withdrawn"],
+        "submitted": ["published", "returned", "withdrawn"],
+        "returned": ["submitted", "withdrawn"],
+        "published": ["closed", "withdrawn"],
+        "closed": [],
+        "withdrawn": [],
+    },
+)
+
+#: States in which the seller may still edit the listing.
+EDITABLE_STATES = frozenset({"draft", "returned"})
+
+
+class DemandStatus(enum.Enum):
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+DEMAND_STATUS_LABELS: dict[str, object] = {"open": _l("Open"), "closed": _l("Closed")}
+
+DEMAND_MACHINE = StateMachine(DemandStatus, {"open": ["closed"], "closed": []})
+
+
+class DealKind(enum.Enum):
+    LICENSE = "license"
+    TRANSFER = "transfer"
+    EQUITY = "equity"
+
+
+DEAL_KIND_LABELS: dict[str, object] = {
+    "license": _l("Licence"),
+    "transfer": _l("Transfer"),
+    "equity": _l("Equity contribution"),
+}
+
+
+class LicenseType(enum.Enum):
+    EXCLUSIVE = "exclusive"
+    SOLE = "sole"
+    NON_EXCLUSIVE = "non_exclusive"
+
+
+LICENSE_TYPE_LABELS: dict[str, object] = {
+    "exclusive": _l("Exclusive licence"),
+    "sole": _l("Sole licence"),
+    "non_exclusive": _l("Non-exclusive licence"),
+}
+
+#: Maturity codes an asset can have (the plan's stages, then TRL 1-9).
+MATURITIES: tuple[str, ...] = (
+    "lab",
+    "pilot",
+    "small_batch",
+    "mass_production",
+    *(f"trl{n}" for n in range(1, 10)),
+)
+MATURITY_LABELS: dict[str, object] = {
+    "lab": _l("Laboratory"),
+    "pilot": _l("Pilot"),
+    "small_batch": _l("Small-batch production"),
+    "mass_production": _l("Mass production"),
+    **{f"trl{n}": _l("TRL %(n)s", n=n) for n in range(1, 10)},
+}
+
+IP_KIND_LABELS: dict[str, object] = {
+    "invention_patent": _l("Invention patent"),
+    "utility_model": _l("Utility model"),
+    "design_patent": _l("Design patent"),
+    "software_copyright": _l("Software copyright"),
+    "ic_layout": _l("IC layout design"),
+    "plant_variety": _l("Plant variety"),
+    "technical_secret": _l("Technical secret"),
+    "achievement": _l("Scientific and technological achievement"),
+}
+
+
+def label(table: dict[str, object], code: str | None) -> str:
+    if not code:
+        return ""
+    value = table.get(code)
+    return str(value) if value is not None else code

@@ -1,0 +1,163 @@
+"""The search outbox: index updates that survive a crash.
+
+A change to a listing that the index must reflect adds a row to
+``search_outbox`` in the SAME transaction as the change (`enqueue`). After the
+commit, `drain` reads the rows, looks at each listing's *current* state in the
+database (published -> upsert, anything else -> delete), writes the index and
+only then deletes the rows it handled. If the process dies between the commit
+and the indexing, or the index write fails, the rows stay and the next drain
+(after the next request that changes a listing, `flask search drain`, or
+`flask search reindex`) handles them. Index writes are idempotent, so handling
+a row twice is harmless.
+
+Only one drain (or rebuild) runs at a time: `index_lock` holds an exclusive
+`flock` on a file in the index directory (and a thread lock within the
+process), so two workers never interleave reading the database and writing
+the index in the wrong order.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app, g, has_request_context
+from sqlalchemy import CheckConstraint, Index, String, delete, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..core.timeutil import utcnow
+from ..core.types import UTCDateTime
+from ..extensions import db
+
+log = logging.getLogger("marketplace.search")
+
+OP_UPSERT = "upsert"
+OP_DELETE = "delete"
+
+
+class SearchOutbox(db.Model):
+    """A listing whose index entry must be brought up to date."""
+
+    __tablename__ = "search_outbox"
+    __table_args__ = (
+        CheckConstraint("op IN ('upsert','delete')", name="op"),
+        Index("ix_search_outbox_listing_id", "listing_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(nullable=False)
+    op: Mapped[str] = mapped_column(String(8), nullable=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+def enqueue(listing_id: int, op: str = OP_UPSERT) -> SearchOutbox:
+    """Record, in the current transaction, that a listing's index entry must change."""
+    row = SearchOutbox(listing_id=listing_id, op=op)
+    db.session.add(row)
+    if has_request_context():
+        g.search_outbox_pending = True
+    return row
+
+
+class IndexLockTimeout(RuntimeError):
+    """Another process held the index lock for too long."""
+
+
+_thread_lock = threading.Lock()
+
+
+@contextmanager
+def index_lock(timeout: float = 30.0) -> Iterator[None]:
+    """Exclusive right to read the outbox and write the index, across processes."""
+    folder = current_app.config["SEARCH_INDEX_DIR"]
+    os.makedirs(folder, exist_ok=True)
+    deadline = time.monotonic() + timeout
+    if not _thread_lock.acquire(timeout=timeout):
+        raise IndexLockTimeout("search index lock is busy")
+    try:
+        with open(os.path.join(folder, "outbox.lock"), "a+") as handle:
+            while True:
+                try:
+                    fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise IndexLockTimeout("search index lock is busy") from None
+                    time.sleep(0.05)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+    finally:
+        _thread_lock.release()
+
+
+@dataclass
+class DrainResult:
+    upserted: int = 0
+    deleted: int = 0
+    rows: int = 0
+
+
+def pending_count() -> int:
+    return len(db.session.scalars(select(SearchOutbox.id)).all())
+
+
+def drain(*, batch: int = 500, timeout: float = 30.0) -> DrainResult:
+    """Apply every pending outbox row to the index; commit the removal of the rows.
+
+    Raises whatever the index raises (the rows then stay for the next drain).
+    """
+    from .service import get_backend, listing_docs_for
+
+    result = DrainResult()
+    backend = get_backend()
+    with index_lock(timeout):
+        while True:
+            rows = list(db.session.scalars(select(SearchOutbox).order_by(SearchOutbox.id).limit(batch)))
+            if not rows:
+                break
+            ids = sorted({row.listing_id for row in rows})
+            try:
+                docs = listing_docs_for(ids)
+                live = {doc.id for doc in docs}
+                gone = [i for i in ids if i not in live]
+                if docs:
+                    backend.upsert(docs)
+                if gone:
+                    backend.delete(gone)
+                db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
+                db.session.commit()
+            except BaseException:
+                db.session.rollback()
+                raise
+            result.upserted += len(docs)
+            result.deleted += len(gone)
+            result.rows += len(rows)
+    return result
+
+
+def drain_quietly() -> DrainResult | None:
+    """Drain, logging instead of raising: a failed index write must not fail a
+    request whose change is already committed; the rows wait for the next drain."""
+    try:
+        return drain(timeout=5.0)
+    except Exception:  # noqa: BLE001 - logged; the outbox keeps the work
+        db.session.rollback()
+        log.exception("search index update failed; the outbox keeps the pending changes")
+        return None
+
+
+def drain_after_request(response):
+    """After-request hook: drain when the request queued an index change and
+    succeeded (its commit is done by then; a failed request rolled its rows back)."""
+    if g.pop("search_outbox_pending", False) and response.status_code < 400:
+        drain_quietly()
+    return response

@@ -1,0 +1,345 @@
+"""The app side of search: which backend, what goes into the index, and
+searching published listings with the results checked against the database.
+
+The database is the source of truth; the index only holds published listings
+(`listing_docs_for` turns anything else into a deletion) and can always be
+rebuilt (`reindex`, `flask search reindex`).
+
+Backend choice: ``SEARCH_BACKEND`` in the app config (``"whoosh"`` by default,
+or ``"package.module:factory"`` called with the app), ``SEARCH_INDEX_DIR`` for
+the Whoosh index. The backend is created on first use, once per process, and
+only then is jieba's dictionary loaded (about a second), so start-up and tests
+that never search do not pay for it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..core.catalog import INDUSTRIES, ORG_KINDS, REGIONS
+from ..core.errors import ValidationError
+from ..core.money import MAX_FEN
+from ..core.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from ..extensions import db
+from .backend import FACET_KEYS, PRICE_FACET, SORTS, Hit, ListingDoc, SearchBackend, SearchQuery
+
+_backend_lock = threading.Lock()
+
+#: The longest free-text query accepted (characters).
+MAX_QUERY_CHARS = 200
+
+
+def _create_backend(app) -> SearchBackend:
+    spec = app.config.get("SEARCH_BACKEND", "whoosh") or "whoosh"
+    if spec == "whoosh":
+        from .whoosh_backend import WhooshBackend
+
+        return WhooshBackend(app.config["SEARCH_INDEX_DIR"])
+    module_name, _, attr = spec.partition(":")
+    factory = getattr(importlib.import_module(module_name), attr)
+    return factory(app)
+
+
+def get_backend() -> SearchBackend:
+    """The app's search backend, created on first use."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    backend = app.extensions.get("search_backend")
+    if backend is None:
+        with _backend_lock:
+            backend = app.extensions.get("search_backend")
+            if backend is None:
+                backend = app.extensions["search_backend"] = _create_backend(app)
+    return backend
+
+
+def set_backend(backend: SearchBackend | None) -> None:
+    """Replace the app's backend (tests; None forgets it so the next use creates one)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if backend is None:
+        app.extensions.pop("search_backend", None)
+    else:
+        app.extensions["search_backend"] = backend
+
+
+# -- what the index holds ------------------------------------------------------
+
+
+def listing_doc(listing) -> ListingDoc:
+    """A published listing as the index sees it."""
+    return ListingDoc(
+        id=listing.id,
+        title_zh=listing.title_zh or "",
+        title_en=listing.title_en or "",
+        abstract_zh=listing.abstract_zh or "",
+        abstract_en=listing.abstract_en or "",
+        keywords=list(listing.keywords or []),
+        problem=listing.problem or "",
+        industry=listing.industry or "",
+        deal_kinds=list(listing.deal_kinds),
+        ip_kinds=list(listing.ip_kinds),
+        source_kind=listing.source_kind or "",
+        region=listing.region_code or "",
+        maturity=listing.maturity or "",
+        price_fen=listing.price_fen,
+        published_at=listing.published_at,
+    )
+
+
+def _published():
+    from ..listings.models import Listing, ListingAsset
+
+    return (
+        select(Listing)
+        .where(Listing.status == "published")
+        .options(
+            selectinload(Listing.asset_links).joinedload(ListingAsset.asset), selectinload(Listing.terms)
+        )
+    )
+
+
+def listing_docs_for(ids: Iterable[int]) -> list[ListingDoc]:
+    """Documents of those listings that are published now (the others must leave the index)."""
+    from ..listings.models import Listing
+
+    ids = list(ids)
+    if not ids:
+        return []
+    return [listing_doc(listing) for listing in db.session.scalars(_published().where(Listing.id.in_(ids)))]
+
+
+def iter_published_docs(batch: int = 1000) -> Iterator[ListingDoc]:
+    """Every published listing, in id order, read in batches."""
+    from ..listings.models import Listing
+
+    last = 0
+    while True:
+        rows = list(
+            db.session.scalars(_published().where(Listing.id > last).order_by(Listing.id).limit(batch))
+        )
+        if not rows:
+            return
+        for listing in rows:
+            yield listing_doc(listing)
+        last = rows[-1].id
+        db.session.expunge_all()
+
+
+def published_count() -> int:
+    from ..listings.models import Listing
+
+    return (
+        db.session.scalar(select(func.count()).select_from(Listing).where(Listing.status == "published")) or 0
+    )
+
+
+def reindex(progress: Callable[[int], None] | None = None) -> int:
+    """Rebuild the index from the database and swap it in atomically.
+
+    Outbox rows that existed when the rebuild started are covered by it and
+    removed; rows added meanwhile stay for the next drain.
+    """
+    from .outbox import SearchOutbox, index_lock
+
+    backend = get_backend()
+    with index_lock():
+        high = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
+        count = backend.rebuild(iter_published_docs(), progress=progress)
+        db.session.execute(SearchOutbox.__table__.delete().where(SearchOutbox.id <= high))
+        db.session.commit()
+    return count
+
+
+# -- searching -----------------------------------------------------------------
+
+
+def facet_choices() -> dict[str, tuple[str, ...]]:
+    """The values each filter accepts."""
+    from ..listings.states import DEAL_KIND_LABELS, IP_KIND_LABELS, MATURITIES
+
+    return {
+        "industry": tuple(INDUSTRIES),
+        "deal_kind": tuple(DEAL_KIND_LABELS),
+        "ip_kind": tuple(IP_KIND_LABELS),
+        "source_kind": tuple(k for k in ORG_KINDS if k not in ("agency", "regulator")),
+        "region": tuple(REGIONS),
+        "maturity": MATURITIES,
+    }
+
+
+@dataclass
+class SearchParams:
+    """A search as asked for, already checked."""
+
+    q: str = ""
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    min_price_fen: int | None = None
+    max_price_fen: int | None = None
+    sort: str = "relevance"
+    page: int = 1
+    per_page: int = DEFAULT_PER_PAGE
+
+    def query(self) -> SearchQuery:
+        return SearchQuery(
+            q=self.q,
+            filters={k: list(v) for k, v in self.filters.items()},
+            min_price_fen=self.min_price_fen,
+            max_price_fen=self.max_price_fen,
+            sort=self.sort,
+            page=self.page,
+            per_page=self.per_page,
+        )
+
+    def is_filtered(self, key: str, value: str) -> bool:
+        return value in self.filters.get(key, [])
+
+
+def _values(args, name: str) -> list[str]:
+    """A filter's values: repeated parameters and/or comma-separated lists."""
+    getlist = getattr(args, "getlist", None)
+    raw = getlist(name) if getlist else ([args[name]] if name in args else [])
+    out: list[str] = []
+    for item in raw:
+        for part in str(item).split(","):
+            part = part.strip()
+            if part and part not in out:
+                out.append(part)
+    return out
+
+
+def _fen(args, name: str, problems: dict[str, list]) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        value = int(raw)
+    except ValueError:
+        problems.setdefault(name, []).append(_l("Must be a whole number of fen."))
+        return None
+    if value < 0:
+        problems.setdefault(name, []).append(_l("A price cannot be negative."))
+        return None
+    if value > MAX_FEN:
+        problems.setdefault(name, []).append(_l("The amount is too large."))
+        return None
+    return value
+
+
+def parse_search_args(args) -> tuple[SearchParams, dict[str, list]]:
+    """Read a search from query-string arguments.
+
+    Returns the usable part and the problems found, by parameter. The API
+    answers 422 when there are problems; the page drops the bad values and
+    says which were ignored. The rules are the same for both.
+    """
+    problems: dict[str, list] = {}
+    params = SearchParams()
+    q = " ".join((args.get("q") or "").split())
+    if len(q) > MAX_QUERY_CHARS:
+        problems["q"] = [_l("The search text is too long: at most %(n)s characters.", n=MAX_QUERY_CHARS)]
+        q = q[:MAX_QUERY_CHARS]
+    params.q = q
+    for key, allowed in facet_choices().items():
+        values = _values(args, key)
+        bad = [v for v in values if v not in allowed]
+        if bad:
+            problems[key] = [_l("Unknown value(s): %(values)s.", values=", ".join(v[:40] for v in bad[:5]))]
+        good = [v for v in values if v in allowed]
+        if good:
+            params.filters[key] = good
+    params.min_price_fen = _fen(args, "min_price_fen", problems)
+    params.max_price_fen = _fen(args, "max_price_fen", problems)
+    if (
+        params.min_price_fen is not None
+        and params.max_price_fen is not None
+        and params.min_price_fen > params.max_price_fen
+    ):
+        problems.setdefault("max_price_fen", []).append(_l("The highest price is below the lowest."))
+        params.max_price_fen = None
+    sort = (args.get("sort") or "relevance").strip()
+    if sort not in SORTS:
+        problems["sort"] = [_l("Sort by one of: %(sorts)s.", sorts=", ".join(SORTS))]
+        sort = "relevance"
+    params.sort = sort
+    for name, default, upper in (("page", 1, 10**6), ("per_page", DEFAULT_PER_PAGE, MAX_PER_PAGE)):
+        raw = (args.get(name) or "").strip()
+        if not raw:
+            setattr(params, name, default)
+            continue
+        try:
+            value = int(raw)
+        except ValueError:
+            value = 0
+        if not 1 <= value <= upper:
+            problems[name] = [_l("Must be a whole number between 1 and %(upper)s.", upper=upper)]
+            value = default
+        setattr(params, name, value)
+    return params, problems
+
+
+def check_search_args(args) -> SearchParams:
+    """The API's strict reading: ValidationError (422) listing every problem."""
+    params, problems = parse_search_args(args)
+    if problems:
+        raise ValidationError(fields=problems)
+    return params
+
+
+@dataclass
+class ListingHit:
+    listing: Any
+    hit: Hit
+
+    def highlight(self, name: str) -> str | None:
+        return self.hit.highlights.get(name)
+
+
+@dataclass
+class ListingSearchPage:
+    """A page of published listings (checked against the database) with facet counts."""
+
+    items: list[ListingHit]
+    total: int
+    facets: dict[str, dict[str, int]]
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def search_listings(params: SearchParams) -> ListingSearchPage:
+    """Search published listings. Hits whose listing is no longer published in the
+    database (the index lags behind a commit until the outbox is drained) are dropped."""
+    from ..listings.models import Listing
+
+    result = get_backend().search(params.query())
+    ids = [hit.id for hit in result.hits]
+    rows = {}
+    if ids:
+        rows = {
+            listing.id: listing
+            for listing in db.session.scalars(
+                select(Listing).where(Listing.id.in_(ids), Listing.status == "published")
+            )
+        }
+    items = [ListingHit(rows[hit.id], hit) for hit in result.hits if hit.id in rows]
+    facets = {key: dict(result.facets.get(key, {})) for key in (*FACET_KEYS, PRICE_FACET)}
+    return ListingSearchPage(items, result.total, facets, params.page, params.per_page)
