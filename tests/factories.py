@@ -105,6 +105,166 @@ def user_with_role(
     return UserFactory(role=role, organization=org, **kwargs)
 
 
+# --- ledger ---------------------------------------------------------------------
+
+from datetime import date as _date  # noqa: E402
+
+from marketplace.ledger.models import TargetValue  # noqa: E402
+from marketplace.ledger.services import LedgerEvent  # noqa: E402
+
+_contract_ids = itertools.count(1)
+_event_keys = itertools.count(1)
+
+
+class LedgerEventFactory(factory.Factory):
+    """A registration event (not a model: entries are appended only through
+    `append_entry`). Use `amendment_of` / `cancellation_of` for the next events."""
+
+    class Meta:
+        model = LedgerEvent
+
+    kind = "registration"
+    contract_id = factory.LazyFunction(lambda: next(_contract_ids))
+    registration_no = factory.LazyAttribute(lambda o: f"{o.effective_on.year}230100{o.contract_id % 999999 + 1:06d}")
+    turnover_delta_fen = 1_000_000_00  # 100 万元
+    tech_income_delta_fen = 800_000_00
+    effective_on = _date(2024, 5, 20)
+    seller_region = "230100"
+    seller_org_kind = "university"
+    industry = "new_materials"
+    category = "transfer_patent"
+    event_key = factory.LazyFunction(lambda: f"test-event-{next(_event_keys)}")
+
+
+def amendment_of(event: LedgerEvent, turnover_delta: int, income_delta: int, **kwargs) -> LedgerEvent:
+    fields = {
+        **event.__dict__,
+        "kind": "amendment",
+        "turnover_delta_fen": turnover_delta,
+        "tech_income_delta_fen": income_delta,
+        "event_key": f"test-event-{next(_event_keys)}",
+    }
+    fields.update(kwargs)
+    return LedgerEvent(**fields)
+
+
+def cancellation_of(event: LedgerEvent, turnover: int, income: int, **kwargs) -> LedgerEvent:
+    """The cancellation of a contract whose current totals are (turnover, income)."""
+    return amendment_of(event, -turnover, -income, kind="cancellation", **kwargs)
+
+
+class TargetValueFactory(_Base):
+    class Meta:
+        model = TargetValue
+
+    target = "high_tech_enterprises"
+    value = 4200
+    measured_on = _date(2024, 12, 31)
+    source = "黑龙江省科学技术厅 2024 年统计公报"
+    recorded_by = factory.LazyFunction(lambda: user_with_role("regulator"))
+
+
+# --- contracts -------------------------------------------------------------------------------------
+
+from datetime import date as _day  # noqa: E402
+
+from marketplace.contracts.models import Contract, ContractCostLine, ContractMilestone  # noqa: E402
+from marketplace.core.uploads import Attachment  # noqa: E402
+
+
+class ContractFactory(_Base):
+    """A complete draft, ready to be signed: a patent licence between a Harbin
+    university and a Harbin enterprise, 100 万元 in two milestones.
+
+    Traits: `signed` (both signatures and the signed document), `submitted`,
+    `offline` (awaiting the parties' confirmation)."""
+
+    class Meta:
+        model = Contract
+
+    status = "draft"
+    source = "offer"
+    source_ref = factory.Sequence(lambda n: f"offer:{n}")
+    category = "license_patent"
+    title = factory.Sequence(lambda n: f"石墨烯负极材料专利实施许可合同{n}")
+    subject = "石墨烯负极材料制备方法发明专利的普通实施许可"
+    terms = factory.LazyFunction(lambda: {"deal_kind": "license", "license_type": "non_exclusive"})
+    seller_org = factory.SubFactory(OrganizationFactory, kind="university", region_code="230100")
+    buyer_org = factory.SubFactory(OrganizationFactory, kind="enterprise", region_code="230100")
+    agency_org = None
+    industry = "new_materials"
+    turnover_fen = 1_000_000_00
+    tech_income_fen = 1_000_000_00
+    valid_from = factory.LazyFunction(lambda: _day(2024, 1, 1))
+    valid_to = factory.LazyFunction(lambda: _day(2030, 12, 31))
+
+    class Params:
+        offline = factory.Trait(status="awaiting_confirmation", source="offline")
+        signed = factory.Trait(
+            status="signed",
+            seller_signed_at=factory.LazyFunction(utcnow),
+            buyer_signed_at=factory.LazyFunction(utcnow),
+            signed_on=factory.LazyFunction(lambda: _day(2024, 1, 1)),
+        )
+        submitted = factory.Trait(
+            signed=True,
+            status="submitted",
+            submitted_at=factory.LazyFunction(utcnow),
+            review_due_on=factory.LazyFunction(lambda: _day(2099, 1, 1)),
+            authority_region=factory.LazyAttribute(lambda o: o.seller_org.region_code[:4] + "00"),
+        )
+
+    @factory.post_generation
+    def milestones(self, create, extracted, **kwargs):
+        rows = (
+            extracted
+            if extracted is not None
+            else [
+                (_day(2025, 6, 30), self.turnover_fen - self.turnover_fen // 2),
+                (_day(2025, 12, 31), self.turnover_fen // 2),
+            ]
+        )
+        for seq, (due_on, amount) in enumerate(rows, start=1):
+            if amount:
+                self.milestones.append(ContractMilestone(seq=seq, due_on=due_on, amount_fen=amount))
+        if create:
+            ContractFactory._meta.sqlalchemy_session.flush()
+
+    @factory.post_generation
+    def cost_lines(self, create, extracted, **kwargs):
+        diff = (self.turnover_fen or 0) - (self.tech_income_fen or 0)
+        rows = (
+            extracted if extracted is not None else ([("equipment", "中试生产线设备", diff)] if diff else [])
+        )
+        for seq, (kind, description, amount) in enumerate(rows, start=1):
+            self.cost_lines.append(
+                ContractCostLine(seq=seq, kind=kind, description=description, amount_fen=amount)
+            )
+        if create:
+            ContractFactory._meta.sqlalchemy_session.flush()
+
+    @factory.post_generation
+    def document(self, create, extracted, **kwargs):
+        """Signed contracts come with their signed document (a row; no file needed)."""
+        if self.status in ("draft", "awaiting_confirmation") and not extracted:
+            return
+        session = ContractFactory._meta.sqlalchemy_session
+        session.flush()
+        session.add(
+            Attachment(
+                storage_name=f"{self.id:032x}.pdf",
+                original_name="signed.pdf",
+                content_type="application/pdf",
+                size=10,
+                sha256="0" * 64,
+                subject_type="contract",
+                subject_id=self.id,
+                purpose="signed_contract",
+            )
+        )
+        session.flush()
+
+
 # --- ip: IP assets, owners, encumbrances, chain of title ---------------------------------------
 
 from datetime import date as _date  # noqa: E402

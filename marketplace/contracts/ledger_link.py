@@ -1,0 +1,49 @@
+"""The hand-off to the turnover ledger (marketplace/ledger/services.py).
+
+Every registration, amendment and cancellation becomes one ledger entry,
+appended with `append_entry` in the registering transaction: if the append
+fails, the registration is rolled back with it.
+"""
+
+from __future__ import annotations
+
+import inspect
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LedgerEventData:
+    """The fields of the ledger's `LedgerEvent` (kept here so this module imports
+    without the ledger; converted at the hand-off)."""
+
+    kind: str
+    contract_id: int
+    registration_no: str
+    turnover_delta_fen: int
+    tech_income_delta_fen: int
+    effective_on: date
+    seller_region: str
+    seller_org_kind: str
+    industry: str
+    category: str
+    event_key: str
+
+
+def append(event: LedgerEventData, *, actor: Any, recorded_at: datetime | None = None) -> Any:
+    """Append the event to the ledger (flush only; the caller's transaction)."""
+    from ..ledger import services as ledger
+
+    ledger_event = ledger.LedgerEvent(**asdict(event))
+    if recorded_at is not None and "recorded_at" in inspect.signature(ledger.append_entry).parameters:
+        # Historical registrations (imports, the demo) are recorded at their time.
+        return ledger.append_entry(ledger_event, actor=actor, recorded_at=recorded_at)
+    return ledger.append_entry(ledger_event, actor=actor)
+
+
+def contract_totals(contract_id: int) -> tuple[int, int]:
+    """What the ledger holds as the contract's registered turnover and income."""
+    from ..ledger import services as ledger
+
+    return ledger.contract_totals(contract_id)

@@ -1,0 +1,748 @@
+"""The turnover ledger's rules: appending entries to the hash chain,
+contract totals, summaries "as of" any moment, verification, plan targets.
+
+Other domains call only what ``__all__`` lists. Appends happen in the
+caller's transaction and are never committed here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import closing
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Select, and_, func, select, update
+
+from ..accounts.models import User
+from ..contracts.regno import RegistrationNoError, parse_registration_no
+from ..core.catalog import INDUSTRIES, ORG_KINDS, PROVINCE_CODE
+from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..core.money import MAX_FEN
+from ..core.timeutil import SHANGHAI, start_of_day_utc, to_shanghai, utcnow
+from ..extensions import db
+from .catalog import (
+    CATEGORIES,
+    ENTRY_KINDS,
+    GROUP_BY,
+    SELLER_REGIONS,
+    TARGETS_BY_CODE,
+    dimension_order,
+)
+from .chain import GENESIS_HASH, VerifyResult, entry_hash, verify_chain
+from .models import ContractTotal, LedgerEntry, LedgerHead, LedgerSummary, TargetValue
+from .permissions import can_append, can_record_targets
+
+__all__ = [
+    "EntryFilter",
+    "Figures",
+    "LedgerCheck",
+    "LedgerEvent",
+    "Summary",
+    "append_entry",
+    "contract_totals",
+    "entries_after",
+    "entry_fields",
+    "filtered_entries",
+    "ledger_head",
+    "parse_as_of",
+    "record_target_value",
+    "summarize",
+    "verify_ledger",
+]
+
+_ENTRIES = LedgerEntry.__table__
+_SUMMARY = LedgerSummary.__table__
+
+
+# --- Appending -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LedgerEvent:
+    """A registration event the contracts domain hands to the ledger."""
+
+    kind: str  # "registration" | "amendment" | "cancellation"
+    contract_id: int
+    registration_no: str  # 16 digits, see marketplace/contracts/regno.py
+    turnover_delta_fen: int  # signed
+    tech_income_delta_fen: int  # signed
+    effective_on: date  # Asia/Shanghai date it takes effect; its year is the report year
+    seller_region: str  # 6-digit region code of the seller
+    seller_org_kind: str  # university / research_institute / enterprise / ...
+    industry: str  # industry code
+    category: str  # contract category code
+    event_key: str  # idempotency key: the same event appended twice is one entry
+
+
+def _is_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _validate_event(event: LedgerEvent) -> None:
+    errors: dict[str, list] = {}
+    if event.kind not in ENTRY_KINDS:
+        errors["kind"] = [_l("Unknown entry kind.")]
+    if not _is_int(event.contract_id) or event.contract_id < 1:
+        errors["contract_id"] = [_l("A contract id is a positive whole number.")]
+    try:
+        parse_registration_no(event.registration_no)
+    except RegistrationNoError as exc:
+        errors["registration_no"] = [exc.message]
+    for name in ("turnover_delta_fen", "tech_income_delta_fen"):
+        value = getattr(event, name)
+        if not _is_int(value):
+            errors[name] = [_l("Amounts are whole numbers of fen.")]
+        elif abs(value) > MAX_FEN:
+            errors[name] = [_l("The amount is too large.")]
+    if not isinstance(event.effective_on, date) or isinstance(event.effective_on, datetime):
+        errors["effective_on"] = [_l("The date it takes effect is missing.")]
+    elif not 2000 <= event.effective_on.year <= 2100:
+        errors["effective_on"] = [_l("The year must be between 2000 and 2100.")]
+    if event.seller_region not in SELLER_REGIONS:
+        errors["seller_region"] = [_l("The seller must be registered in Heilongjiang.")]
+    if event.seller_org_kind not in ORG_KINDS:
+        errors["seller_org_kind"] = [_l("Unknown organization kind.")]
+    if event.industry not in INDUSTRIES:
+        errors["industry"] = [_l("Unknown industry.")]
+    if event.category not in CATEGORIES:
+        errors["category"] = [_l("Unknown contract category.")]
+    if not isinstance(event.event_key, str) or not 1 <= len(event.event_key.strip()) <= 128:
+        errors["event_key"] = [_l("An event key of 1 to 128 characters is required.")]
+    if errors:
+        raise ValidationError(fields=errors)
+
+
+def entry_fields(entry: Any) -> dict[str, Any]:
+    """The fields an entry's hash covers (an entry object or a row with the
+    same attribute names). Its canonical form is chain.canonical_entry."""
+    return {
+        "seq": entry.seq,
+        "kind": entry.kind,
+        "contract_id": entry.contract_id,
+        "registration_no": entry.registration_no,
+        "turnover_delta_fen": entry.turnover_delta_fen,
+        "tech_income_delta_fen": entry.tech_income_delta_fen,
+        "contracts_delta": entry.contracts_delta,
+        "effective_on": entry.effective_on,
+        "recorded_at": entry.recorded_at,
+        "regulator_id": entry.regulator_id,
+        "event_key": entry.event_key,
+        "dims": {
+            "year": entry.year,
+            "seller_region": entry.seller_region,
+            "seller_org_kind": entry.seller_org_kind,
+            "industry": entry.industry,
+            "category": entry.category,
+        },
+    }
+
+
+def _same_event(entry: LedgerEntry, event: LedgerEvent) -> bool:
+    return (
+        entry.kind == event.kind
+        and entry.contract_id == event.contract_id
+        and entry.registration_no == event.registration_no
+        and entry.turnover_delta_fen == event.turnover_delta_fen
+        and entry.tech_income_delta_fen == event.tech_income_delta_fen
+        and entry.effective_on == event.effective_on
+        and entry.seller_region == event.seller_region
+        and entry.seller_org_kind == event.seller_org_kind
+        and entry.industry == event.industry
+        and entry.category == event.category
+    )
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def _lock_head() -> LedgerHead:
+    """Take the ledger's lock and return its head.
+
+    PostgreSQL: SELECT ... FOR UPDATE on the single head row; a second
+    appender waits there until the first commits, then reads the new head.
+    SQLite: a write to the head row takes the database's write lock first.
+    """
+    session = db.session
+    if _dialect() == "sqlite":
+        session.execute(update(LedgerHead).where(LedgerHead.id == 1).values(seq=LedgerHead.seq))
+    stmt = (
+        select(LedgerHead)
+        .where(LedgerHead.id == 1)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    head = session.scalar(stmt)
+    if head is None:  # a schema created without the head row
+        session.add(LedgerHead(id=1, seq=0, hash=GENESIS_HASH, recorded_at=None))
+        session.flush()
+        head = session.scalar(stmt)
+    return head
+
+
+def period_of(moment: datetime) -> date:
+    """The month (its first day, Asia/Shanghai) a moment falls in."""
+    return to_shanghai(moment).date().replace(day=1)
+
+
+def _upsert_summary(entry: LedgerEntry) -> None:
+    keys = {
+        "period": period_of(entry.recorded_at),
+        "year": entry.year,
+        "seller_region": entry.seller_region,
+        "seller_org_kind": entry.seller_org_kind,
+        "industry": entry.industry,
+        "category": entry.category,
+    }
+    increments = {
+        "turnover_fen": entry.turnover_delta_fen,
+        "tech_income_fen": entry.tech_income_delta_fen,
+        "contracts": entry.contracts_delta,
+        "entries": 1,
+    }
+    if _dialect() == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(_SUMMARY).values(**keys, **increments)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(keys),
+        set_={name: _SUMMARY.c[name] + stmt.excluded[name] for name in increments},
+    )
+    db.session.execute(stmt)
+
+
+def append_entry(event: LedgerEvent, *, actor: User, recorded_at: datetime | None = None) -> LedgerEntry:
+    """Append one entry for a registration, amendment or cancellation.
+
+    In the caller's transaction: takes the ledger's lock, hashes the entry
+    onto the chain, inserts it, updates the contract's totals and the
+    summaries, flushes; never commits. The same ``event_key`` again returns
+    the entry already appended and appends nothing (a different event under
+    that key is a Conflict).
+
+    Rules (Conflict when broken): a contract's first entry is its
+    registration and it has only one; amendments and the cancellation come
+    after it and nothing comes after the cancellation; a cancellation leaves
+    turnover and income at 0; the totals never go negative and income never
+    exceeds turnover. ``recorded_at`` (default: now) is for imports of
+    historical registrations and the demo; entries are recorded in order, so
+    a time before the last entry's is taken as that time.
+    """
+    _validate_event(event)
+    if not can_append(actor, event.seller_region):
+        raise PermissionDenied(_l("Only the registration authority of the seller's region records this."))
+    session = db.session
+    head = _lock_head()
+    existing = session.scalar(
+        select(LedgerEntry)
+        .where(LedgerEntry.event_key == event.event_key)
+        .execution_options(populate_existing=True)
+    )
+    if existing is not None:
+        if _same_event(existing, event):
+            return existing
+        raise Conflict(
+            _l("The event key %(key)s was already used for another ledger entry.", key=event.event_key)
+        )
+    totals = session.get(ContractTotal, event.contract_id, populate_existing=True)
+    if event.kind == "registration" and totals is not None:
+        raise Conflict(_l("Contract %(id)s is already registered in the ledger.", id=event.contract_id))
+    if event.kind != "registration":
+        if totals is None:
+            raise Conflict(_l("Contract %(id)s has no registration in the ledger yet.", id=event.contract_id))
+        if totals.cancelled:
+            raise Conflict(_l("Contract %(id)s was cancelled in the ledger.", id=event.contract_id))
+    old_turnover = totals.turnover_fen if totals else 0
+    old_income = totals.tech_income_fen if totals else 0
+    new_turnover = old_turnover + event.turnover_delta_fen
+    new_income = old_income + event.tech_income_delta_fen
+    if new_turnover < 0 or new_income < 0:
+        raise Conflict(
+            _l(
+                "Contract %(id)s's registered turnover or technology income would become negative.",
+                id=event.contract_id,
+            )
+        )
+    if new_income > new_turnover:
+        raise Conflict(
+            _l(
+                "Contract %(id)s's technology income would exceed its turnover.",
+                id=event.contract_id,
+            )
+        )
+    if event.kind == "cancellation" and (new_turnover or new_income):
+        raise Conflict(
+            _l(
+                "A cancellation must bring contract %(id)s's turnover and income to 0.",
+                id=event.contract_id,
+            )
+        )
+
+    now = recorded_at or utcnow()
+    if head.recorded_at is not None and now < head.recorded_at:
+        now = head.recorded_at  # the chain's times never go backwards
+    entry = LedgerEntry(
+        seq=head.seq + 1,
+        kind=event.kind,
+        contract_id=event.contract_id,
+        registration_no=event.registration_no,
+        turnover_delta_fen=event.turnover_delta_fen,
+        tech_income_delta_fen=event.tech_income_delta_fen,
+        contracts_delta=int(new_turnover > 0) - int(old_turnover > 0),
+        effective_on=event.effective_on,
+        recorded_at=now.astimezone(UTC),
+        regulator_id=actor.id,
+        year=event.effective_on.year,
+        seller_region=event.seller_region,
+        seller_org_kind=event.seller_org_kind,
+        industry=event.industry,
+        category=event.category,
+        event_key=event.event_key,
+        prev_hash=head.hash,
+    )
+    entry.hash = entry_hash(head.hash, entry_fields(entry))
+    session.add(entry)
+    head.seq, head.hash, head.recorded_at = entry.seq, entry.hash, entry.recorded_at
+    if totals is None:
+        totals = ContractTotal(contract_id=event.contract_id, last_seq=entry.seq)
+        session.add(totals)
+    totals.registration_no = event.registration_no
+    totals.turnover_fen = new_turnover
+    totals.tech_income_fen = new_income
+    totals.entries = (totals.entries or 0) + 1
+    totals.last_seq = entry.seq
+    totals.cancelled = event.kind == "cancellation"
+    session.flush()
+    _upsert_summary(entry)
+    return entry
+
+
+def contract_totals(contract_id: int) -> tuple[int, int]:
+    """A contract's registered turnover and technology income in fen: the
+    sums of its entries' deltas ((0, 0) when it has none)."""
+    row = db.session.execute(
+        select(ContractTotal.turnover_fen, ContractTotal.tech_income_fen).where(
+            ContractTotal.contract_id == contract_id
+        )
+    ).first()
+    return (int(row[0]), int(row[1])) if row else (0, 0)
+
+
+def ledger_head() -> tuple[int, str, datetime | None]:
+    """(last sequence number, its hash, when it was recorded); (0, genesis, None) when empty."""
+    head = db.session.get(LedgerHead, 1, populate_existing=True)
+    if head is None:
+        return 0, GENESIS_HASH, None
+    return head.seq, head.hash, head.recorded_at
+
+
+# --- "As of" -------------------------------------------------------------------
+
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_as_of(value: str | None, *, field_name: str = "as_of") -> datetime | None:
+    """Read an "as of" moment: a date (the end of that day in Asia/Shanghai)
+    or an ISO 8601 time (without an offset: Asia/Shanghai). Empty: None (now)."""
+    if value is None or not str(value).strip():
+        return None
+    raw = str(value).strip()
+    try:
+        if _DATE_RE.fullmatch(raw):
+            day = date.fromisoformat(raw)
+            moment = datetime(day.year, day.month, day.day, 23, 59, 59, 999999, tzinfo=SHANGHAI)
+        else:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError(
+            fields={field_name: [_l("Enter a date (YYYY-MM-DD) or a time (YYYY-MM-DDTHH:MM).")]}
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=SHANGHAI)
+    if not 2000 <= moment.year <= 2100:
+        raise ValidationError(fields={field_name: [_l("The year must be between 2000 and 2100.")]})
+    return moment.astimezone(UTC)
+
+
+# --- Filters and entries ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EntryFilter:
+    """Which entries a report or drill-down covers. ``scope`` is the viewer's
+    region (230000: the whole province; a city's code: sellers in that city)."""
+
+    scope: str
+    year: int | None = None
+    year_from: int | None = None
+    year_to: int | None = None
+    region: str | None = None
+    industry: str | None = None
+    org_kind: str | None = None
+    category: str | None = None
+    kind: str | None = None
+    contract_id: int | None = None
+    registration_no: str | None = None
+    as_of: datetime | None = None
+
+    def conditions(self, table) -> list:
+        c = table.c
+        conds: list = []
+        if self.scope != PROVINCE_CODE:
+            conds.append(c.seller_region.like(self.scope[:4] + "%"))
+        if self.year is not None:
+            conds.append(c.year == self.year)
+        if self.year_from is not None:
+            conds.append(c.year >= self.year_from)
+        if self.year_to is not None:
+            conds.append(c.year <= self.year_to)
+        if self.region:
+            conds.append(c.seller_region == self.region)
+        if self.industry:
+            conds.append(c.industry == self.industry)
+        if self.org_kind:
+            conds.append(c.seller_org_kind == self.org_kind)
+        if self.category:
+            conds.append(c.category == self.category)
+        if table is _ENTRIES:
+            if self.kind:
+                conds.append(c.kind == self.kind)
+            if self.contract_id is not None:
+                conds.append(c.contract_id == self.contract_id)
+            if self.registration_no:
+                conds.append(c.registration_no == self.registration_no)
+            if self.as_of is not None:
+                conds.append(c.recorded_at <= self.as_of)
+        return conds
+
+
+def filtered_entries(flt: EntryFilter) -> Select:
+    """Entries matching a filter, in sequence order (for pages and exports)."""
+    return select(LedgerEntry).where(*flt.conditions(_ENTRIES)).order_by(LedgerEntry.seq)
+
+
+def entries_after(flt: EntryFilter, *, after_seq: int = 0, limit: int = 100) -> list[LedgerEntry]:
+    """Up to ``limit`` entries after sequence number ``after_seq``, in order."""
+    stmt = filtered_entries(flt).where(LedgerEntry.seq > after_seq).limit(limit)
+    return list(db.session.scalars(stmt))
+
+
+# --- Summaries -------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    turnover_fen: int = 0
+    tech_income_fen: int = 0
+    contracts: int = 0
+    entries: int = 0
+
+    def add(self, turnover: Any, income: Any, contracts: Any, entries: Any) -> None:
+        self.turnover_fen += int(turnover or 0)
+        self.tech_income_fen += int(income or 0)
+        self.contracts += int(contracts or 0)
+        self.entries += int(entries or 0)
+
+
+@dataclass
+class Summary:
+    group_by: str
+    totals: Figures
+    groups: list[tuple[Any, Figures]]
+    as_of: datetime
+    as_of_seq: int  # the last entry the figures include
+    filter: EntryFilter | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _sums(table, key_col, conds) -> Select:
+    c = table.c
+    if table is _ENTRIES:
+        turnover, income, contracts, entries = (
+            func.sum(c.turnover_delta_fen),
+            func.sum(c.tech_income_delta_fen),
+            func.sum(c.contracts_delta),
+            func.count(),
+        )
+    else:
+        turnover, income, contracts, entries = (
+            func.sum(c.turnover_fen),
+            func.sum(c.tech_income_fen),
+            func.sum(c.contracts),
+            func.sum(c.entries),
+        )
+    return select(key_col, turnover, income, contracts, entries).where(*conds).group_by(key_col)
+
+
+def _cut_seq(as_of: datetime) -> int:
+    return int(
+        db.session.scalar(select(func.max(LedgerEntry.seq)).where(LedgerEntry.recorded_at <= as_of)) or 0
+    )
+
+
+def summarize(flt: EntryFilter, *, group_by: str = "year", use_summaries: bool = True) -> Summary:
+    """Turnover, technology income and contracts with positive turnover,
+    grouped by one dimension, for the entries a filter covers, as of
+    ``flt.as_of`` (None: now).
+
+    Figures come from the summary table: every month's cells before the
+    as-of month, plus the entries of that month recorded up to the moment.
+    ``use_summaries=False`` computes the same with a plain GROUP BY over the
+    entries (tests and the benchmark compare the two).
+
+    "contracts" adds each entry's contracts_delta: +1 when an entry made its
+    contract's turnover positive (its registration), -1 when one brought it
+    back to 0 (its cancellation). Over everything, it is exactly the number
+    of contracts with positive registered turnover; within a group (a year, a
+    city...) it is the contracts registered there less those cancelled there.
+    """
+    if group_by not in GROUP_BY:
+        raise ValidationError(
+            fields={"group_by": [_l("Group by one of: year, region, industry, org_kind, category.")]}
+        )
+    column = GROUP_BY[group_by]
+    head_seq, _hash, head_at = ledger_head()
+    as_of = flt.as_of
+    now = utcnow()
+    figures: dict[Any, Figures] = {}
+
+    def collect(stmt: Select) -> None:
+        for key, turnover, income, contracts, entries in db.session.execute(stmt):
+            figures.setdefault(key, Figures()).add(turnover, income, contracts, entries)
+
+    if not use_summaries:
+        collect(_sums(_ENTRIES, _ENTRIES.c[column], flt.conditions(_ENTRIES)))
+        cut = head_seq if as_of is None else _cut_seq(as_of)
+    elif as_of is None or head_at is None or as_of >= head_at:
+        collect(_sums(_SUMMARY, _SUMMARY.c[column], flt.conditions(_SUMMARY)))
+        cut = head_seq
+    else:
+        period = period_of(as_of)
+        collect(_sums(_SUMMARY, _SUMMARY.c[column], [*flt.conditions(_SUMMARY), _SUMMARY.c.period < period]))
+        month_start = start_of_day_utc(period)
+        collect(
+            _sums(
+                _ENTRIES,
+                _ENTRIES.c[column],
+                [*flt.conditions(_ENTRIES), _ENTRIES.c.recorded_at >= month_start],
+            )
+        )
+        cut = _cut_seq(as_of)
+    totals = Figures()
+    for fig in figures.values():
+        totals.add(fig.turnover_fen, fig.tech_income_fen, fig.contracts, fig.entries)
+    order = dimension_order(group_by)
+    if order:
+        rank = {key: i for i, key in enumerate(order)}
+        keys = sorted(figures, key=lambda k: (rank.get(k, len(rank)), str(k)))
+    else:
+        keys = sorted(figures)
+    groups = [(key, figures[key]) for key in keys if figures[key].entries]
+    return Summary(
+        group_by=group_by,
+        totals=totals,
+        groups=groups,
+        as_of=as_of or now,
+        as_of_seq=cut,
+        filter=flt,
+    )
+
+
+# --- Verification ------------------------------------------------------------------
+
+REASON_HEAD = "head_mismatch"
+
+
+@dataclass
+class LedgerCheck:
+    ok: bool
+    entries: int
+    head: str
+    first_bad_seq: int | None = None
+    reason: str | None = None
+    message: Any = None
+
+
+def _chain_rows(batch: int) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+    c = _ENTRIES.c
+    stmt = select(
+        c.seq,
+        c.kind,
+        c.contract_id,
+        c.registration_no,
+        c.turnover_delta_fen,
+        c.tech_income_delta_fen,
+        c.contracts_delta,
+        c.effective_on,
+        c.recorded_at,
+        c.regulator_id,
+        c.event_key,
+        c.year,
+        c.seller_region,
+        c.seller_org_kind,
+        c.industry,
+        c.category,
+        c.prev_hash,
+        c.hash,
+    ).order_by(c.seq)
+    result = db.session.execute(stmt.execution_options(yield_per=batch))
+    try:
+        for row in result:
+            yield row.seq, row.prev_hash, row.hash, entry_fields(row)
+    finally:
+        result.close()  # also when verification stops at a broken entry
+
+
+def verify_ledger(*, batch: int = 10_000) -> LedgerCheck:
+    """Recompute the chain from the first entry to the last (streaming), and
+    check that the head row names the last entry (so entries removed from
+    the end are noticed too)."""
+    with closing(_chain_rows(batch)) as rows:
+        result: VerifyResult = verify_chain(rows)
+    if not result.ok:
+        return LedgerCheck(
+            False, result.entries, result.head, result.first_bad_seq, result.reason, result.message
+        )
+    head_seq, head_hash, _at = ledger_head()
+    last_seq = db.session.scalar(select(func.max(LedgerEntry.seq))) or 0
+    if head_hash != result.head or head_seq != last_seq:
+        return LedgerCheck(
+            False,
+            result.entries,
+            result.head,
+            head_seq,
+            REASON_HEAD,
+            _l(
+                "The ledger's head names entry %(seq)s, but the chain ends at entry %(last)s: "
+                "entries at the end were removed or the head was changed.",
+                seq=head_seq,
+                last=last_seq,
+            ),
+        )
+    return LedgerCheck(True, result.entries, result.head)
+
+
+def summaries_match_entries() -> bool:
+    """Whether the summary table and the contract totals equal plain sums over the entries."""
+    dims = [
+        _ENTRIES.c.year,
+        _ENTRIES.c.seller_region,
+        _ENTRIES.c.seller_org_kind,
+        _ENTRIES.c.industry,
+        _ENTRIES.c.category,
+    ]
+    raw = {
+        tuple(r[:5]): tuple(int(x) for x in r[5:])
+        for r in db.session.execute(
+            select(
+                *dims,
+                func.sum(_ENTRIES.c.turnover_delta_fen),
+                func.sum(_ENTRIES.c.tech_income_delta_fen),
+                func.sum(_ENTRIES.c.contracts_delta),
+                func.count(),
+            ).group_by(*dims)
+        )
+    }
+    sdims = [
+        _SUMMARY.c.year,
+        _SUMMARY.c.seller_region,
+        _SUMMARY.c.seller_org_kind,
+        _SUMMARY.c.industry,
+        _SUMMARY.c.category,
+    ]
+    kept = {
+        tuple(r[:5]): tuple(int(x) for x in r[5:])
+        for r in db.session.execute(
+            select(
+                *sdims,
+                func.sum(_SUMMARY.c.turnover_fen),
+                func.sum(_SUMMARY.c.tech_income_fen),
+                func.sum(_SUMMARY.c.contracts),
+                func.sum(_SUMMARY.c.entries),
+            ).group_by(*sdims)
+        )
+    }
+    if raw != kept:
+        return False
+    per_contract = {
+        r[0]: (int(r[1]), int(r[2]))
+        for r in db.session.execute(
+            select(
+                _ENTRIES.c.contract_id,
+                func.sum(_ENTRIES.c.turnover_delta_fen),
+                func.sum(_ENTRIES.c.tech_income_delta_fen),
+            ).group_by(_ENTRIES.c.contract_id)
+        )
+    }
+    totals = {
+        r.contract_id: (r.turnover_fen, r.tech_income_fen)
+        for r in db.session.execute(
+            select(ContractTotal.contract_id, ContractTotal.turnover_fen, ContractTotal.tech_income_fen)
+        )
+    }
+    return per_contract == totals
+
+
+# --- Plan targets --------------------------------------------------------------------
+
+
+def record_target_value(
+    target: str, *, value: int, measured_on: date, source: str, actor: User
+) -> TargetValue:
+    """Enter a plan target's value (a count, or basis points for a share) as
+    of ``measured_on``, with its source. Earlier values stay in the history."""
+    if not can_record_targets(actor):
+        raise PermissionDenied(_l("Only the provincial registration authority enters target values."))
+    spec = TARGETS_BY_CODE.get(target)
+    if spec is None:
+        raise NotFound(_l("There is no such target."))
+    errors: dict[str, list] = {}
+    if not _is_int(value) or value < 0:
+        errors["value"] = [_l("Enter a number that is not negative.")]
+    elif spec.unit == "share_bp" and value > 10_000:
+        errors["value"] = [_l("A share is at most 100 %.")]
+    elif value > 10**9:
+        errors["value"] = [_l("The number is too large.")]
+    source = (source or "").strip()
+    if not source:
+        errors["source"] = [_l("Name the source of the figure.")]
+    elif len(source) > 300:
+        errors["source"] = [_l("At most 300 characters.")]
+    if not isinstance(measured_on, date):
+        errors["measured_on"] = [_l("Enter the date the figure refers to.")]
+    elif measured_on > to_shanghai(utcnow()).date():
+        errors["measured_on"] = [_l("The date cannot be in the future.")]
+    if errors:
+        raise ValidationError(fields=errors)
+    row = TargetValue(
+        target=target, value=value, measured_on=measured_on, source=source, recorded_by_id=actor.id
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def target_history(target: str) -> list[TargetValue]:
+    return list(
+        db.session.scalars(
+            select(TargetValue)
+            .where(TargetValue.target == target)
+            .order_by(TargetValue.recorded_at.desc(), TargetValue.id.desc())
+        )
+    )
+
+
+def latest_target_values() -> dict[str, TargetValue]:
+    """The latest entered value of each target (by the time it was entered)."""
+    latest = (
+        select(TargetValue.target, func.max(TargetValue.id).label("id"))
+        .group_by(TargetValue.target)
+        .subquery()
+    )
+    rows = db.session.scalars(select(TargetValue).join(latest, and_(TargetValue.id == latest.c.id)))
+    return {row.target: row for row in rows}
