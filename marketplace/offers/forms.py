@@ -105,7 +105,7 @@ class MandateForm(BaseForm):
         _l("Commission"),
         validators=[
             InputRequired(message=_l("State the commission (0 for none).")),
-            NumberRange(min=0, max=10000, message=_l("Between 0 and 10000 basis points (100 %).")),
+            NumberRange(min=0, max=10000, message=_l("Between %(min)s and %(max)s basis points (100 %%).")),
         ],
         description=_l("In basis points of the deal's value: 100 = 1 %."),
     )

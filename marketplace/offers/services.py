@@ -41,6 +41,7 @@ from ..notifications.services import N_, notify
 from . import permissions
 from .models import ALL_TERMS_FIELDS, TERMS_FIELDS, Mandate, Offer, OfferMessage, OfferVersion
 from .states import (
+    ACTIONS,
     LIVE_STATES,
     MANDATE_MACHINE,
     OFFER_MACHINE,
@@ -384,15 +385,14 @@ def mandate_in_force(agency_org_id: int, client_org_id: int, side: str, *, on: d
     )
 
 
-def seller_mandate_for(listing) -> Mandate | None:
-    """The seller's mandate in force: with the listing's brokering agency first, else the newest."""
+def _newest_in_force(client_org_id: int, side: str) -> list[Mandate]:
     day = today_shanghai()
-    candidates = list(
+    return list(
         db.session.scalars(
             select(Mandate)
             .where(
-                Mandate.client_org_id == listing.org_id,
-                Mandate.side == "seller",
+                Mandate.client_org_id == client_org_id,
+                Mandate.side == side,
                 Mandate.status == MandateStatus.ACTIVE.value,
                 Mandate.valid_from <= day,
                 Mandate.valid_to >= day,
@@ -400,9 +400,20 @@ def seller_mandate_for(listing) -> Mandate | None:
             .order_by(Mandate.id.desc())
         )
     )
+
+
+def seller_mandate_for(listing) -> Mandate | None:
+    """The seller's mandate in force: with the listing's brokering agency first, else the newest."""
+    candidates = _newest_in_force(listing.org_id, "seller")
     for mandate in candidates:
         if mandate.agency_org_id == listing.agency_org_id:
             return mandate
+    return candidates[0] if candidates else None
+
+
+def buyer_mandate_for(buyer_org_id: int) -> Mandate | None:
+    """The buyer's newest mandate in force: its agency brokers the offers the buyer makes itself too."""
+    candidates = _newest_in_force(buyer_org_id, "buyer")
     return candidates[0] if candidates else None
 
 
@@ -615,6 +626,8 @@ def make_offer(
         if client_org_id not in (None, "", actor.organization_id):
             raise ValidationError(fields={"client_org_id": [_l("Only an agency makes offers for a client.")]})
         buyer_org = actor.organization
+        buyer_mandate = buyer_mandate_for(buyer_org.id)
+        buyer_agency_id = buyer_mandate.agency_org_id if buyer_mandate else None
     lock_listing(listing)
     if not listing.is_published:
         raise Conflict(_l("This listing is not open for offers."), code="listing_not_published")
@@ -754,6 +767,8 @@ def _side_for(offer: Offer, actor, action: str) -> str:
     side = permissions.acting_side(actor, offer)
     if side is None:
         raise PermissionDenied(_l("Your agency's mandate for this client is not in force."))
+    if action not in ACTIONS[side]:
+        raise PermissionDenied(_l("This side cannot do that in a negotiation."))
     if not permissions.can_act(actor, offer, action):
         if offer.turn != side:
             raise InvalidTransition(
