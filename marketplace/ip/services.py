@@ -179,8 +179,10 @@ def owners_editable(asset: IpAsset) -> bool:
 
 
 def _clean_owners(
-    owners: Sequence[OwnerShare] | None, actor, errors: dict[str, list[Any]]
+    owners: Sequence[OwnerShare] | None, actor, errors: dict[str, list[Any]], *, actor_must_own: bool = True
 ) -> list[tuple[Organization, int]]:
+    """Owners must exist, be named once, hold 1-10000 bp each and 10000 together; when a
+    seller registers or edits, their own organization must stay among them."""
     if owners is None:
         owners = [OwnerShare(actor.organization_id, FULL_SHARE_BP)]
     if not owners:
@@ -219,7 +221,7 @@ def _clean_owners(
                     total=f"{total / 100:.2f}",
                 )
             )
-        if not can_oversee_assets(actor) and actor.organization_id not in seen:
+        if actor_must_own and not can_oversee_assets(actor) and actor.organization_id not in seen:
             errors.setdefault("owners", []).append(_l("Your organization must be one of the owners."))
     return cleaned
 
@@ -688,27 +690,7 @@ def record_transfer(
                 date=last.effective_on.isoformat(),
             )
         ]
-    seen: set[int] = set()
-    cleaned: list[tuple[Organization, int]] = []
-    for index, owner in enumerate(new_owners):
-        org = db.session.get(Organization, owner.org_id)
-        if org is None or org.kind == "regulator":
-            errors.setdefault(f"owners.{index}.org_id", []).append(_l("There is no such organization."))
-        elif org.id in seen:
-            errors.setdefault(f"owners.{index}.org_id", []).append(
-                _l("%(org)s is named twice.", org=org.name)
-            )
-        elif not 1 <= owner.share_bp <= FULL_SHARE_BP:
-            errors.setdefault(f"owners.{index}.share_bp", []).append(
-                _l("A share is between 1 and 10000 basis points (0.01 % to 100 %).")
-            )
-        else:
-            seen.add(org.id)
-            cleaned.append((org, owner.share_bp))
-    if not new_owners:
-        errors["owners"] = [_l("Name at least one owner.")]
-    elif cleaned and sum(s for _o, s in cleaned) != FULL_SHARE_BP:
-        errors.setdefault("owners", []).append(_l("The owners' shares must add up to exactly 100 %."))
+    cleaned = _clean_owners(list(new_owners), actor, errors, actor_must_own=False)
     if cleaned and {o.id: s for o, s in cleaned} == {o.org_id: o.share_bp for o in asset.owners}:
         errors.setdefault("owners", []).append(_l("These are already the owners."))
     if errors:

@@ -158,8 +158,8 @@ def edit_asset(asset_id: int):
 def _render_detail(asset: IpAsset, *, license_form=None, pledge_form=None, status: int = 200):
     editable = can_edit_asset(current_user, asset)
     records = can_view_asset_records(current_user, asset)
-    license_form = license_form or EncumbranceForm(formdata=None, data={"kind": "license"})
-    pledge_form = pledge_form or EncumbranceForm(formdata=None, data={"kind": "pledge"})
+    license_form = license_form or EncumbranceForm(formdata=None, data={"kind": "license"}, prefix="license-")
+    pledge_form = pledge_form or EncumbranceForm(formdata=None, data={"kind": "pledge"}, prefix="pledge-")
     return render_template(
         "ip/detail.html",
         asset=asset,
@@ -170,7 +170,9 @@ def _render_detail(asset: IpAsset, *, license_form=None, pledge_form=None, statu
         trail=audit_trail(asset) if records else [],
         license_form=license_form,
         pledge_form=pledge_form,
-        release_form=ReleaseForm(formdata=None),
+        release_forms={
+            e.id: ReleaseForm(formdata=None, prefix=f"release{e.id}-") for e in asset.encumbrances
+        },
         attachment_form=AttachmentForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
         owners_editable=services.owners_editable(asset),
@@ -186,7 +188,8 @@ def asset_detail(asset_id: int):
 @login_required
 def add_encumbrance(asset_id: int):
     asset = _editable_asset(asset_id)
-    form = EncumbranceForm()
+    # The page holds a licence form and a pledge form; each names its fields with its own prefix.
+    form = EncumbranceForm(prefix="pledge-" if request.args.get("form") == "pledge" else "license-")
     if form.validate_on_submit():
         try:
             services.add_encumbrance(asset, form.to_data(), actor=current_user)
@@ -213,7 +216,7 @@ def add_encumbrance(asset_id: int):
 def release_encumbrance(asset_id: int, enc_id: int):
     asset = _editable_asset(asset_id)
     enc = get_or_404(Encumbrance, enc_id, lambda e: e.asset_id == asset.id)
-    form = ReleaseForm()
+    form = ReleaseForm(prefix=f"release{enc.id}-")
     if form.validate_on_submit():
         try:
             services.release_encumbrance(

@@ -129,7 +129,10 @@ def test_pledge_release_is_recorded_not_deleted_and_unblocks_transfer(client, db
     released_on = today_shanghai() - timedelta(days=1)
     response = client.post(
         f"/assets/{asset.id}/encumbrances/{pledge.id}/release",
-        data={"released_on": released_on.isoformat(), "note": "贷款已还清"},
+        data={
+            f"release{pledge.id}-released_on": released_on.isoformat(),
+            f"release{pledge.id}-note": "贷款已还清",
+        },
     )
     assert response.status_code == 302
     assert pledge.released_on == released_on and pledge.release_note == "贷款已还清"
@@ -156,8 +159,12 @@ def test_web_form_shows_an_excluded_licence(client, db, login_as, owner, asset):
     EncumbranceFactory(asset=asset, license_type="exclusive", counterparty="独占被许可人")
     login_as(owner)
     response = client.post(
-        f"/assets/{asset.id}/encumbrances",
-        data={"kind": "license", "license_type": "non_exclusive", "counterparty": "新公司"},
+        f"/assets/{asset.id}/encumbrances?form=license",
+        data={
+            "license-kind": "license",
+            "license-license_type": "non_exclusive",
+            "license-counterparty": "新公司",
+        },
     )
     assert response.status_code == 422
     assert "独占被许可人" in response.get_data(as_text=True)
@@ -310,3 +317,33 @@ def test_deal_check_endpoint(api, db, owner, asset):
         f"/api/v1/assets/{asset.id}/deal-check?deal_kind=license&license_type=sole&term_start=x"
     )
     assert response.status_code == 422 and "term_start" in response.get_json()["error"]["fields"]
+
+
+def test_web_forms_record_a_pledge_in_yuan_and_a_licence(client, db, login_as, owner, asset):
+    login_as(owner)
+    response = client.post(
+        f"/assets/{asset.id}/encumbrances?form=pledge",
+        data={"pledge-kind": "pledge", "pledge-counterparty": "哈尔滨银行", "pledge-amount": "8,000,000.00"},
+    )
+    assert response.status_code == 302
+    response = client.post(
+        f"/assets/{asset.id}/encumbrances?form=license",
+        data={
+            "license-kind": "license",
+            "license-license_type": "sole",
+            "license-counterparty": "绥化大豆蛋白有限公司",
+            "license-territory": "绥化市",
+            "license-term_start": "2026-01-01",
+            "license-term_end": "2030-12-31",
+        },
+    )
+    assert response.status_code == 302
+    pledge, licence = asset.encumbrances
+    assert (pledge.kind, pledge.amount_fen, pledge.counterparty) == ("pledge", 800_000_000, "哈尔滨银行")
+    assert (licence.license_type, licence.territory, licence.term_end) == (
+        "sole",
+        "绥化市",
+        date(2030, 12, 31),
+    )
+    page = client.get(f"/assets/{asset.id}").get_data(as_text=True)
+    assert "800.00 万元" in page and "绥化大豆蛋白有限公司" in page
