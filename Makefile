@@ -34,6 +34,7 @@ seed: migrate
 setup: translations seed
 
 run: setup
+	$(FLASK) search reindex --quiet
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev translations

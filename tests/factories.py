@@ -395,7 +395,11 @@ class ListingFactory(_Base):
     @factory.post_generation
     def deal_terms(obj, create, extracted, **kwargs):
         session = ListingFactory._meta.sqlalchemy_session
-        for terms in extracted if extracted is not None else [{"deal_kind": "license", "license_type": "non_exclusive"}]:
+        for terms in (
+            extracted
+            if extracted is not None
+            else [{"deal_kind": "license", "license_type": "non_exclusive"}]
+        ):
             obj.terms.append(ListingTerms(**terms))
         session.flush()
 

@@ -180,7 +180,7 @@ def _check_comparison(comparison: str | None, *, required: bool) -> None:
                 "comparison": [
                     _l(
                         "Buyers reject vague benefits: quantify the comparison with at least one "
-                        'figure, e.g. "yield 18 %% higher than imported equipment".'
+                        'figure, e.g. "yield 18 % higher than imported equipment".'
                     )
                 ]
             }
@@ -278,7 +278,7 @@ def update_listing(listing: Listing, data: ListingData, *, actor: User) -> Listi
 def _lock(listing: Listing) -> None:
     """Re-read the row under a lock (PostgreSQL: SELECT ... FOR UPDATE)."""
     db.session.flush()
-    db.session.refresh(listing, with_for_update=True)
+    db.session.refresh(listing, with_for_update={"of": Listing})
 
 
 def _transition(listing: Listing, dst: ListingStatus, action: str, *, actor, data=None) -> None:
@@ -499,7 +499,7 @@ def create_demand(data: DemandData, *, actor: User, notify_matches: bool = True)
 
 def close_demand(demand: Demand, *, actor: User) -> Demand:
     db.session.flush()
-    db.session.refresh(demand, with_for_update=True)
+    db.session.refresh(demand, with_for_update={"of": Demand})
     if not permissions.can_close_demand(actor, demand) and demand.is_open:
         raise PermissionDenied()
     src, dst = DEMAND_MACHINE.apply(demand, DemandStatus.CLOSED)

@@ -5,7 +5,7 @@ The database is the source of truth; the index only holds published listings
 (`listing_docs_for` turns anything else into a deletion) and can always be
 rebuilt (`reindex`, `flask search reindex`).
 
-Backend choice: ``SEARCH_BACKEND`` in the app config (``"whoosh"`` by default,
+Backend choice: ``SEARCH_BACKEND`` in the app config or the environment (``"whoosh"`` by default,
 or ``"package.module:factory"`` called with the app), ``SEARCH_INDEX_DIR`` for
 the Whoosh index. The backend is created on first use, once per process, and
 only then is jieba's dictionary loaded (about a second), so start-up and tests
@@ -15,6 +15,7 @@ that never search do not pay for it.
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -39,7 +40,7 @@ MAX_QUERY_CHARS = 200
 
 
 def _create_backend(app) -> SearchBackend:
-    spec = app.config.get("SEARCH_BACKEND", "whoosh") or "whoosh"
+    spec = app.config.get("SEARCH_BACKEND") or os.environ.get("SEARCH_BACKEND") or "whoosh"
     if spec == "whoosh":
         from .whoosh_backend import WhooshBackend
 
