@@ -125,7 +125,9 @@ class LedgerEventFactory(factory.Factory):
 
     kind = "registration"
     contract_id = factory.LazyFunction(lambda: next(_contract_ids))
-    registration_no = factory.LazyAttribute(lambda o: f"{o.effective_on.year}230100{o.contract_id % 999999 + 1:06d}")
+    registration_no = factory.LazyAttribute(
+        lambda o: f"{o.effective_on.year}230100{o.contract_id % 999999 + 1:06d}"
+    )
     turnover_delta_fen = 1_000_000_00  # 100 万元
     tech_income_delta_fen = 800_000_00
     effective_on = _date(2024, 5, 20)

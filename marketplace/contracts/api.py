@@ -221,7 +221,8 @@ def create_contract(actor: User):
     if errors:
         raise ValidationError(fields=errors)
     details = form.changes(body)
-    details.pop("title", None)
+    for key in ("title", "seller_org_id", "buyer_org_id", "deal_terms"):
+        details.pop(key, None)
     contract = services.record_offline_deal(
         agency_org=actor.organization,
         seller_org=seller,
@@ -296,6 +297,24 @@ def sign(contract_id: int, actor: User):
     if side not in (None, "seller", "buyer"):
         raise ValidationError(fields={"side": ["seller or buyer"]})
     services.sign_contract(contract, actor=actor, side=side)
+    return _done(contract)
+
+
+@api_bp.post("/contracts/<int:contract_id>/document")
+@describe(
+    "Upload the signed contract document (multipart form field `document`: PDF, PNG or JPEG).",
+    tags=TAGS,
+    params=ID_PARAM,
+    responses={
+        200: "The contract",
+        409: "Not changeable now",
+        422: "Missing, empty, too large or wrong type",
+    },
+)
+@token_required
+def upload_document(contract_id: int, actor: User):
+    contract = _load(contract_id, actor)
+    services.attach_signed_document(contract, request.files.get("document"), actor=actor)
     return _done(contract)
 
 

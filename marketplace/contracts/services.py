@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import Organization, User
 from ..core.catalog import INDUSTRIES, OUT_OF_PROVINCE, PROVINCE_CODE, city_of
-from ..core.errors import Conflict, InvalidTransition, NotFound, ValidationError
+from ..core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from ..core.models import record_audit
 from ..core.money import format_yuan
 from ..core.timeutil import shanghai_date, utcnow
@@ -543,7 +543,7 @@ def record_offline_deal(
     """An agency records a deal negotiated off the platform as a contract draft
     naming both parties; the parties then confirm it."""
     if not actor.acts_as("agency") or actor.organization_id != agency_org.id:
-        raise NotFound()
+        raise PermissionDenied()
     terms = dict(deal_terms or {"deal_kind": "transfer"})
     asset_ids = list((details or {}).get("asset_ids") or [])
     assets, asset_errors = (
@@ -677,7 +677,7 @@ def confirm_contract(contract: Contract, *, actor: User, now: datetime | None = 
     """A party confirms an offline deal recorded by an agency; once both have, it can be signed."""
     side = party_side(actor, contract)
     if side is None:
-        raise NotFound()
+        raise PermissionDenied()
     if contract.status != S.AWAITING_CONFIRMATION:
         raise InvalidTransition(_l("Only an offline deal awaiting confirmation can be confirmed."))
     if getattr(contract, f"{side}_confirmed_at") is not None:
@@ -722,7 +722,7 @@ def sign_contract(
     if side is None:
         side = sides[0] if sides else party_side(actor, contract)
     if side is None and not is_contract_agency(actor, contract):
-        raise NotFound()
+        raise PermissionDenied()
     if S(contract.status) not in (S.DRAFT, S.SIGNING):
         raise InvalidTransition(_l("This contract cannot be signed in its current state."))
     if side not in sides:
@@ -768,7 +768,7 @@ def submit_contract(contract: Contract, *, actor: User, now: datetime | None = N
     """The seller side applies for registration to the authority of its region."""
     if party_side(actor, contract) != "seller":
         if party_side(actor, contract) is None and not is_contract_agency(actor, contract):
-            raise NotFound()
+            raise PermissionDenied()
         raise Conflict(_l("Only the seller side applies for registration."))
     if contract.status not in (S.SIGNED, S.RETURNED):
         raise InvalidTransition(_l("Only a signed (or returned) contract can be submitted for registration."))
@@ -888,7 +888,7 @@ def register_contract(
     number), an amendment or a cancellation. Appends the registration record and
     hands the event to the ledger in the same transaction."""
     if not regulator_in_scope(actor, contract):
-        raise NotFound()
+        raise PermissionDenied()
     contract = _lock(contract)
     status = S(contract.status)
     if status not in IN_REVIEW:
@@ -1013,7 +1013,7 @@ def return_contract(
 ) -> Contract:
     """Return (未予登记) a contract, amendment or cancellation with one or more reasons."""
     if not regulator_in_scope(actor, contract):
-        raise NotFound()
+        raise PermissionDenied()
     errors: dict[str, list[Any]] = {}
     reasons = list(dict.fromkeys(reasons or []))
     if not reasons:
@@ -1072,7 +1072,7 @@ def request_amendment(
     registered contract. Nothing changes until the regulator registers it."""
     if party_side(actor, contract) != "seller":
         if party_side(actor, contract) is None and not is_contract_agency(actor, contract):
-            raise NotFound()
+            raise PermissionDenied()
         raise Conflict(_l("Only the seller side applies for an amendment."))
     if contract.status != S.REGISTERED:
         raise InvalidTransition(_l("Only a registered contract can be amended."))
@@ -1153,7 +1153,7 @@ def request_cancellation(
     """The seller side asks to register the termination of a registered contract."""
     if party_side(actor, contract) != "seller":
         if party_side(actor, contract) is None and not is_contract_agency(actor, contract):
-            raise NotFound()
+            raise PermissionDenied()
         raise Conflict(_l("Only the seller side applies for a cancellation."))
     if contract.status != S.REGISTERED:
         raise InvalidTransition(_l("Only a registered contract can be cancelled."))

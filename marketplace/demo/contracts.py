@@ -511,7 +511,7 @@ CONTRACTS = [
         820,
         "submitted",
         None,
-        {"days_ago": 40},
+        {"days_ago": 60},
     ),
     (
         "c34",

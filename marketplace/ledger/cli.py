@@ -1,9 +1,113 @@
-"""Command-line commands of the ledger domain."""
+"""Command-line commands of the ledger domain: verify and export."""
 
 from __future__ import annotations
 
+import functools
+import os
+import sys
+import tempfile
+
+import click
 from flask import Flask
+from flask_babel import force_locale
+
+from ..core.catalog import PROVINCE_CODE
+
+
+def _in_chinese(command):
+    """Labels and messages in the default locale (a command has no request to choose one)."""
+
+    @functools.wraps(command)
+    def wrapped(*args, **kwargs):
+        with force_locale("zh_Hans"):
+            return command(*args, **kwargs)
+
+    return wrapped
 
 
 def register(app: Flask) -> None:
-    """Add this domain's commands to the app (none yet)."""
+    @app.cli.group("ledger")
+    def ledger() -> None:
+        """The registered-turnover ledger."""
+
+    @ledger.command("verify")
+    @_in_chinese
+    @click.option(
+        "--summaries/--no-summaries", default=False, help="Also compare the summary tables with the entries."
+    )
+    def verify(summaries: bool) -> None:
+        """Recompute the hash chain; exit 1 naming the first bad entry."""
+        from . import services
+
+        check = services.verify_ledger()
+        if not check.ok:
+            click.echo(f"BROKEN at entry {check.first_bad_seq} ({check.reason}): {check.message}", err=True)
+            click.echo(f"{check.entries} entries verified before it; last good hash {check.head}", err=True)
+            sys.exit(1)
+        click.echo(f"OK: {check.entries} entries, head {check.head}")
+        if summaries:
+            if not services.summaries_match_entries():
+                click.echo("BROKEN: the summary tables differ from the entries", err=True)
+                sys.exit(1)
+            click.echo("OK: the summary tables equal the sums over the entries")
+
+    @ledger.command("export")
+    @_in_chinese
+    @click.option("--year", type=int, default=None, help="The report year (default: every year).")
+    @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
+    @click.option(
+        "--what",
+        type=click.Choice(["entries", "summary"]),
+        default="entries",
+        show_default=True,
+        help="CSV only: entries or summaries (an XLSX workbook has both).",
+    )
+    @click.option(
+        "--as-of", "as_of", default=None, help="YYYY-MM-DD or ISO time (Beijing time if no offset)."
+    )
+    @click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False),
+        default=None,
+        help="File (default: stdout for CSV).",
+    )
+    def export(year: int | None, fmt: str, what: str, as_of: str | None, output: str | None) -> None:
+        """Export the ledger for auditors, with the chain's head (entry count and last hash)."""
+        from ..core.errors import DomainError
+        from . import exports, services
+
+        try:
+            flt = services.EntryFilter(scope=PROVINCE_CODE, year=year, as_of=services.parse_as_of(as_of))
+        except DomainError as exc:
+            raise click.BadParameter(str(exc), param_hint="--as-of") from None
+
+        def progress(n: int) -> None:
+            click.echo(f"  {n:,} entries written", err=True)
+
+        if output is None and fmt == "xlsx":
+            output = exports.export_filename(flt, fmt=fmt)
+        if output is None:
+            meta = exports.write_csv(sys.stdout, flt, what=what, progress=progress)
+        else:
+            # Written to a temporary file and moved into place: an interrupted
+            # export leaves no half file behind.
+            folder = os.path.dirname(os.path.abspath(output))
+            fd, tmp = tempfile.mkstemp(prefix=".ledger-export-", dir=folder)
+            try:
+                if fmt == "xlsx":
+                    with os.fdopen(fd, "wb") as out:
+                        meta = exports.write_xlsx(out, flt, progress=progress)
+                else:
+                    with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
+                        meta = exports.write_csv(out, flt, what=what, progress=progress)
+                os.replace(tmp, output)
+            except BaseException:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+            click.echo(f"Wrote {output}", err=True)
+        click.echo(
+            f"Chain: {meta['chain_entries']} entries, head {meta['chain_head_hash']}",
+            err=True,
+        )

@@ -389,6 +389,7 @@ class EntryFilter:
     contract_id: int | None = None
     registration_no: str | None = None
     as_of: datetime | None = None
+    max_seq: int | None = None  # entries up to this one (exports pin the head they state)
 
     def conditions(self, table) -> list:
         c = table.c
@@ -418,6 +419,8 @@ class EntryFilter:
                 conds.append(c.registration_no == self.registration_no)
             if self.as_of is not None:
                 conds.append(c.recorded_at <= self.as_of)
+            if self.max_seq is not None:
+                conds.append(c.seq <= self.max_seq)
         return conds
 
 

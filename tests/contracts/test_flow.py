@@ -8,7 +8,7 @@ import pytest
 
 from marketplace.contracts import services
 from marketplace.contracts.models import ContractRegistration
-from marketplace.core.errors import Conflict, InvalidTransition, NotFound, ValidationError
+from marketplace.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from marketplace.core.models import audit_trail
 from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.services import contract_totals
@@ -98,7 +98,7 @@ def test_whole_journey_reaches_the_ledger(cast, db):
     services.submit_contract(contract, actor=c.seller, now=datetime(2025, 3, 3, 2, tzinfo=UTC))
     assert contract.status == "submitted" and contract.authority_region == "230100"
     assert contract.review_due_on == date(2025, 3, 24)  # 15 working days
-    with pytest.raises(NotFound):
+    with pytest.raises(PermissionDenied):
         services.register_contract(contract, actor=c.other_city)
     reg = services.register_contract(contract, actor=c.regulator, now=datetime(2025, 3, 10, 2, tzinfo=UTC))
     assert reg.kind == "registration" and reg.seq == 1

@@ -219,3 +219,9 @@ def test_concurrent_registrations_get_distinct_consecutive_numbers(app, monkeypa
 
             _db.session.execute(delete(Organization).where(Organization.id.in_(org_ids)))
             _db.session.commit()
+
+
+def test_the_ledger_links_entries_to_contract_pages(app, db):
+    from marketplace.ledger import hooks as ledger_hooks
+
+    assert ledger_hooks.contract_link(42) == "/contracts/42"
