@@ -508,7 +508,7 @@ def propose_mandate(
 
 def _lock_mandate(mandate: Mandate) -> None:
     db.session.flush()
-    db.session.refresh(mandate, with_for_update=True)
+    db.session.refresh(mandate, with_for_update={"of": Mandate})
 
 
 def _mandate_transition(mandate: Mandate, dst: MandateStatus, action: str, *, actor) -> None:
@@ -570,7 +570,7 @@ def _notify_client(mandate: Mandate, message_id: str) -> None:
 def _lock_offer(offer: Offer) -> None:
     """Re-read the offer under its row lock (PostgreSQL: SELECT ... FOR UPDATE)."""
     db.session.flush()
-    db.session.refresh(offer, with_for_update=True)
+    db.session.refresh(offer, with_for_update={"of": Offer})
 
 
 def _add_version(offer: Offer, data: dict[str, Any], *, side: str, author_org_id: int, actor) -> OfferVersion:
@@ -729,7 +729,7 @@ def expire_due_offers(*, today: date | None = None, offer_ids: Iterable[int] | N
     if offer_ids is not None:
         stmt = stmt.where(Offer.id.in_(list(offer_ids)))
     count = 0
-    for offer in db.session.scalars(stmt.with_for_update(skip_locked=True)).all():
+    for offer in db.session.scalars(stmt.with_for_update(skip_locked=True, of=Offer)).all():
         if expire_if_due(offer):
             count += 1
     db.session.flush()
@@ -1004,7 +1004,7 @@ def _close_other_offers(offer: Offer, *, actor) -> None:
             Offer.listing_id == offer.listing_id, Offer.id != offer.id, Offer.status.in_(tuple(LIVE_STATES))
         )
         .order_by(Offer.id)
-        .with_for_update()
+        .with_for_update(of=Offer)
     ).all()
     for other in others:
         _finish(other, OfferStatus.REJECTED, "offer.listing_closed", actor=actor, data={"by_offer": offer.id})

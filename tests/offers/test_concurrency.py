@@ -82,6 +82,26 @@ def _prepare(round_no: int):
     return asset.id, tokens, offer_ids
 
 
+def _race(client, offer_ids: list[int], tokens: list[str]) -> list[int]:
+    """Every buyer accepts its offer at the same moment, each request in its own thread."""
+    barrier = threading.Barrier(len(offer_ids))
+    statuses = [0] * len(offer_ids)
+
+    def accept(i: int) -> None:
+        barrier.wait(10)
+        response = client.post(
+            f"/api/v1/offers/{offer_ids[i]}/accept", headers={"Authorization": f"Bearer {tokens[i]}"}
+        )
+        statuses[i] = response.status_code
+
+    threads = [threading.Thread(target=accept, args=(i,)) for i in range(len(offer_ids))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return statuses
+
+
 @pytest.mark.postgres
 def test_racing_acceptances_make_exactly_one_deal(app):
     client = app.test_client()
@@ -93,21 +113,7 @@ def test_racing_acceptances_make_exactly_one_deal(app):
             with app.test_request_context("/"):
                 asset_id, tokens, offer_ids = _prepare(round_no)
                 _db.session.remove()
-            barrier = threading.Barrier(THREADS)
-            statuses: list[int] = [0] * THREADS
-
-            def accept(i: int) -> None:
-                barrier.wait(10)
-                response = client.post(
-                    f"/api/v1/offers/{offer_ids[i]}/accept", headers={"Authorization": f"Bearer {tokens[i]}"}
-                )
-                statuses[i] = response.status_code
-
-            threads = [threading.Thread(target=accept, args=(i,)) for i in range(THREADS)]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join(60)
+            statuses = _race(client, offer_ids, tokens)
             assert sorted(statuses) == [200] + [409] * (THREADS - 1), statuses
             with app.app_context():
                 accepted = _db.session.scalars(

@@ -159,9 +159,10 @@ def test_mandates_page_propose_then_accept(client, login_as, db, english):
     assert response.status_code == 422
     mandate_count = db.session.scalar(select(func.count(Mandate.id)))
     assert mandate_count == 0
-    from marketplace.offers.services import propose_mandate
-    from marketplace.core.timeutil import today_shanghai
     from datetime import timedelta
+
+    from marketplace.core.timeutil import today_shanghai
+    from marketplace.offers.services import propose_mandate
 
     mandate = propose_mandate(agency_org_id=agency_user.organization_id, commission_bp=450, valid_from=None,
                               valid_to=today_shanghai() + timedelta(days=200), actor=buyer)  # fmt: skip
