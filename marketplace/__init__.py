@@ -73,6 +73,7 @@ def register_blueprints(app: Flask) -> None:
     from .ledger.views import bp as ledger_bp
     from .listings.views import bp as listings_bp
     from .notifications.views import bp as notifications_bp
+    from .offers.views import bp as offers_bp
     from .payments.views import bp as payments_bp
 
     for bp in (
@@ -82,6 +83,7 @@ def register_blueprints(app: Flask) -> None:
         notifications_bp,
         ip_bp,
         listings_bp,
+        offers_bp,
         contracts_bp,
         ledger_bp,
         payments_bp,
@@ -115,6 +117,7 @@ def register_commands(app: Flask) -> None:
     from .ip import cli as ip_cli
     from .ledger import cli as ledger_cli
     from .listings import cli as listings_cli
+    from .offers import cli as offers_cli
     from .payments import cli as payments_cli
     from .search import cli as search_cli
 
@@ -123,6 +126,7 @@ def register_commands(app: Flask) -> None:
         demo_cli,
         ip_cli,
         listings_cli,
+        offers_cli,
         contracts_cli,
         ledger_cli,
         payments_cli,

@@ -456,3 +456,31 @@ class DemandFactory(_Base):
     description = "需要提高大豆蛋白提取率的工艺。"
     industry = "agri_processing"
     status = "open"
+
+
+# --- offers: mandates (offers themselves are made through the services) ---------------------------
+
+from datetime import timedelta as _timedelta  # noqa: E402
+
+from marketplace.core.timeutil import today_shanghai  # noqa: E402
+from marketplace.offers.models import Mandate  # noqa: E402
+
+
+class MandateFactory(_Base):
+    """An active buyer-side mandate from a new enterprise to a new agency (5 % commission)."""
+
+    class Meta:
+        model = Mandate
+
+    agency = factory.SubFactory(OrganizationFactory, kind="agency")
+    client = factory.SubFactory(OrganizationFactory, kind="enterprise")
+    side = "buyer"
+    commission_bp = 500
+    valid_from = factory.LazyFunction(lambda: today_shanghai() - _timedelta(days=30))
+    valid_to = factory.LazyFunction(lambda: today_shanghai() + _timedelta(days=335))
+    status = "active"
+
+    class Params:
+        proposed = factory.Trait(status="proposed")
+        revoked = factory.Trait(status="revoked")
+        lapsed = factory.Trait(valid_to=factory.LazyFunction(lambda: today_shanghai() - _timedelta(days=1)))

@@ -20,6 +20,7 @@ def register_api(app: Flask) -> None:
     from ..ledger import api as _ledger_api  # noqa: F401
     from ..listings import api as _listings_api  # noqa: F401
     from ..notifications import api as _notifications_api  # noqa: F401
+    from ..offers import api as _offers_api  # noqa: F401
     from ..payments import api as _payments_api  # noqa: F401
     from . import openapi as _openapi  # noqa: F401
 

@@ -382,16 +382,22 @@ def _comparable(values: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+_COLLECTIONS = ("milestones", "cost_lines", "asset_ids")
+
+
 def _apply(contract: Contract, new: dict[str, Any], changed: set[str], *, keep_paid: bool = False) -> None:
-    for name in changed:
-        if name == "milestones":
-            _set_milestones(contract, new["milestones"], keep_paid=keep_paid)
-        elif name == "cost_lines":
-            _set_cost_lines(contract, new["cost_lines"])
-        elif name == "asset_ids":
-            _set_assets(contract, new["asset_ids"])
-        else:
+    """Apply every changed field at once: the columns first, then the rows of the
+    collections, with no flush in between, so the database never sees a half-applied
+    change (e.g. the new income with the old turnover, which its check refuses)."""
+    with db.session.no_autoflush:
+        for name in sorted(changed - set(_COLLECTIONS)):
             setattr(contract, name, new[name])
+        if "milestones" in changed:
+            _set_milestones(contract, new["milestones"], keep_paid=keep_paid)
+        if "cost_lines" in changed:
+            _set_cost_lines(contract, new["cost_lines"])
+        if "asset_ids" in changed:
+            _set_assets(contract, new["asset_ids"])
 
 
 # --- Creation -------------------------------------------------------------------------------

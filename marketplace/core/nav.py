@@ -25,7 +25,7 @@ NAV = [
     ("ip.my_assets", _l("My IP"), _role("seller", "admin")),
     ("listings.my_listings", _l("My listings"), _role("seller", "agency", "admin")),
     ("listings.review_queue", _l("Review"), _role("agency", "admin")),
-    ("listings.my_offers", _l("Negotiations"), _logged_in),
+    ("offers.index", _l("Negotiations"), _logged_in),
     ("contracts.index", _l("Contracts"), _logged_in),
     ("payments.index", _l("Payments"), _role("seller", "buyer", "agency", "regulator", "admin")),
     ("contracts.queue", _l("Registration queue"), _role("regulator")),
