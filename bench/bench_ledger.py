@@ -210,26 +210,36 @@ def _writer_process(url: str, regulator_id: int, chunk, barrier, out) -> None:
     from marketplace.extensions import db
     from marketplace.ledger.services import append_entry
 
-    with app.test_request_context("/"):
-        actor = db.session.get(User, regulator_id)
-        barrier.wait()
-        for ev in chunk:
-            append_entry(ev, actor=actor)
-            db.session.commit()
-        db.session.remove()
-    out.put(len(chunk))
+    done = 0
+    try:
+        with app.test_request_context("/"):
+            actor = db.session.get(User, regulator_id)
+            barrier.wait()
+            for ev in chunk:
+                append_entry(ev, actor=actor)
+                db.session.commit()
+                done += 1
+            db.session.remove()
+    finally:
+        out.put(done if done == len(chunk) else -1)  # the parent never waits for a writer that failed
 
 
 def bench_appends(url: str, regulator_id: int, writers: int, per_writer: int) -> float:
     import multiprocessing as mp
 
+    # New contracts above every id in the ledger, new keys each run; registrations only.
+    import psycopg
+
     from marketplace.demo.ledger import generate_events
 
-    # New contracts, far above the loaded ids; registrations only.
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        base = conn.execute(
+            "SELECT coalesce(max(contract_id), 0) + 1 FROM ledger_contract_totals"
+        ).fetchone()[0]
     events = [
         ev
         for _t, ev in generate_events(
-            writers * per_writer * 2, seed=99, contract_base=50_000_000, key_prefix="append"
+            writers * per_writer * 2, seed=99, contract_base=base, key_prefix=f"append{base}"
         )
         if ev.kind == "registration"
     ][: writers * per_writer]
@@ -244,8 +254,11 @@ def bench_appends(url: str, regulator_id: int, writers: int, per_writer: int) ->
         p.start()
     barrier.wait()
     t0 = time.perf_counter()
-    done = sum(out.get() for _ in procs)
+    counts = [out.get() for _ in procs]
     elapsed = time.perf_counter() - t0
+    if -1 in counts:
+        raise SystemExit("a writer failed (see its traceback above)")
+    done = sum(counts)
     for p in procs:
         p.join()
         if p.exitcode:
@@ -281,6 +294,9 @@ def main() -> None:
     parser.add_argument("--appends", type=int, default=2500, help="entries per writer")
     parser.add_argument("--writers", type=int, default=4)
     parser.add_argument("--keep", action="store_true", help="reuse the loaded entries if any (skip the load)")
+    parser.add_argument(
+        "--parts", default="summaries,appends,verify", help="which of summaries,appends,verify to run"
+    )
     args = parser.parse_args()
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL)
     if not url.startswith("postgresql"):
@@ -303,9 +319,13 @@ def main() -> None:
             n, seconds = bulk_load(db, regulator_id, args.entries)
             print(f"loaded {n:,} entries in {seconds:.0f} s")
         db.session.remove()
-    bench_summaries(app)
-    bench_appends(url, regulator_id, args.writers, args.appends)
-    bench_verify(app)
+    parts = set(args.parts.split(","))
+    if "summaries" in parts:
+        bench_summaries(app)
+    if "appends" in parts:
+        bench_appends(url, regulator_id, args.writers, args.appends)
+    if "verify" in parts:
+        bench_verify(app)
 
 
 if __name__ == "__main__":

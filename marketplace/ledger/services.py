@@ -581,9 +581,15 @@ def _sums(table, key_col, conds) -> Select:
 
 
 def _cut_seq(as_of: datetime) -> int:
-    return int(
-        db.session.scalar(select(func.max(LedgerEntry.seq)).where(LedgerEntry.recorded_at <= as_of)) or 0
+    """The last entry recorded up to ``as_of`` (times rise with sequence numbers,
+    so the recorded_at index finds it without scanning the entries after it)."""
+    seq = db.session.scalar(
+        select(_ENTRIES.c.seq)
+        .where(_ENTRIES.c.recorded_at <= as_of)
+        .order_by(_ENTRIES.c.recorded_at.desc(), _ENTRIES.c.seq.desc())
+        .limit(1)
     )
+    return int(seq or 0)
 
 
 def summarize(flt: EntryFilter, *, group_by: str = "year", use_summaries: bool = True) -> Summary:
@@ -698,12 +704,71 @@ def _chain_rows(batch: int) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
         c.prev_hash,
         c.hash,
     ).order_by(c.seq)
+    if _dialect() == "postgresql":
+        yield from _chain_rows_postgres(batch)
+        return
     result = db.session.execute(stmt.execution_options(yield_per=batch))
     try:
         for row in result:
             yield row.seq, row.prev_hash, row.hash, entry_fields(row)
     finally:
         result.close()  # also when verification stops at a broken entry
+
+
+# PostgreSQL writes the dates and times in their canonical text itself, so
+# the rows arrive as plain strings and integers (the canonical form of a
+# string is the string: the hashes are the same), streamed with COPY and
+# typed by the driver: several times faster than a cursor over a million entries.
+_PG_CHAIN_COPY = """
+COPY (SELECT seq, kind, contract_id, registration_no, turnover_delta_fen, tech_income_delta_fen,
+       contracts_delta, to_char(effective_on, 'YYYY-MM-DD'),
+       to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
+       regulator_id, event_key, year, seller_region, seller_org_kind, industry, category,
+       prev_hash, hash
+FROM ledger_entries ORDER BY seq) TO STDOUT
+"""
+_PG_CHAIN_TYPES = [
+    "int8", "text", "int4", "text", "int8", "int8", "int2", "text", "text", "int4", "text", "int4",
+    "text", "text", "text", "text", "text", "text",
+]  # fmt: skip
+
+
+def _chain_rows_postgres(batch: int) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+    driver = db.session.connection().connection.driver_connection
+    with driver.cursor() as cur, cur.copy(_PG_CHAIN_COPY) as copy:
+        copy.set_types(_PG_CHAIN_TYPES)
+        rows = copy.rows()
+        try:
+            for (seq, kind, contract_id, regno, turnover, income, contracts, effective_on, recorded_at,
+                 regulator_id, event_key, year, region, org_kind, industry, category, prev, own) in rows:  # fmt: skip
+                yield (
+                    seq,
+                    prev,
+                    own,
+                    {
+                        "seq": seq,
+                        "kind": kind,
+                        "contract_id": contract_id,
+                        "registration_no": regno,
+                        "turnover_delta_fen": turnover,
+                        "tech_income_delta_fen": income,
+                        "contracts_delta": contracts,
+                        "effective_on": effective_on,
+                        "recorded_at": recorded_at,
+                        "regulator_id": regulator_id,
+                        "event_key": event_key,
+                        "dims": {
+                            "year": year,
+                            "seller_region": region,
+                            "seller_org_kind": org_kind,
+                            "industry": industry,
+                            "category": category,
+                        },
+                    },
+                )
+        finally:
+            for _row in rows:  # verification stopped early: finish the COPY so the connection stays usable
+                pass
 
 
 def verify_ledger(*, batch: int = 10_000) -> LedgerCheck:
