@@ -116,20 +116,23 @@ class ContractTotal(db.Model):
 
 
 class LedgerSummary(db.Model):
-    """Sums of the entries per month they were recorded in (Asia/Shanghai)
-    and per dimension cell. Reports add up these cells instead of the
-    entries; "as of" a moment adds the cells of the months before and the
-    entries of that month up to the moment. A plain GROUP BY over the
-    entries gives the same figures (tests check it)."""
+    """Sums of the entries per month they were recorded in (Asia/Shanghai),
+    report year and seller region, and per value of one more dimension:
+    ``dim`` "all" (key "") carries the totals, "industry", "org_kind" and
+    "category" carry one row per value. Every append adds to four rows in
+    the same transaction. Reports add up these rows instead of the entries;
+    "as of" a moment adds the months before and the entries of that month up
+    to the moment. A plain GROUP BY over the entries gives the same figures
+    (tests and the benchmark check it)."""
 
     __tablename__ = "ledger_summary"
+    __table_args__ = (CheckConstraint("dim IN ('all', 'industry', 'org_kind', 'category')", name="dim"),)
 
+    dim: Mapped[str] = mapped_column(String(10), primary_key=True)
     period: Mapped[date] = mapped_column(Date, primary_key=True)  # first day of the month
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     seller_region: Mapped[str] = mapped_column(String(6), primary_key=True)
-    seller_org_kind: Mapped[str] = mapped_column(String(32), primary_key=True)
-    industry: Mapped[str] = mapped_column(String(32), primary_key=True)
-    category: Mapped[str] = mapped_column(String(40), primary_key=True)
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
     turnover_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     tech_income_fen: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     contracts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)

@@ -2,8 +2,7 @@
 
 Revision ID: 0003_ledger
 Revises: 0001_foundation
-Create Date: 2026-11-25 15:41:46.570515
-
+Create Date: 2026-11-25 15:51:37.274884
 
 Also: the ledger's head row, and triggers that make ledger_entries and
 plan_target_values refuse UPDATE and DELETE (and TRUNCATE on PostgreSQL).
@@ -94,17 +93,17 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ledger_head'))
     )
     op.create_table('ledger_summary',
+    sa.Column('dim', sa.String(length=10), nullable=False),
     sa.Column('period', sa.Date(), nullable=False),
     sa.Column('year', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('seller_region', sa.String(length=6), nullable=False),
-    sa.Column('seller_org_kind', sa.String(length=32), nullable=False),
-    sa.Column('industry', sa.String(length=32), nullable=False),
-    sa.Column('category', sa.String(length=40), nullable=False),
+    sa.Column('key', sa.String(length=40), nullable=False),
     sa.Column('turnover_fen', sa.BigInteger(), nullable=False),
     sa.Column('tech_income_fen', sa.BigInteger(), nullable=False),
     sa.Column('contracts', sa.Integer(), nullable=False),
     sa.Column('entries', sa.Integer(), nullable=False),
-    sa.PrimaryKeyConstraint('period', 'year', 'seller_region', 'seller_org_kind', 'industry', 'category', name=op.f('pk_ledger_summary'))
+    sa.CheckConstraint("dim IN ('all', 'industry', 'org_kind', 'category')", name=op.f('ck_ledger_summary_dim')),
+    sa.PrimaryKeyConstraint('dim', 'period', 'year', 'seller_region', 'key', name=op.f('pk_ledger_summary'))
     )
     op.create_table('ledger_entries',
     sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
