@@ -384,7 +384,9 @@ class PaymentFactory(_Base):
 # --- industrialization ------------------------------------------------------------
 
 from marketplace.contracts.models import ContractAsset as _ContractAsset  # noqa: E402
-from marketplace.industrialization.models import IndustrializationReport as _IndustrializationReport  # noqa: E402
+from marketplace.industrialization.models import (
+    IndustrializationReport as _IndustrializationReport,  # noqa: E402
+)
 
 _regno_serial = itertools.count(1)
 
