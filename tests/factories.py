@@ -384,9 +384,7 @@ class PaymentFactory(_Base):
 # --- industrialization ------------------------------------------------------------
 
 from marketplace.contracts.models import ContractAsset as _ContractAsset  # noqa: E402
-from marketplace.industrialization.models import (
-    IndustrializationReport as _IndustrializationReport,  # noqa: E402
-)
+from marketplace.industrialization.models import IndustrializationReport as _Report  # noqa: E402
 
 _regno_serial = itertools.count(1)
 
@@ -412,7 +410,7 @@ class IndustrializationReportFactory(_Base):
     """A pending report of production started (pass `contract=` and `asset=`)."""
 
     class Meta:
-        model = _IndustrializationReport
+        model = _Report
 
     contract = None
     asset = None
