@@ -7,13 +7,21 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from ..extensions import db
-from . import accounts, contracts, ip, ledger, listings, payments
+from . import accounts, contracts, industrialization, ip, ledger, listings, payments
 from .context import DEMO_PASSWORD, DemoContext
 
 demo_cli = AppGroup("demo", help="Demo data.")
 
 # In dependency order; each seeder adds only what is missing.
-SEEDERS = (accounts.seed, ip.seed, listings.seed, contracts.seed, ledger.seed, payments.seed)
+SEEDERS = (
+    accounts.seed,
+    ip.seed,
+    listings.seed,
+    contracts.seed,
+    ledger.seed,
+    payments.seed,
+    industrialization.seed,
+)
 
 
 @demo_cli.command("seed")
