@@ -239,3 +239,13 @@ def test_permission_matrix(db, client, login_as, make_deal, who, view, decide, r
         assert listing.status_code == 302
     else:
         assert (f"/industrialization/{to_return.id}" in listing.get_data(as_text=True)) == (view == 200)
+
+
+def test_the_menu_leads_to_the_reports_in_chinese_and_english(db, client, login_as, make_deal):
+    deal = make_deal()
+    login_as(deal.seller)
+    html = client.get("/industrialization/").get_data(as_text=True)
+    assert 'href="/industrialization/"' in html and "成果转化" in html
+    assert "科技成果产业化" in html
+    english = client.get("/industrialization/?lang=en").get_data(as_text=True)
+    assert "Industrialization of achievements" in english and "科技成果产业化" not in english
