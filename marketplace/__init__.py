@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import register_api
     from .contracts.views import bp as contracts_bp
     from .core.views import bp as core_bp
+    from .industrialization.views import bp as industrialization_bp
     from .ip.views import bp as ip_bp
     from .ledger.views import bp as ledger_bp
     from .listings.views import bp as listings_bp
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
         contracts_bp,
         ledger_bp,
         payments_bp,
+        industrialization_bp,
     ):
         app.register_blueprint(bp)
     register_api(app)

@@ -6,6 +6,7 @@ from .api import idempotency  # noqa: F401
 from .contracts import models as contracts_models  # noqa: F401
 from .core import models as core_models  # noqa: F401
 from .core import uploads  # noqa: F401
+from .industrialization import models as industrialization_models  # noqa: F401
 from .ip import models as ip_models  # noqa: F401
 from .ledger import models as ledger_models  # noqa: F401
 from .listings import models as listings_models  # noqa: F401

@@ -484,3 +484,48 @@ class MandateFactory(_Base):
         proposed = factory.Trait(status="proposed")
         revoked = factory.Trait(status="revoked")
         lapsed = factory.Trait(valid_to=factory.LazyFunction(lambda: today_shanghai() - _timedelta(days=1)))
+
+
+# --- industrialization ------------------------------------------------------------
+
+from marketplace.contracts.models import ContractAsset as _ContractAsset  # noqa: E402
+from marketplace.industrialization.models import IndustrializationReport as _Report  # noqa: E402
+
+_regno_serial = itertools.count(1)
+
+
+def registered_contract(*, assets=(), category: str = "license_patent", **kwargs) -> Contract:
+    """A registered contract (a registration number, signed on 2024-01-01) covering `assets`."""
+    kwargs.setdefault("signed", True)
+    contract = ContractFactory(
+        status=kwargs.pop("status", "registered"),
+        category=category,
+        registration_no=f"2024230100{next(_regno_serial):06d}",
+        registered_at=utcnow(),
+        authority_region="230100",
+        **kwargs,
+    )
+    for asset in assets:
+        contract.asset_links.append(_ContractAsset(asset_id=asset.id))
+    ContractFactory._meta.sqlalchemy_session.flush()
+    return contract
+
+
+class IndustrializationReportFactory(_Base):
+    """A pending report of production started (pass `contract=` and `asset=`)."""
+
+    class Meta:
+        model = _Report
+
+    contract = None
+    asset = None
+    contract_id = factory.LazyAttribute(lambda o: o.contract.id)
+    asset_id = factory.LazyAttribute(lambda o: o.asset.id)
+    buyer_org_id = factory.LazyAttribute(lambda o: o.contract.buyer_org_id)
+    status = "pending"
+    stage = "production_started"
+    achieved_on = factory.LazyFunction(lambda: _date(2025, 3, 1))
+    output_value_fen = 5_000_000_00
+    units = 1200
+    jobs = 35
+    description = "新建生产线投产，年产负极材料1200吨。"

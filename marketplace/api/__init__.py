@@ -16,6 +16,7 @@ def register_api(app: Flask) -> None:
     from ..accounts import api as _accounts_api  # noqa: F401
     from ..contracts import api as _contracts_api  # noqa: F401
     from ..extensions import csrf
+    from ..industrialization import api as _industrialization_api  # noqa: F401
     from ..ip import api as _ip_api  # noqa: F401
     from ..ledger import api as _ledger_api  # noqa: F401
     from ..listings import api as _listings_api  # noqa: F401

@@ -7,7 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from ..extensions import db
-from . import accounts, contracts, ip, ledger, listings, offers, payments
+from . import accounts, contracts, industrialization, ip, ledger, listings, offers, payments
 from .context import DEMO_PASSWORD, DemoContext
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -21,6 +21,7 @@ SEEDERS = (
     contracts.seed,
     ledger.seed,
     payments.seed,
+    industrialization.seed,
 )
 
 
