@@ -1,14 +1,8 @@
-"""Demo data of the ledger domain, and the generator of realistic
-registration events the benchmark (bench/bench_ledger.py) uses too.
-
-The demo appends entries for 2022-2025 and the current year so far, across
+"""Demo data of the ledger domain (the plan-target values entered by the
+provincial regulator), and the generator of realistic registration events
+that the benchmark (bench/bench_ledger.py) loads: 2022 to today, across
 cities, industries, source kinds and categories, with amendments and
-cancellations, through `append_entry` - for contract ids in a dedicated
-range (900,000,000 and up) because the contracts domain does not exist yet.
-It adds nothing when the ledger already has entries (a second run, or a
-contracts seeder that registered real contracts first); once the contracts
-seeder registers real contracts, it replaces these.
-"""
+cancellations."""
 
 from __future__ import annotations
 
@@ -23,8 +17,6 @@ from sqlalchemy import func, select
 from ..core.timeutil import SHANGHAI, today_shanghai
 from ..extensions import db
 from .context import DemoContext
-
-DEMO_CONTRACT_BASE = 900_000_000
 
 # Shares of registered contracts, roughly as in Heilongjiang's statistics:
 # Harbin dominates, then Daqing, Qiqihar, Mudanjiang, Jiamusi.
@@ -196,7 +188,6 @@ def generate_events(
 
 # --- The demo seed ----------------------------------------------------------------
 
-DEMO_ENTRIES = 1800
 TARGET_VALUES = [
     # (target, value, measured_on, source)
     (
@@ -239,30 +230,21 @@ def _regulator_for(ctx: DemoContext, region: str):
 
 
 def seed(ctx: DemoContext) -> None:
-    """Ledger entries 2022 - today and the entered plan-target values (idempotent)."""
-    from ..ledger.models import LedgerEntry, TargetValue
-    from ..ledger.services import append_entry, record_target_value
+    """The entered plan-target values (idempotent).
+
+    The ledger's entries come from the contracts seeder, which registers real
+    demo contracts through the registration service; `generate_events` above
+    serves the benchmark's synthetic ledgers.
+    """
+    from ..ledger.models import TargetValue
+    from ..ledger.services import record_target_value
 
     if "regulator" not in ctx.users:
         ctx.echo("ledger: no demo regulator, skipped")
         return
-    if db.session.scalar(select(func.count()).select_from(LedgerEntry)):
-        ctx.echo("ledger: entries exist, none added")
-    else:
-        n = 0
-        for moment, event in generate_events(
-            DEMO_ENTRIES, seed=23, contract_base=DEMO_CONTRACT_BASE, key_prefix="demo"
-        ):
-            append_entry(event, actor=_regulator_for(ctx, event.seller_region), recorded_at=moment)
-            n += 1
-            if n % 500 == 0:
-                db.session.commit()
-        db.session.commit()
-        ctx.echo(f"ledger: {n} entries appended")
     if not db.session.scalar(select(func.count()).select_from(TargetValue)):
         for target, value, measured_on, source in TARGET_VALUES:
             record_target_value(
                 target, value=value, measured_on=measured_on, source=source, actor=ctx.user("regulator")
             )
-        db.session.commit()
         ctx.echo(f"ledger: {len(TARGET_VALUES)} target values entered")
