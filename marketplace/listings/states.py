@@ -8,6 +8,7 @@ import enum
 from flask_babel import lazy_gettext as _l
 
 from ..core.states import StateMachine
+from ..ip.states import DEAL_KIND_LABELS, DealKind, LicenseType  # noqa: F401 - shared codes
 
 
 class ListingStatus(enum.Enum):
@@ -56,25 +57,8 @@ DEMAND_STATUS_LABELS: dict[str, object] = {"open": _l("Open"), "closed": _l("Clo
 DEMAND_MACHINE = StateMachine(DemandStatus, {"open": ["closed"], "closed": []})
 
 
-class DealKind(enum.Enum):
-    LICENSE = "license"
-    TRANSFER = "transfer"
-    EQUITY = "equity"
-
-
-DEAL_KIND_LABELS: dict[str, object] = {
-    "license": _l("Licence"),
-    "transfer": _l("Transfer"),
-    "equity": _l("Equity contribution"),
-}
-
-
-class LicenseType(enum.Enum):
-    EXCLUSIVE = "exclusive"
-    SOLE = "sole"
-    NON_EXCLUSIVE = "non_exclusive"
-
-
+# The deal kinds and licence types are the IP register's (one definition);
+# listings label licence types in full ("exclusive licence").
 LICENSE_TYPE_LABELS: dict[str, object] = {
     "exclusive": _l("Exclusive licence"),
     "sole": _l("Sole licence"),
