@@ -19,6 +19,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
         instance_relative_config=False,
     )
     app.config.from_object(config or Config)
+    app.json.ensure_ascii = False  # Chinese text as is in the API (UTF-8)
     Config.check(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)

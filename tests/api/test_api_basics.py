@@ -53,3 +53,11 @@ def test_openapi_describes_every_api_endpoint(api, db):
 def test_healthz(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.get_json() == {"status": "ok"}
+
+
+def test_chinese_text_is_sent_as_is(api, db):
+    user = user_with_role("buyer")
+    user.name = "王芳"
+    response = api(user).get("/api/v1/me")
+    assert "王芳".encode() in response.data
+    assert response.content_type.startswith("application/json")
