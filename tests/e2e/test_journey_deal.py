@@ -168,6 +168,11 @@ def test_regulator_registers_and_exports(page_factory, tmp_path):
     regulator.goto("/contracts/queue")
     regulator.get_by_role("link", name=title).click()
     assert regulator.url == contract_url
+    # Both decision forms have a note, each with its own label.
+    register_form = regulator.locator("form[action$='/register']")
+    return_form = regulator.locator("form[action$='/return']")
+    assert label(register_form, "备注（可选）").count() == 1
+    assert label(return_form, "备注").count() == 1
     regulator.get_by_role("button", name="予以登记").click()
     assert "已登记" in regulator.locator("main").inner_text(), errors_text(regulator)
     number = registration_number(regulator)
