@@ -149,6 +149,10 @@ def test_buyer_negotiates_and_both_sign(page_factory):
     seller, buyer, contract_url, _title = negotiate_and_sign(page_factory, "zh", shots="j2-zh")
     text = seller.locator("main").inner_text()
     assert yuan(UPFRONT_AGREED) in text
+    # The agreed terms read as terms, not as data.
+    assert "{" not in text and "upfront_fen" not in text
+    assert f"入门费: {yuan(UPFRONT_AGREED)} 元" in text
+    assert "交易方式: 许可 · 普通" in text and "期限: 36 个月" in text, text[:1200]
     assert seller.external_requests == [] and buyer.external_requests == []
 
 
