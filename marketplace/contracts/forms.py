@@ -242,7 +242,14 @@ class ReturnForm(BaseForm):
     reasons = SelectMultipleField(
         _l("Reasons"), choices=list(RETURN_REASONS.items()), validators=[Optional()]
     )
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)], filters=[strip_filter])
+    # Its own id: the register form beside it on the contract page has a "note" too, and
+    # two fields with the same id leave this one without a working label.
+    note = TextAreaField(
+        _l("Note"),
+        id="return_note",
+        validators=[Optional(), Length(max=2000)],
+        filters=[strip_filter],
+    )
     submit = SubmitField(_l("Return the contract"))
 
     def pre_validate_reasons(self):  # pragma: no cover - kept for symmetry

@@ -15,6 +15,7 @@ from ..core.timeutil import shanghai_date, utcnow
 from ..core.uploads import Attachment, send_attachment
 from ..core.web import flash_domain_error, get_or_404
 from ..extensions import db
+from ..ip.states import DEAL_KIND_LABELS, LICENSE_TYPE_LABELS
 from . import permissions as perms
 from . import services
 from .certificate import certificate_lines, certificate_pdf
@@ -63,6 +64,8 @@ def _labels() -> dict:
         "milestone_status_label": lambda code: label_of(MILESTONE_STATUSES, code),
         "registration_kind_label": lambda code: label_of(REGISTRATION_KIND_LABELS, code),
         "field_label": lambda code: label_of(FIELD_LABELS, code),
+        "deal_kind_label": lambda code: label_of(DEAL_KIND_LABELS, code),
+        "license_type_label": lambda code: label_of(LICENSE_TYPE_LABELS, code),
     }
 
 

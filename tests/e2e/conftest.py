@@ -136,9 +136,11 @@ def page_factory(browser, live_server):
         context.close()
 
 
-def shot(page, name: str) -> None:
+def shot(page, name: str, full_page: bool = True) -> None:
+    """Save a screenshot under tests/e2e/screenshots/ (the README's come from the
+    viewport-sized ones: full_page=False)."""
     SCREENSHOTS.mkdir(exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 def login(page, email: str, password: str = "demo-pass-2025") -> None:
