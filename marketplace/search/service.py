@@ -28,7 +28,7 @@ from sqlalchemy.orm import selectinload
 
 from ..core.catalog import INDUSTRIES, ORG_KINDS, REGIONS
 from ..core.errors import ValidationError
-from ..core.money import MAX_FEN
+from ..core.money import MAX_FEN, MoneyError, parse_yuan
 from ..core.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
 from ..extensions import db
 from .backend import FACET_KEYS, PRICE_FACET, SORTS, Hit, ListingDoc, SearchBackend, SearchQuery
@@ -234,6 +234,17 @@ def _fen(args, name: str, problems: dict[str, list]) -> int | None:
     return value
 
 
+def _yuan(args, name: str, problems: dict[str, list]) -> int | None:
+    raw = (args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return parse_yuan(raw)
+    except MoneyError as exc:
+        problems.setdefault(name, []).append(exc.message)
+        return None
+
+
 def parse_search_args(args) -> tuple[SearchParams, dict[str, list]]:
     """Read a search from query-string arguments.
 
@@ -258,6 +269,11 @@ def parse_search_args(args) -> tuple[SearchParams, dict[str, list]]:
             params.filters[key] = good
     params.min_price_fen = _fen(args, "min_price_fen", problems)
     params.max_price_fen = _fen(args, "max_price_fen", problems)
+    # The web page asks people for yuan ("min_price", "max_price"); the API takes fen.
+    if params.min_price_fen is None:
+        params.min_price_fen = _yuan(args, "min_price", problems)
+    if params.max_price_fen is None:
+        params.max_price_fen = _yuan(args, "max_price", problems)
     if (
         params.min_price_fen is not None
         and params.max_price_fen is not None

@@ -201,3 +201,13 @@ def test_search_page_keeps_multi_select_filters_across_pages(client, corpus):
     r = client.get("/listings?industry=agri_processing&industry=agri_machinery&industry=digital&per_page=1")
     html = r.get_data(as_text=True)
     assert "industry=agri_processing&amp;industry=agri_machinery&amp;industry=digital" in html
+
+
+def test_search_page_takes_prices_in_yuan(client, corpus):
+    # 100,000 to 900,000 yuan: the same listings as 10,000,000 to 90,000,000 fen in the API.
+    html = client.get("/listings?min_price=100,000&max_price=900000&sort=price_desc").get_data(as_text=True)
+    assert f"/listings/{corpus['soy'].id}" in html and f"/listings/{corpus['drone'].id}" in html
+    assert f"/listings/{corpus['seeder'].id}" not in html
+    assert 'value="100000.00"' in html  # shown back in yuan
+    html = client.get("/listings?min_price=abc&lang=en").get_data(as_text=True)
+    assert "Enter an amount in yuan" in html
