@@ -173,16 +173,15 @@ def _insert(table):
 
 
 def _lock_head() -> Any:
-    """Take the ledger's lock and return its head (seq, hash, recorded_at).
+    """SQLite: take the ledger's lock and return its head (seq, hash, recorded_at).
 
-    PostgreSQL: SELECT ... FOR UPDATE on the single head row; a second
-    appender waits there until the first commits, then reads the new head.
-    SQLite: a write to the head row takes the database's write lock first.
+    A write to the head row takes the database's write lock first, so a
+    second appender waits until the first commits, then reads the new head.
+    (PostgreSQL: see _PG_LOCK.)
     """
     session = db.session
-    if _dialect() == "sqlite":
-        session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq))
-    stmt = select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.recorded_at).where(_HEAD.c.id == 1).with_for_update()
+    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq))
+    stmt = select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.recorded_at).where(_HEAD.c.id == 1)
     head = session.execute(stmt).first()
     if head is None:  # a schema created without the head row
         session.execute(_HEAD.insert().values(id=1, seq=0, hash=GENESIS_HASH, recorded_at=None))
