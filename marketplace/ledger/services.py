@@ -12,10 +12,10 @@ from collections.abc import Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, literal, select, text, update
+from sqlalchemy import Select, and_, func, literal, select, update
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..accounts.models import User
@@ -173,16 +173,15 @@ def _insert(table):
 
 
 def _lock_head() -> Any:
-    """Take the ledger's lock and return its head (seq, hash, recorded_at).
+    """SQLite: take the ledger's lock and return its head (seq, hash, recorded_at).
 
-    PostgreSQL: SELECT ... FOR UPDATE on the single head row; a second
-    appender waits there until the first commits, then reads the new head.
-    SQLite: a write to the head row takes the database's write lock first.
+    A write to the head row takes the database's write lock first, so a
+    second appender waits until the first commits, then reads the new head.
+    (PostgreSQL: see _PG_LOCK.)
     """
     session = db.session
-    if _dialect() == "sqlite":
-        session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq))
-    stmt = select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.recorded_at).where(_HEAD.c.id == 1).with_for_update()
+    session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq))
+    stmt = select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.recorded_at).where(_HEAD.c.id == 1)
     head = session.execute(stmt).first()
     if head is None:  # a schema created without the head row
         session.execute(_HEAD.insert().values(id=1, seq=0, hash=GENESIS_HASH, recorded_at=None))
@@ -231,101 +230,11 @@ _ENTRY_COLUMNS = (
     "contracts_delta", "effective_on", "recorded_at", "regulator_id", "year", "seller_region",
     "seller_org_kind", "industry", "category", "event_key", "prev_hash", "hash",
 )  # fmt: skip
-_PG_WRITE = text(
-    f"""
-WITH e AS (
-  INSERT INTO ledger_entries ({", ".join(_ENTRY_COLUMNS)})
-  VALUES ({", ".join(":" + c for c in _ENTRY_COLUMNS)})
-), h AS (
-  UPDATE ledger_head SET seq = :seq, hash = :hash, recorded_at = :recorded_at WHERE id = 1
-), t AS (
-  INSERT INTO ledger_contract_totals
-    (contract_id, registration_no, turnover_fen, tech_income_fen, entries, last_seq, cancelled)
-  VALUES (:contract_id, :registration_no, :new_turnover, :new_income, 1, :seq, :cancelled)
-  ON CONFLICT (contract_id) DO UPDATE SET
-    registration_no = EXCLUDED.registration_no, turnover_fen = EXCLUDED.turnover_fen,
-    tech_income_fen = EXCLUDED.tech_income_fen, entries = ledger_contract_totals.entries + 1,
-    last_seq = EXCLUDED.last_seq, cancelled = EXCLUDED.cancelled
-)
-INSERT INTO ledger_summary
-  (dim, period, year, seller_region, key, turnover_fen, tech_income_fen, contracts, entries)
-VALUES
-  ('all', :period, :year, :seller_region, '', :turnover_delta_fen, :tech_income_delta_fen, :contracts_delta, 1),
-  ('industry', :period, :year, :seller_region, :industry,
-   :turnover_delta_fen, :tech_income_delta_fen, :contracts_delta, 1),
-  ('org_kind', :period, :year, :seller_region, :seller_org_kind,
-   :turnover_delta_fen, :tech_income_delta_fen, :contracts_delta, 1),
-  ('category', :period, :year, :seller_region, :category,
-   :turnover_delta_fen, :tech_income_delta_fen, :contracts_delta, 1)
-ON CONFLICT (dim, period, year, seller_region, key) DO UPDATE SET
-  turnover_fen = ledger_summary.turnover_fen + EXCLUDED.turnover_fen,
-  tech_income_fen = ledger_summary.tech_income_fen + EXCLUDED.tech_income_fen,
-  contracts = ledger_summary.contracts + EXCLUDED.contracts,
-  entries = ledger_summary.entries + EXCLUDED.entries
-"""
-)
 
 
-def _write_postgres(entry: LedgerEntry, new_turnover: int, new_income: int) -> None:
-    """PostgreSQL: the entry, the head, the contract's totals and the four
-    summary rows in one statement (one round trip while the lock is held).
-    The entry object joins the session as already stored."""
-    session = db.session
-    session.flush()  # the caller's pending changes first, as a flush would
-    params = {name: getattr(entry, name) for name in _ENTRY_COLUMNS}
-    params.update(
-        new_turnover=new_turnover,
-        new_income=new_income,
-        cancelled=entry.kind == "cancellation",
-        period=period_of(entry.recorded_at),
-    )
-    session.execute(_PG_WRITE, params)
-    make_transient_to_detached(entry)
-    session.add(entry)
-
-
-def append_entry(event: LedgerEvent, *, actor: User, recorded_at: datetime | None = None) -> LedgerEntry:
-    """Append one entry for a registration, amendment or cancellation.
-
-    In the caller's transaction: takes the ledger's lock, hashes the entry
-    onto the chain, inserts it, updates the contract's totals and the
-    summaries, flushes; never commits. The same ``event_key`` again returns
-    the entry already appended and appends nothing (a different event under
-    that key is a Conflict).
-
-    Rules (Conflict when broken): a contract's first entry is its
-    registration and it has only one; amendments and the cancellation come
-    after it and nothing comes after the cancellation; a cancellation leaves
-    turnover and income at 0; the totals never go negative and income never
-    exceeds turnover. ``recorded_at`` (default: now) is for imports of
-    historical registrations and the demo; entries are recorded in order, so
-    a time before the last entry's is taken as that time.
-    """
-    _validate_event(event)
-    if not can_append(actor, event.seller_region):
-        raise PermissionDenied(_l("Only the registration authority of the seller's region records this."))
-    session = db.session
-    head = _lock_head()
-    # After the lock, in a statement of its own (so it sees what the appender
-    # before us committed): an entry with this key, and the contract's totals.
-    found = session.execute(
-        select(
-            select(_ENTRIES.c.seq).where(_ENTRIES.c.event_key == event.event_key).scalar_subquery(),
-            _TOTALS.c.turnover_fen,
-            _TOTALS.c.tech_income_fen,
-            _TOTALS.c.cancelled,
-        )
-        .select_from(_HEAD.outerjoin(_TOTALS, _TOTALS.c.contract_id == event.contract_id))
-        .where(_HEAD.c.id == 1)
-    ).one()
-    if found[0] is not None:
-        existing = session.get(LedgerEntry, found[0])
-        if _same_event(existing, event):
-            return existing
-        raise Conflict(
-            _l("The event key %(key)s was already used for another ledger entry.", key=event.event_key)
-        )
-    totals = found if found.turnover_fen is not None else None
+def _check_rules(event: LedgerEvent, totals: Any) -> tuple[int, int, int]:
+    """The contract rules for ``event`` given the contract's totals (None:
+    no entry yet): (turnover before, turnover after, income after), or Conflict."""
     if event.kind == "registration" and totals is not None:
         raise Conflict(_l("Contract %(id)s is already registered in the ledger.", id=event.contract_id))
     if event.kind != "registration":
@@ -352,20 +261,28 @@ def append_entry(event: LedgerEvent, *, actor: User, recorded_at: datetime | Non
         raise Conflict(
             _l("A cancellation must bring contract %(id)s's turnover and income to 0.", id=event.contract_id)
         )
+    return old_turnover, new_turnover, new_income
 
-    now = recorded_at or utcnow()
-    if head.recorded_at is not None and now < head.recorded_at:
-        now = head.recorded_at  # the chain's times never go backwards
-    entry = LedgerEntry(
-        seq=head.seq + 1,
+
+def _existing_entry(seq: int, event: LedgerEvent) -> LedgerEntry:
+    """The entry already appended under the event's key, if it is the same event."""
+    existing = db.session.get(LedgerEntry, seq)
+    if _same_event(existing, event):
+        return existing
+    raise Conflict(
+        _l("The event key %(key)s was already used for another ledger entry.", key=event.event_key)
+    )
+
+
+def _new_entry(event: LedgerEvent, actor: User) -> LedgerEntry:
+    """The entry's fields that do not depend on the chain's head."""
+    return LedgerEntry(
         kind=event.kind,
         contract_id=event.contract_id,
         registration_no=event.registration_no,
         turnover_delta_fen=event.turnover_delta_fen,
         tech_income_delta_fen=event.tech_income_delta_fen,
-        contracts_delta=int(new_turnover > 0) - int(old_turnover > 0),
         effective_on=event.effective_on,
-        recorded_at=now.astimezone(UTC),
         regulator_id=actor.id,
         year=event.effective_on.year,
         seller_region=event.seller_region,
@@ -373,12 +290,74 @@ def append_entry(event: LedgerEvent, *, actor: User, recorded_at: datetime | Non
         industry=event.industry,
         category=event.category,
         event_key=event.event_key,
-        prev_hash=head.hash,
     )
+
+
+def _link(
+    entry: LedgerEntry, head: Any, recorded_at: datetime | None, old_turnover: int, new_turnover: int
+) -> None:
+    """Put the entry on the chain after ``head`` (seq, hash, recorded_at)."""
+    now = recorded_at or utcnow()
+    if head.recorded_at is not None and now < head.recorded_at:
+        now = head.recorded_at  # the chain's times never go backwards
+    entry.seq = head.seq + 1
+    entry.recorded_at = now.astimezone(UTC)
+    entry.contracts_delta = int(new_turnover > 0) - int(old_turnover > 0)
+    entry.prev_hash = head.hash
     entry.hash = entry_hash(head.hash, entry_fields(entry))
+
+
+def append_entry(event: LedgerEvent, *, actor: User, recorded_at: datetime | None = None) -> LedgerEntry:
+    """Append one entry for a registration, amendment or cancellation.
+
+    In the caller's transaction: takes the ledger's lock, hashes the entry
+    onto the chain, inserts it, updates the contract's totals and the
+    summaries; never commits. The same ``event_key`` again returns
+    the entry already appended and appends nothing (a different event under
+    that key is a Conflict).
+
+    Rules (Conflict when broken): a contract's first entry is its
+    registration and it has only one; amendments and the cancellation come
+    after it and nothing comes after the cancellation; a cancellation leaves
+    turnover and income at 0; the totals never go negative and income never
+    exceeds turnover. ``recorded_at`` (default: now) is for imports of
+    historical registrations and the demo; entries are recorded in order, so
+    a time before the last entry's is taken as that time.
+
+    The lock is held until the caller's transaction ends, so everything that
+    does not need the head (checks, permission, the entry's other fields,
+    the caller's pending changes) happens before it is taken.
+    """
+    _validate_event(event)
+    if not can_append(actor, event.seller_region):
+        raise PermissionDenied(_l("Only the registration authority of the seller's region records this."))
+    entry = _new_entry(event, actor)
+    db.session.flush()  # the caller's pending changes, before the lock
     if _dialect() == "postgresql":
-        _write_postgres(entry, new_turnover, new_income)
-        return entry
+        return _append_postgres(entry, event, recorded_at)
+    return _append_sqlite(entry, event, recorded_at)
+
+
+def _append_sqlite(entry: LedgerEntry, event: LedgerEvent, recorded_at: datetime | None) -> LedgerEntry:
+    session = db.session
+    head = _lock_head()
+    # After the lock: an entry with this key, and the contract's totals.
+    found = session.execute(
+        select(
+            select(_ENTRIES.c.seq).where(_ENTRIES.c.event_key == event.event_key).scalar_subquery(),
+            _TOTALS.c.turnover_fen,
+            _TOTALS.c.tech_income_fen,
+            _TOTALS.c.cancelled,
+        )
+        .select_from(_HEAD.outerjoin(_TOTALS, _TOTALS.c.contract_id == event.contract_id))
+        .where(_HEAD.c.id == 1)
+    ).one()
+    if found[0] is not None:
+        return _existing_entry(found[0], event)
+    old_turnover, new_turnover, new_income = _check_rules(
+        event, found if found.turnover_fen is not None else None
+    )
+    _link(entry, head, recorded_at, old_turnover, new_turnover)
     session.add(entry)
     session.flush()
     session.execute(
@@ -410,6 +389,123 @@ def append_entry(event: LedgerEvent, *, actor: User, recorded_at: datetime | Non
     )
     _upsert_summary(entry)
     return entry
+
+
+# PostgreSQL: two statements while the lock is held, sent straight through the
+# session's own connection (its transaction), without SQLAlchemy's statement
+# machinery. Lock order: the head row is the only lock an append takes; the
+# contract's totals and the summary rows are written only by its holder.
+#
+# 1. Lock the head and, in the same round trip, read the entry under this
+#    event key and the contract's totals. FOR UPDATE returns the newest head
+#    (the one the appender before us committed), but the other two are read
+#    in the statement's snapshot, taken before it waited for the lock, so they
+#    may be older than the head: the write checks them.
+_PG_LOCK = """
+SELECT h.seq, h.hash, h.recorded_at,
+       (SELECT e.seq FROM ledger_entries e WHERE e.event_key = %(event_key)s) AS found_seq,
+       t.turnover_fen, t.tech_income_fen, t.cancelled, t.last_seq
+FROM ledger_head h
+LEFT JOIN ledger_contract_totals t ON t.contract_id = %(contract_id)s
+WHERE h.id = 1
+FOR UPDATE OF h
+"""
+# 2. Write the entry, the head, the totals and the four summary rows in one
+#    statement, which sees everything committed before we got the lock. It
+#    writes only if the key is still unused and the contract's totals are
+#    still the ones the rules were checked against (their last_seq, 0 for
+#    none); otherwise it writes nothing and returns 0, and the append reads
+#    again (under the lock now, so nothing changes any more) and decides again.
+_PG_WRITE = f"""
+WITH ok AS (
+  SELECT WHERE NOT EXISTS (SELECT FROM ledger_entries WHERE event_key = %(event_key)s)
+    AND coalesce((SELECT last_seq FROM ledger_contract_totals WHERE contract_id = %(contract_id)s), 0)
+        = %(totals_seq)s::bigint
+), e AS (
+  INSERT INTO ledger_entries ({", ".join(_ENTRY_COLUMNS)})
+  SELECT %(seq)s::bigint, %(kind)s, %(contract_id)s::integer, %(registration_no)s,
+    %(turnover_delta_fen)s::bigint, %(tech_income_delta_fen)s::bigint, %(contracts_delta)s::smallint,
+    %(effective_on)s::date, %(recorded_at)s::timestamptz, %(regulator_id)s::integer, %(year)s::integer,
+    %(seller_region)s, %(seller_org_kind)s, %(industry)s, %(category)s, %(event_key)s,
+    %(prev_hash)s, %(hash)s
+  FROM ok
+), h AS (
+  UPDATE ledger_head SET seq = %(seq)s, hash = %(hash)s, recorded_at = %(recorded_at)s
+  WHERE id = 1 AND EXISTS (SELECT FROM ok)
+), t AS (
+  INSERT INTO ledger_contract_totals
+    (contract_id, registration_no, turnover_fen, tech_income_fen, entries, last_seq, cancelled)
+  SELECT %(contract_id)s::integer, %(registration_no)s, %(new_turnover)s::bigint, %(new_income)s::bigint,
+    1, %(seq)s::bigint, %(cancelled)s::boolean
+  FROM ok
+  ON CONFLICT (contract_id) DO UPDATE SET
+    registration_no = EXCLUDED.registration_no, turnover_fen = EXCLUDED.turnover_fen,
+    tech_income_fen = EXCLUDED.tech_income_fen, entries = ledger_contract_totals.entries + 1,
+    last_seq = EXCLUDED.last_seq, cancelled = EXCLUDED.cancelled
+), s AS (
+  INSERT INTO ledger_summary
+    (dim, period, year, seller_region, key, turnover_fen, tech_income_fen, contracts, entries)
+  SELECT v.dim, %(period)s::date, %(year)s::integer, %(seller_region)s, v.key,
+    %(turnover_delta_fen)s::bigint, %(tech_income_delta_fen)s::bigint, %(contracts_delta)s::integer, 1
+  FROM ok, (VALUES ('all', ''), ('industry', %(industry)s), ('org_kind', %(seller_org_kind)s),
+                   ('category', %(category)s)) AS v (dim, key)
+  ON CONFLICT (dim, period, year, seller_region, key) DO UPDATE SET
+    turnover_fen = ledger_summary.turnover_fen + EXCLUDED.turnover_fen,
+    tech_income_fen = ledger_summary.tech_income_fen + EXCLUDED.tech_income_fen,
+    contracts = ledger_summary.contracts + EXCLUDED.contracts,
+    entries = ledger_summary.entries + EXCLUDED.entries
+)
+SELECT count(*) FROM ok
+"""
+
+
+# The fields an entry gets from the head it is chained onto.
+_LINKED = ("seq", "recorded_at", "contracts_delta", "prev_hash", "hash")
+
+
+class _Head(NamedTuple):
+    seq: int
+    hash: str
+    recorded_at: datetime | None
+
+
+class _Totals(NamedTuple):
+    turnover_fen: int
+    tech_income_fen: int
+    cancelled: bool
+
+
+def _append_postgres(entry: LedgerEntry, event: LedgerEvent, recorded_at: datetime | None) -> LedgerEntry:
+    session = db.session
+    conn = session.connection().connection.driver_connection  # the session's transaction
+    params: dict[str, Any] = {name: getattr(entry, name) for name in _ENTRY_COLUMNS if name not in _LINKED}
+    params["cancelled"] = event.kind == "cancellation"
+    for _attempt in range(3):
+        row = conn.execute(_PG_LOCK, params).fetchone()
+        if row is None:  # a schema created without the head row
+            conn.execute(
+                "INSERT INTO ledger_head (id, seq, hash) VALUES (1, 0, %s) ON CONFLICT DO NOTHING",
+                (GENESIS_HASH,),
+            )
+            continue
+        head_seq, head_hash, head_at, found_seq, turnover, income, cancelled, totals_seq = row
+        if found_seq is not None:  # entries are never removed: an older snapshot is enough
+            return _existing_entry(found_seq, event)
+        totals = None if turnover is None else _Totals(turnover, income, cancelled)
+        old_turnover, new_turnover, new_income = _check_rules(event, totals)
+        _link(entry, _Head(head_seq, head_hash, head_at), recorded_at, old_turnover, new_turnover)
+        params.update({name: getattr(entry, name) for name in _LINKED})
+        params.update(
+            totals_seq=totals_seq or 0,
+            new_turnover=new_turnover,
+            new_income=new_income,
+            period=period_of(entry.recorded_at),
+        )
+        if conn.execute(_PG_WRITE, params).fetchone()[0]:
+            make_transient_to_detached(entry)  # joins the session as already stored
+            session.add(entry)
+            return entry
+    raise RuntimeError("the ledger's head or a contract's totals changed under the ledger's lock")
 
 
 def contract_totals(contract_id: int) -> tuple[int, int]:
