@@ -10,8 +10,7 @@ from flask_login import current_user, login_required
 
 from ..core.errors import DomainError
 from ..core.pagination import paginate, read_page_args
-from ..core.web import flash_domain_error, get_or_404, safe_next
-from ..extensions import db
+from ..core.web import attempt, get_or_404, safe_next
 from . import services
 from .forms import ConfirmForm
 from .models import Organization, User
@@ -73,14 +72,7 @@ def _do(action, success_message: str):
     if not form.validate_on_submit():
         flash(_("The form has expired; please try again."), "error")
         return
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc)
-    else:
-        db.session.commit()
-        flash(success_message, "success")
+    attempt(action, success=success_message)
 
 
 @bp.post("/organizations/<int:org_id>/<any(approve,suspend,reinstate):action>")

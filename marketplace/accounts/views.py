@@ -8,7 +8,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
 from ..core.errors import DomainError
-from ..core.web import flash_domain_error, get_or_404, safe_next
+from ..core.web import attempt, get_or_404, safe_next
 from ..extensions import db, limiter
 from . import services
 from .forms import (
@@ -35,8 +35,8 @@ def register():
         return redirect(url_for("accounts.account"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user = services.register_user(
+        ok, user = attempt(
+            lambda: services.register_user(
                 email=form.email.data,
                 name=form.name.data,
                 password=form.password.data,
@@ -49,12 +49,10 @@ def register():
                     place=form.place.data,
                 ),
                 locale=session.get("lang"),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc, form)
-        else:
-            db.session.commit()
+            ),
+            form=form,
+        )
+        if ok:
             login_user(user)
             session.permanent = True
             flash(_("Welcome! Your account is ready."), "success")
@@ -127,19 +125,16 @@ def account():
 def update_profile():
     form = ProfileForm()
     if form.validate_on_submit():
-        try:
-            services.update_profile(
+        ok, _result = attempt(
+            lambda: services.update_profile(
                 current_user,
                 name=form.name.data,
                 phone=form.phone.data,
                 locale=form.locale.data,
                 actor=current_user,
             )
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc)
-        else:
-            db.session.commit()
+        )
+        if ok:
             session["lang"] = current_user.locale or session.get("lang")
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.account"))
@@ -190,8 +185,8 @@ def organization():
             flash(_("Only approved members of the organization can edit it."), "error")
             return redirect(url_for("accounts.organization"))
         if form.validate_on_submit():
-            try:
-                services.update_organization(
+            ok, _result = attempt(
+                lambda: services.update_organization(
                     org,
                     services.OrgData(
                         name=form.org_name.data,
@@ -202,13 +197,11 @@ def organization():
                         name_en=form.name_en.data,
                     ),
                     actor=current_user,
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                flash_domain_error(exc, form)
-            else:
-                db.session.commit()
-                flash(_("The organization is saved."), "success")
+                ),
+                success=_("The organization is saved."),
+                form=form,
+            )
+            if ok:
                 return redirect(url_for("accounts.organization"))
     return render_template("accounts/organization.html", form=form, org=org, editable=editable)
 
@@ -218,15 +211,13 @@ def organization():
 def issue_token():
     form = TokenForm()
     if form.validate_on_submit():
-        try:
-            _token, plaintext = services.issue_token(current_user, form.name.data, actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc)
-        else:
-            db.session.commit()
+        ok, issued = attempt(
+            lambda: services.issue_token(current_user, form.name.data, actor=current_user),
+            success=_("Copy the token now: it is shown only once."),
+        )
+        if ok:
+            _token, plaintext = issued
             # Shown in this answer only: the plaintext is never stored, not even in the session.
-            flash(_("Copy the token now: it is shown only once."), "success")
             return _render_account(new_token=plaintext)
     else:
         for errors in form.errors.values():
@@ -241,12 +232,5 @@ def revoke_token(token_id: int):
     token = get_or_404(ApiToken, token_id, lambda t: t.user_id == current_user.id)
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            services.revoke_token(token, actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc)
-        else:
-            db.session.commit()
-            flash(_("The token is revoked."), "success")
+        attempt(lambda: services.revoke_token(token, actor=current_user), success=_("The token is revoked."))
     return redirect(url_for("accounts.account"))

@@ -13,7 +13,7 @@ from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
 from ..core.timeutil import shanghai_date, utcnow
 from ..core.uploads import Attachment, send_attachment
-from ..core.web import flash_domain_error, get_or_404
+from ..core.web import attempt, flash_domain_error, get_or_404
 from ..extensions import db
 from ..ip.states import DEAL_KIND_LABELS, LICENSE_TYPE_LABELS
 from . import permissions as perms
@@ -215,13 +215,10 @@ def edit(contract_id: int):
     if request.method == "GET":
         form.asset_ids.data = ", ".join(str(i) for i in contract.asset_ids)
     if form.validate_on_submit():
-        try:
-            changed = services.update_contract(contract, form.changes(), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc, form)
-        else:
-            db.session.commit()
+        ok, changed = attempt(
+            lambda: services.update_contract(contract, form.changes(), actor=current_user), form=form
+        )
+        if ok:
             flash(_("The contract is saved.") if changed else _("Nothing changed."), "success")
             return _back(contract)
     elif request.method == "POST":
@@ -362,16 +359,14 @@ def amend(contract_id: int):
         return _back(contract)
     form = AmendForm()
     if form.validate_on_submit():
-        try:
-            services.request_amendment(
+        ok, _result = attempt(
+            lambda: services.request_amendment(
                 contract, form.changes(contract), note=form.note.data, actor=current_user
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc, form)
-        else:
-            db.session.commit()
-            flash(_("The amendment is submitted to the registration authority."), "success")
+            ),
+            success=_("The amendment is submitted to the registration authority."),
+            form=form,
+        )
+        if ok:
             return _back(contract)
     if request.method == "GET":
         form.turnover_fen.data = contract.turnover_fen
@@ -394,14 +389,12 @@ def cancel(contract_id: int):
         return _back(contract)
     form = CancelForm()
     if form.validate_on_submit():
-        try:
-            services.request_cancellation(contract, note=form.note.data, actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc, form)
-        else:
-            db.session.commit()
-            flash(_("The cancellation is submitted to the registration authority."), "success")
+        ok, _result = attempt(
+            lambda: services.request_cancellation(contract, note=form.note.data, actor=current_user),
+            success=_("The cancellation is submitted to the registration authority."),
+            form=form,
+        )
+        if ok:
             return _back(contract)
     return render_template("contracts/cancel.html", contract=contract, form=form)
 
@@ -459,8 +452,8 @@ def new_offline():
             details = form.changes()
             for key in ("title", "buyer_name", "buyer_place"):
                 details.pop(key, None)
-            try:
-                contract = services.record_offline_deal(
+            ok, contract = attempt(
+                lambda: services.record_offline_deal(
                     agency_org=current_user.organization,
                     seller_org=seller,
                     buyer_org=buyer,
@@ -470,13 +463,11 @@ def new_offline():
                     deal_terms={"deal_kind": form.deal_kind.data},
                     details=details,
                     actor=current_user,
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                flash_domain_error(exc, form)
-            else:
-                db.session.commit()
-                flash(_("The deal is recorded; both parties are asked to confirm it."), "success")
+                ),
+                success=_("The deal is recorded; both parties are asked to confirm it."),
+                form=form,
+            )
+            if ok:
                 return _back(contract)
     elif request.method == "POST":
         flash(_("Please correct the marked fields."), "error")

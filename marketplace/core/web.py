@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
 from flask import abort, flash, request
 
 from ..extensions import db
 from .errors import DomainError
+
+T = TypeVar("T")
 
 
 def safe_next(target: str | None, default: str) -> str:
@@ -27,6 +31,22 @@ def flash_domain_error(error: DomainError, form=None) -> None:
         flash(str(error.message) if not error.fields else _fields_summary(), "error")
         return
     flash(str(error.message), "error")
+
+
+def attempt(action: Callable[[], T], *, success: str | None = None, form=None) -> tuple[bool, T | None]:
+    """Run a service call at the request boundary: commit and flash `success` when it works;
+    roll back and show the refusal (on the form's fields where possible) when it raises a
+    DomainError. Answers (True, the call's result) or (False, None)."""
+    try:
+        result = action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash_domain_error(exc, form)
+        return False, None
+    db.session.commit()
+    if success is not None:
+        flash(success, "success")
+    return True, result
 
 
 def _fields_summary() -> str:

@@ -16,7 +16,7 @@ from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
 from ..core.uploads import Attachment, send_attachment
-from ..core.web import flash_domain_error, get_or_404
+from ..core.web import attempt, flash_domain_error, get_or_404
 from ..extensions import db
 from . import permissions, services
 from .forms import ConfirmForm, EvidenceForm, FilterForm, ReportForm, ReturnForm
@@ -201,14 +201,10 @@ def confirm(report_id: int):
         abort(403)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.confirm_report(report, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(_("The report is confirmed: the achievement counts as industrialized."), "success")
+    attempt(
+        lambda: services.confirm_report(report, actor=current_user),
+        success=_("The report is confirmed: the achievement counts as industrialized."),
+    )
     return redirect(url_for("industrialization.detail", report_id=report_id))
 
 

@@ -15,7 +15,7 @@ from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
 from ..core.uploads import attachments_of, send_attachment
-from ..core.web import flash_domain_error, get_or_404
+from ..core.web import attempt, get_or_404
 from ..extensions import db
 from . import services, states
 from .forms import AssetForm, AttachmentForm, EncumbranceForm, ReleaseForm, VerifyForm
@@ -125,14 +125,12 @@ def create_asset():
         form.owners.append_entry({"org_id": current_user.organization_id, "share_bp": services.FULL_SHARE_BP})
         form.legal_status.data = "pending"
     if form.validate_on_submit():
-        try:
-            asset = services.register_asset(form.to_data(), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc, form)
-        else:
-            db.session.commit()
-            flash(_("The asset is registered."), "success")
+        ok, asset = attempt(
+            lambda: services.register_asset(form.to_data(), actor=current_user),
+            success=_("The asset is registered."),
+            form=form,
+        )
+        if ok:
             return redirect(url_for("ip.asset_detail", asset_id=asset.id))
     return _render_form(form, None)
 
@@ -143,14 +141,12 @@ def edit_asset(asset_id: int):
     asset = _editable_asset(asset_id)
     form = AssetForm(obj=asset if request.method == "GET" else None)
     if form.validate_on_submit():
-        try:
-            services.update_asset(asset, form.to_data(), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc, form)
-        else:
-            db.session.commit()
-            flash(_("The asset is saved."), "success")
+        ok, _result = attempt(
+            lambda: services.update_asset(asset, form.to_data(), actor=current_user),
+            success=_("The asset is saved."),
+            form=form,
+        )
+        if ok:
             return redirect(url_for("ip.asset_detail", asset_id=asset.id))
     return _render_form(form, asset)
 
@@ -191,19 +187,14 @@ def add_encumbrance(asset_id: int):
     # The page holds a licence form and a pledge form; each names its fields with its own prefix.
     form = EncumbranceForm(prefix="pledge-" if request.args.get("form") == "pledge" else "license-")
     if form.validate_on_submit():
-        try:
-            services.add_encumbrance(asset, form.to_data(), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc, form)
-        else:
-            db.session.commit()
-            flash(
-                _("The licence is recorded.")
-                if form.kind.data == "license"
-                else _("The pledge is recorded."),
-                "success",
-            )
+        ok, _result = attempt(
+            lambda: services.add_encumbrance(asset, form.to_data(), actor=current_user),
+            success=_("The licence is recorded.")
+            if form.kind.data == "license"
+            else _("The pledge is recorded."),
+            form=form,
+        )
+        if ok:
             return redirect(url_for("ip.asset_detail", asset_id=asset.id, _anchor="encumbrances"))
     else:
         flash(_("Please correct the marked fields."), "error")
@@ -218,19 +209,12 @@ def release_encumbrance(asset_id: int, enc_id: int):
     enc = get_or_404(Encumbrance, enc_id, lambda e: e.asset_id == asset.id)
     form = ReleaseForm(prefix=f"release{enc.id}-")
     if form.validate_on_submit():
-        try:
-            services.release_encumbrance(
+        attempt(
+            lambda: services.release_encumbrance(
                 enc, released_on=form.released_on.data, note=form.note.data, actor=current_user
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc)
-        else:
-            db.session.commit()
-            flash(
-                _("The pledge is released.") if enc.kind == "pledge" else _("The licence is terminated."),
-                "success",
-            )
+            ),
+            success=_("The pledge is released.") if enc.kind == "pledge" else _("The licence is terminated."),
+        )
     else:
         for errors in form.errors.values():
             for message in errors:
@@ -246,14 +230,14 @@ def verify_asset(asset_id: int):
         abort(403)
     form = VerifyForm()
     if form.validate_on_submit():
-        try:
-            services.verify_asset(asset, source=form.source.data, note=form.note.data, actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc, form)
-        else:
-            db.session.commit()
-            flash(_("The legal status is marked as verified."), "success")
+        ok, _result = attempt(
+            lambda: services.verify_asset(
+                asset, source=form.source.data, note=form.note.data, actor=current_user
+            ),
+            success=_("The legal status is marked as verified."),
+            form=form,
+        )
+        if ok:
             return redirect(url_for("ip.asset_detail", asset_id=asset.id))
     return render_template("ip/verify.html", asset=asset, form=form)
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from ..core.errors import DomainError
 from ..core.pagination import paginate, read_page_args
-from ..core.web import flash_domain_error
+from ..core.web import attempt
 from ..extensions import db
 from . import exports, hooks, reports, services
 from .catalog import TARGETS_BY_CODE, category_label, entry_kind_label
@@ -210,20 +210,18 @@ def record_target(code: str):
     if form.validate_on_submit():
         value = form.value_for(spec.unit)
         if value is not None:
-            try:
-                services.record_target_value(
+            ok, _result = attempt(
+                lambda: services.record_target_value(
                     code,
                     value=value,
                     measured_on=form.measured_on.data,
                     source=form.source.data,
                     actor=current_user,
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                flash_domain_error(exc, form)
-            else:
-                db.session.commit()
-                flash(_("The value of %(target)s was recorded.", target=spec.label), "success")
+                ),
+                success=_("The value of %(target)s was recorded.", target=spec.label),
+                form=form,
+            )
+            if ok:
                 return redirect(url_for("ledger.target_history", code=code))
     return (
         render_template(

@@ -11,7 +11,7 @@ from ..accounts.models import Organization
 from ..core import catalog
 from ..core.errors import DomainError
 from ..core.pagination import paginate, read_page_args
-from ..core.web import flash_domain_error, get_or_404
+from ..core.web import attempt, flash_domain_error, get_or_404
 from ..extensions import db
 from ..search.backend import FACET_KEYS, PRICE_BUCKETS, SORTS
 from ..search.outbox import drain_after_request
@@ -330,14 +330,12 @@ def demand_create():
         abort(404)
     form = DemandWebForm()
     if form.validate_on_submit():
-        try:
-            demand = services.create_demand(form.to_data(), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc, form)
-        else:
-            db.session.commit()
-            flash(_("Your demand is posted."), "success")
+        ok, demand = attempt(
+            lambda: services.create_demand(form.to_data(), actor=current_user),
+            success=_("Your demand is posted."),
+            form=form,
+        )
+        if ok:
             return redirect(url_for("listings.demand_detail", demand_id=demand.id))
     return render_template("listings/demand_form.html", form=form)
 
@@ -365,12 +363,5 @@ def demand_close(demand_id: int):
     )
     form = ConfirmForm()
     if form.validate_on_submit():
-        try:
-            services.close_demand(demand, actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            flash_domain_error(exc)
-        else:
-            db.session.commit()
-            flash(_("The demand is closed."), "success")
+        attempt(lambda: services.close_demand(demand, actor=current_user), success=_("The demand is closed."))
     return redirect(url_for("listings.demand_detail", demand_id=demand_id))

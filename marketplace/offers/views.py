@@ -15,7 +15,7 @@ from ..accounts.models import Organization
 from ..core.errors import DomainError
 from ..core.pagination import paginate, read_page_args
 from ..core.timeutil import today_shanghai
-from ..core.web import get_or_404
+from ..core.web import attempt, get_or_404
 from ..extensions import db
 from ..listings.models import Listing
 from ..listings.permissions import can_view_listing
@@ -394,14 +394,7 @@ def _mandate_action(mandate_id: int, run, success: str):
     if not ConfirmForm().validate_on_submit():
         flash(_("The form expired; please try again."), "error")
         return redirect(url_for("offers.mandates"))
-    try:
-        run(mandate)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    attempt(lambda: run(mandate), success=success)
     return redirect(url_for("offers.mandates"))
 
 

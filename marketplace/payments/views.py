@@ -15,7 +15,7 @@ from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
 from ..core.uploads import Attachment, attachments_of, send_attachment
-from ..core.web import flash_domain_error, get_or_404
+from ..core.web import attempt, flash_domain_error, get_or_404
 from ..extensions import csrf, db
 from . import permissions, services
 from .forms import (
@@ -276,14 +276,7 @@ def _action(payment_id: int, allowed, run, success: str):
     form = ConfirmForm()
     if not form.validate_on_submit():
         abort(400)
-    try:
-        run(payment)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    attempt(lambda: run(payment), success=success)
     return redirect(url_for("payments.detail", payment_id=payment_id))
 
 
@@ -316,13 +309,8 @@ def refresh(payment_id: int):
     form = ConfirmForm()
     if not form.validate_on_submit() or payment.method != PaymentMethod.STRIPE:
         abort(400)
-    try:
-        services.refresh_stripe_payment(payment)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        db.session.commit()
+    ok, _result = attempt(lambda: services.refresh_stripe_payment(payment))
+    if ok:
         flash(_("The status was read again from Stripe."), "info")
     return redirect(url_for("payments.card", payment_id=payment_id))
 
