@@ -13,6 +13,11 @@ from .timeutil import utcnow
 from .types import UTCDateTime
 
 
+def sql_in(column: str, values) -> str:
+    """The SQL of a check constraint `column IN ('a', 'b', ...)` over a code list."""
+    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
+
+
 class TimestampMixin:
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     updated_at: Mapped[datetime] = mapped_column(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.catalog import INDUSTRIES
 from ..core.models import TimestampMixin
+from ..core.models import sql_in as _in
 from ..core.types import UTCDateTime
 from ..extensions import db
 from . import states
@@ -31,10 +32,6 @@ from . import states
 if TYPE_CHECKING:
     from ..accounts.models import Organization, User
     from ..ip.models import IpAsset
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 _LISTING_STATES = [s.value for s in states.ListingStatus]

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.models import TimestampMixin
+from ..core.models import sql_in as _in
 from ..core.timeutil import today_shanghai, utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
@@ -36,10 +37,6 @@ if TYPE_CHECKING:
     from ..accounts.models import Organization, User
     from ..contracts.models import Contract
     from ..listings.models import Listing
-
-
-def _in(column: str, values) -> str:
-    return f"{column} IN ({', '.join(repr(str(v)) for v in values)})"
 
 
 #: The fields of a terms object per deal kind (API.md "Terms object").
