@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, flash, request
+from flask import abort, flash
 
 from ..extensions import db
 from .errors import DomainError
@@ -65,7 +65,3 @@ def get_or_404(model, ident, visible=None):
     if obj is None or (visible is not None and not visible(obj)):
         abort(404)
     return obj
-
-
-def wants_json() -> bool:
-    return request.path.startswith("/api/")
