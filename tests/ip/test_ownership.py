@@ -464,6 +464,8 @@ def test_web_journey_propose_accept_and_see_the_chain(
     assert response.status_code == 302
     proposal = ownership.open_proposal(asset)
     assert response.headers["Location"].endswith(f"/ownership-proposals/{proposal.id}")
+    asset_page = client.get(f"/assets/{asset.id}").get_data(as_text=True)
+    assert "See the open proposal" in asset_page and "Propose a change of owners" not in asset_page
     mine = client.get(f"/ownership-proposals/{proposal.id}").get_data(as_text=True)
     assert "Withdraw the proposal" in mine and 'formaction="' not in mine
     login_as(seller_b)
