@@ -22,18 +22,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from ..accounts.models import Organization
+from ..accounts.models import Organization, User
 from ..core.catalog import INDUSTRIES, PROVINCE_CODE
 from ..core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from ..core.models import record_audit
 from ..core.timeutil import today_shanghai, utcnow
 from ..core.uploads import Attachment, attachments_of, save_upload
 from ..extensions import db
+from ..notifications.services import N_, notify
 from . import states
 from .deals import (
     DealCheck,
@@ -504,7 +506,35 @@ def apply_owners(
     db.session.flush()
     db.session.expire(asset, ["title_events"])
     _announce(asset, previous, snapshot, actor=actor, cause=cause)
+    if cause == "edit":
+        _tell_added_owners(asset, previous, snapshot, actor=actor)
     return change
+
+
+def _tell_added_owners(asset: IpAsset, previous: list[dict], current: list[dict], *, actor) -> None:
+    """The sellers of organizations a sole owner made co-owners hear of it."""
+    added = sorted({o["org_id"] for o in current} - {o["org_id"] for o in previous})
+    if not added:
+        return
+    link = current_app.url_map.bind("localhost").build("ip.asset_detail", {"asset_id": asset.id})
+    by = actor.organization.name if getattr(actor, "organization", None) else ""
+    for user in db.session.scalars(
+        select(User)
+        .where(
+            User.organization_id.in_(added),
+            User.role == "seller",
+            User.status == "active",
+            User.membership == "approved",
+        )
+        .order_by(User.id)
+    ):
+        notify(
+            user,
+            "ip.co_owner_added",
+            N_("%(org)s made your organization a co-owner of %(title)s."),
+            params={"org": by, "title": asset.title},
+            link=link,
+        )
 
 
 def _replace_owners(asset: IpAsset, owners: Sequence[tuple[Organization, int]]) -> None:

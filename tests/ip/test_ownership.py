@@ -316,7 +316,8 @@ def test_stale_proposal_refuses_to_apply(db, seller_a, seller_b, asset, request_
 
 def test_a_sole_owner_adds_a_co_owner_directly_and_proposals_are_for_co_owned_assets(api, db, seller_a):
     asset = IpAssetFactory(owned_by=seller_a.organization)
-    partner = OrganizationFactory()
+    partner_seller = user_with_role("seller")
+    partner = partner_seller.organization
     a = seller_a.organization_id
     assert propose(api, seller_a, asset, [(a, 5000), (partner.id, 5000)]).get_json()["error"]["code"] == (
         "not_co_owned"
@@ -333,6 +334,8 @@ def test_a_sole_owner_adds_a_co_owner_directly_and_proposals_are_for_co_owned_as
     assert updated.data["fields"] == ["owners"]
     assert [o["share_bp"] for o in updated.data["to"]] == [6000, 4000]
     assert response.get_json()["co_owned"] is True
+    told = db.session.scalars(select(Notification).where(Notification.kind == "ip.co_owner_added")).all()
+    assert [n.user_id for n in told] == [partner_seller.id]
 
 
 # --- decided by an admin or agency ---------------------------------------------------------------
