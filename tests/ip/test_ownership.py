@@ -521,3 +521,21 @@ def test_web_decision_without_evidence_is_refused(client, db, english, login_as,
     assert owners_of(asset) == {seller_a.organization_id: 5000, seller_b.organization_id: 5000}
     login_as(seller_b)
     assert client.post(f"/ownership-proposals/{proposal.id}/decide", data={}).status_code == 403
+
+
+def test_a_registered_transfer_also_withdraws_the_former_owners_listings(db, seller_a, request_ctx):
+    asset = IpAssetFactory(owned_by=seller_a.organization)
+    bundle = ListingFactory(
+        seller=seller_a, published=True, assets=[asset, IpAssetFactory(owned_by=seller_a.organization)]
+    )
+    buyer = OrganizationFactory(kind="enterprise")
+    services.record_transfer(
+        asset, [OwnerShare(buyer.id, 10000)], contract_ref="HT-2026-T1", effective_on=today_shanghai(),
+        actor=seller_a,
+    )  # fmt: skip
+    assert bundle.status == "withdrawn"
+    assert audit_trail(bundle)[-1].data == {
+        "reason": "ownership_changed",
+        "asset_id": asset.id,
+        "cause": "transfer",
+    }
