@@ -24,6 +24,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     register_extensions(app)
     register_blueprints(app)
+    register_subscribers(app)
     register_errorhandlers(app)
     register_template_helpers(app)
     register_security_headers(app)
@@ -93,6 +94,13 @@ def register_blueprints(app: Flask) -> None:
     ):
         app.register_blueprint(bp)
     register_api(app)
+
+
+def register_subscribers(app: Flask) -> None:
+    """Domains that react to another's signals, connected explicitly."""
+    from .listings import ownership as listings_ownership
+
+    listings_ownership.register()
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -1,6 +1,7 @@
 """Demo data of the ip domain: about twenty assets of the demo universities, institutes
 and enterprises, in every kind and legal status, co-owned, licensed, pledged, verified
-and transferred. Safe to run again: an asset found by its number (or title) is skipped."""
+and transferred, and co-owned assets with a pending and an applied change of owners.
+Safe to run again: an asset found by its number (or title) is skipped."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import select
 
 from ..core.timeutil import today_shanghai
 from ..extensions import db
-from ..ip import services
+from ..ip import ownership, services
 from ..ip.identifiers import patent_check_char
 from ..ip.models import IpAsset
 from ..ip.services import AssetData, EncumbranceData, OwnerShare
@@ -55,6 +56,9 @@ class DemoAsset:
     pledges: list[dict] = field(default_factory=list)
     verified_by: tuple[str, str, str] | None = None  # (user key, source, note)
     transfer: tuple[list[tuple[str, int]], str] | None = None  # (new owners, contract), effective today
+    # A proposed change of owners: (new owners, reason, organizations that accept after the
+    # proposer, the first owner); when all the others accept, it applies.
+    proposal: tuple[list[tuple[str, int]], str, list[str]] | None = None
 
 
 ASSETS = [
@@ -407,6 +411,50 @@ ASSETS = [
         keywords=["石墨烯", "导热膜"],
         inventors=["孙浩", "周敏"],
     ),
+    DemoAsset(
+        "invention_patent",
+        patent(2022, 1, 334455),
+        "寒地水稻智能灌溉控制方法",
+        "Smart irrigation control for cold-region rice",
+        "agri_machinery",
+        "granted",
+        [("hit", 5000), ("haas", 5000)],
+        maturity="pilot",
+        filed_on=date(2022, 4, 18),
+        granted_on=date(2024, 6, 11),
+        expires_on=date(2042, 4, 17),
+        keywords=["水稻", "智能灌溉", "寒地"],
+        inventors=["张伟", "陈静"],
+        abstract_zh="根据积温与土壤墒情自动调整灌溉量，已在五常示范田节水 22%。",
+        verified_by=("agency_hrb", "cnipa_patent_search", "法律状态：专利权维持。"),
+        # Waiting for the academy's answer.
+        proposal=(
+            [("hit", 6000), ("haas", 4000)],
+            "依据双方 2026 年 11 月签订的合作开发补充协议，哈尔滨北方工业大学承担后续中试全部费用，份额调整为 60% : 40%。",
+            [],
+        ),
+    ),
+    DemoAsset(
+        "utility_model",
+        patent(2021, 2, 556677),
+        "大豆精量播种排种器",
+        "Precision seed meter for soybean",
+        "agri_machinery",
+        "granted",
+        [("neau", 6000), ("qqhru", 4000)],
+        maturity="small_batch",
+        filed_on=date(2021, 9, 2),
+        granted_on=date(2022, 3, 15),
+        expires_on=date(2031, 9, 1),
+        keywords=["大豆", "精量播种"],
+        inventors=["李娜", "赵磊"],
+        # Accepted by both universities and applied: a new link of the chain of title.
+        proposal=(
+            [("neau", 10000)],
+            "齐齐哈尔嫩江大学将其 40% 份额转让给东北寒地农业大学（2026 年 10 月双方签署份额转让协议）。",
+            ["qqhru"],
+        ),
+    ),
 ]
 
 
@@ -468,5 +516,15 @@ def seed(ctx: DemoContext) -> None:
         if item.verified_by:
             user_key, source, note = item.verified_by
             services.verify_asset(asset, source=source, note=note, actor=ctx.user(user_key))
+        if item.proposal:
+            owners, reason, accepting = item.proposal
+            proposal = ownership.propose_ownership_change(
+                asset,
+                [OwnerShare(ctx.org(key).id, share) for key, share in owners],
+                reason=reason,
+                actor=actor,
+            )
+            for key in accepting:
+                ownership.accept_proposal(proposal, actor=ctx.user(SELLERS[key]))
         created += 1
     ctx.echo(f"ip: {created} assets registered")

@@ -3,20 +3,37 @@
 from __future__ import annotations
 
 from flask import request
+from flask_babel import lazy_gettext as _l
 
 from ..accounts.models import User
 from ..api import api_bp
 from ..api.auth import json_body, token_required, validate_json
 from ..api.docs import DATE, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
 from ..api.idempotency import idempotent
-from ..core.errors import NotFound, PermissionDenied
+from ..core.errors import NotFound, PermissionDenied, ValidationError
 from ..core.pagination import paginate, read_page_args
 from ..extensions import db
-from . import services
+from . import ownership, services
 from .deals import DealTerms
-from .forms import AssetForm, DealCheckForm, EncumbranceForm, ReleaseForm, VerifyForm, asset_form_data
-from .models import Encumbrance, IpAsset, TitleEvent
-from .permissions import can_create_asset, can_edit_asset, can_verify_asset, can_view_asset
+from .forms import (
+    AnswerForm,
+    AssetForm,
+    DealCheckForm,
+    EncumbranceForm,
+    ProposalForm,
+    ReleaseForm,
+    VerifyForm,
+    asset_form_data,
+)
+from .models import Encumbrance, IpAsset, OwnershipProposal, TitleEvent
+from .permissions import (
+    can_create_asset,
+    can_edit_asset,
+    can_verify_asset,
+    can_view_asset,
+    can_view_asset_records,
+    can_view_proposal,
+)
 
 TAGS = ["ip"]
 _LIST = {"type": "array", "items": STRING}
@@ -90,6 +107,7 @@ def title_event_json(event: TitleEvent) -> dict:
         "kind": event.kind,
         "effective_on": _date(event.effective_on),
         "contract_ref": event.contract_ref,
+        "proposal_id": event.proposal_id,
         "owners": event.owners,
     }
 
@@ -110,6 +128,7 @@ def asset_json(asset: IpAsset) -> dict:
         if asset.is_verified
         else None,
         "owners_editable": services.owners_editable(asset),
+        "co_owned": services.is_co_owned(asset),
         "encumbrances": [encumbrance_json(e) for e in asset.encumbrances],
         "chain_of_title": [title_event_json(e) for e in asset.title_events],
         "created_at": asset.created_at.isoformat() if asset.created_at else None,
@@ -183,8 +202,10 @@ def get_asset(asset_id: int, actor: User):
 
 @api_bp.patch("/assets/<int:asset_id>")
 @describe(
-    "Change an asset (members of an owner organization). Send only the fields that change; owners only "
-    "while no deal or transfer is recorded.",
+    "Change an asset (members of an owner organization). Send only the fields that change. Owners change "
+    "here only on an asset with a single owner (adding co-owners) while no deal or transfer is recorded; "
+    "the owners of a co-owned asset change only through an ownership proposal "
+    "(POST /assets/{asset_id}/ownership-proposals): 409 ownership_proposal_required.",
     tags=TAGS,
     params=_ID,
     body=ASSET_BODY,
@@ -192,7 +213,7 @@ def get_asset(asset_id: int, actor: User):
         200: "The asset",
         403: "Not an owner",
         404: "Not found",
-        409: "Owners locked or duplicate",
+        409: "Owners locked, co-owned (propose instead) or duplicate identifier",
         422: "Invalid fields",
     },
 )
@@ -313,3 +334,215 @@ def deal_check(asset_id: int, actor: User):
     )
     result = services.check_deal(asset, terms, on=form.on.data)
     return {"asset_id": asset.id, "terms": terms.to_dict(), **result.to_dict()}
+
+
+# --- ownership proposals -----------------------------------------------------------------------
+
+_SNAPSHOT = {
+    "type": "array",
+    "items": obj({"org_id": INTEGER, "name": STRING, "share_bp": INTEGER}),
+}
+PROPOSAL_BODY = obj(
+    {
+        "owners": {"type": "array", "items": _OWNER, "description": "the new owners; shares add up to 10000"},
+        "reason": {**STRING, "maxLength": 2000},
+    },
+    ["owners", "reason"],
+)
+NOTE_BODY = obj({"note": {**STRING, "maxLength": 2000}})
+_PROPOSAL_ID = [{"name": "proposal_id", "in": "path", "required": True, "schema": INTEGER}]
+_PROPOSAL_ANSWERS = {
+    200: "The proposal (status accepted once applied)",
+    403: "Not allowed to answer or decide it",
+    404: "No such proposal, or not visible to you",
+    409: "Closed, already answered, stale, or the owners cannot change (pledge, committed transfer)",
+    422: "Invalid fields",
+}
+
+
+def proposal_json(proposal: OwnershipProposal) -> dict:
+    evidence = ownership.evidence_of(proposal)
+    return {
+        "id": proposal.id,
+        "asset_id": proposal.asset_id,
+        "status": proposal.status,
+        "reason": proposal.reason,
+        "proposed_by": proposal.proposed_by_id,
+        "proposer_org_id": proposal.proposer_org_id,
+        "current_owners": proposal.current_owners,
+        "new_owners": proposal.new_owners,
+        "answers": [
+            {
+                "org_id": v.org_id,
+                "name": v.organization.name,
+                "decision": v.decision,
+                "by": v.user_id,
+                "note": v.note,
+                "at": v.created_at.isoformat() if v.created_at else None,
+            }
+            for v in proposal.votes
+        ],
+        "awaiting_org_ids": proposal.awaiting_org_ids,
+        "decided_at": proposal.decided_at.isoformat() if proposal.decided_at else None,
+        "decided_by": proposal.decided_by_id,
+        "decision_basis": proposal.decision_basis,
+        "decision_note": proposal.decision_note,
+        "evidence": {"id": evidence.id, "name": evidence.original_name, "sha256": evidence.sha256}
+        if evidence
+        else None,
+        "created_at": proposal.created_at.isoformat() if proposal.created_at else None,
+    }
+
+
+def _load_proposal(proposal_id: int, actor: User) -> OwnershipProposal:
+    proposal = db.session.get(OwnershipProposal, proposal_id)
+    if proposal is None or not can_view_proposal(actor, proposal):
+        raise NotFound()
+    return proposal
+
+
+def _note() -> str | None:
+    body = request.get_json(silent=True, force=True) if request.get_data() else {}
+    if not isinstance(body, dict):
+        body = {}
+    form = validate_json(AnswerForm, body)
+    return form.note.data
+
+
+@api_bp.get("/assets/<int:asset_id>/ownership-proposals")
+@describe(
+    "The asset's ownership proposals, newest first (who sees the asset's records).",
+    tags=TAGS,
+    params=[*_ID, *PAGE_PARAMS],
+    responses={200: "A page of proposals", 404: "Not found", 422: "Bad page arguments"},
+)
+@token_required
+def list_ownership_proposals(asset_id: int, actor: User):
+    asset = _load(asset_id, actor)
+    if not can_view_asset_records(actor, asset):
+        raise NotFound()
+    page, per_page = read_page_args(request.args)
+    stmt = (
+        db.select(OwnershipProposal)
+        .where(OwnershipProposal.asset_id == asset.id)
+        .order_by(OwnershipProposal.created_at.desc(), OwnershipProposal.id.desc())
+    )
+    return paginate(stmt, page, per_page).to_dict(proposal_json)
+
+
+@api_bp.post("/assets/<int:asset_id>/ownership-proposals")
+@describe(
+    "Propose new owners and shares for a co-owned asset (sellers of a current owner). Your "
+    "organization's acceptance is recorded with it; every other current owner then accepts or rejects "
+    "(or an admin or agency decides with evidence). One open proposal per asset.",
+    tags=TAGS,
+    params=_ID,
+    body=PROPOSAL_BODY,
+    responses={
+        201: "The proposal",
+        403: "Not a seller of an owner",
+        404: "Not found",
+        409: "Not co-owned, a proposal is already open, or the owners cannot change (pledge, committed transfer)",
+        422: "Invalid fields",
+    },
+    idempotent=True,
+)
+@token_required
+@idempotent
+def create_ownership_proposal(asset_id: int, actor: User):
+    asset = _load(asset_id, actor)
+    if not can_edit_asset(actor, asset):
+        raise PermissionDenied()
+    form = validate_json(ProposalForm)
+    proposal = ownership.propose_ownership_change(
+        asset, form.owner_shares(), reason=form.reason.data, actor=actor
+    )
+    db.session.commit()
+    return proposal_json(proposal), 201
+
+
+@api_bp.get("/ownership-proposals/<int:proposal_id>")
+@describe(
+    "One ownership proposal with the owners' answers.",
+    tags=TAGS,
+    params=_PROPOSAL_ID,
+    responses={200: "The proposal", 404: "No such proposal, or not visible to you"},
+)
+@token_required
+def get_ownership_proposal(proposal_id: int, actor: User):
+    return proposal_json(_load_proposal(proposal_id, actor))
+
+
+@api_bp.post("/ownership-proposals/<int:proposal_id>/accept")
+@describe(
+    "Accept for your organization (a seller of a current owner that has not answered); the last "
+    'acceptance applies the new owners. Optional body {"note": "..."}.',
+    tags=TAGS,
+    params=_PROPOSAL_ID,
+    body=NOTE_BODY,
+    responses=_PROPOSAL_ANSWERS,
+)
+@token_required
+def accept_ownership_proposal(proposal_id: int, actor: User):
+    proposal = _load_proposal(proposal_id, actor)
+    ownership.accept_proposal(proposal, actor=actor, note=_note())
+    db.session.commit()
+    return proposal_json(proposal)
+
+
+@api_bp.post("/ownership-proposals/<int:proposal_id>/reject")
+@describe(
+    'Reject for your organization: the proposal ends and nothing changes. Optional body {"note": "..."}.',
+    tags=TAGS,
+    params=_PROPOSAL_ID,
+    body=NOTE_BODY,
+    responses=_PROPOSAL_ANSWERS,
+)
+@token_required
+def reject_ownership_proposal(proposal_id: int, actor: User):
+    proposal = _load_proposal(proposal_id, actor)
+    ownership.reject_proposal(proposal, actor=actor, note=_note())
+    db.session.commit()
+    return proposal_json(proposal)
+
+
+@api_bp.post("/ownership-proposals/<int:proposal_id>/withdraw")
+@describe(
+    "Withdraw an open proposal (sellers of the proposing organization).",
+    tags=TAGS,
+    params=_PROPOSAL_ID,
+    responses=_PROPOSAL_ANSWERS,
+)
+@token_required
+def withdraw_ownership_proposal(proposal_id: int, actor: User):
+    proposal = _load_proposal(proposal_id, actor)
+    ownership.withdraw_proposal(proposal, actor=actor)
+    db.session.commit()
+    return proposal_json(proposal)
+
+
+@api_bp.post("/ownership-proposals/<int:proposal_id>/decide")
+@describe(
+    "An admin or an approved agency decides an open proposal with evidence attached: multipart/form-data "
+    "with `decision` (accept or reject), `note` (the grounds) and `evidence` (a PDF, PNG or JPEG file: "
+    "a court judgment, the owners' signed agreement...). Accepting applies the new owners.",
+    tags=TAGS,
+    params=_PROPOSAL_ID,
+    responses=_PROPOSAL_ANSWERS,
+)
+@token_required
+def decide_ownership_proposal(proposal_id: int, actor: User):
+    proposal = _load_proposal(proposal_id, actor)
+    if not (request.mimetype == "multipart/form-data"):
+        raise ValidationError(
+            fields={"evidence": [_l("Send multipart/form-data with decision, note and the evidence file.")]}
+        )
+    ownership.decide_proposal(
+        proposal,
+        decision=request.form.get("decision"),
+        note=request.form.get("note"),
+        evidence=request.files.get("evidence"),
+        actor=actor,
+    )
+    db.session.commit()
+    return proposal_json(proposal)

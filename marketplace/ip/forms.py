@@ -330,3 +330,54 @@ class DealCheckForm(BaseForm):
     term_start = DateField(_l("Term from"), validators=[Optional()])
     term_end = DateField(_l("Term to"), validators=[Optional()])
     on = DateField(_l("On"), validators=[Optional()])
+
+
+class ProposalForm(BaseForm):
+    """New owners (and shares) proposed for a co-owned asset, and why."""
+
+    owners = FieldList(FormField(OwnerForm), label=_l("New owners"), min_entries=0, max_entries=20)
+    reason = TextAreaField(
+        _l("Why the owners change"),
+        validators=[DataRequired(message=_l("Say why.")), Length(max=2000)],
+        filters=[strip_filter],
+        description=_l("e.g. the agreement between the owners, with its date."),
+    )
+    submit = SubmitField(_l("Propose the change"))
+
+    validate_owners = AssetForm.validate_owners
+    apply_errors = AssetForm.apply_errors
+
+    def owner_shares(self) -> list[OwnerShare]:
+        return AssetForm.owner_shares(self) or []
+
+
+class AnswerForm(BaseForm):
+    """Accept or reject a proposal for one's organization (the note is optional)."""
+
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)], filters=[strip_filter])
+    submit = SubmitField(_l("Send"))
+
+
+class DecideForm(BaseForm):
+    """An admin's or agency's decision on a proposal, with the evidence."""
+
+    decision = SelectField(
+        _l("Decision"),
+        choices=[
+            ("", _l("Choose…")),
+            ("accept", _l("Accept: apply the new owners")),
+            ("reject", _l("Reject")),
+        ],
+        validate_choice=False,
+        validators=[DataRequired(message=_l("Choose to accept or to reject the proposal."))],
+    )
+    note = TextAreaField(
+        _l("Grounds for the decision"),
+        validators=[DataRequired(message=_l("Say why.")), Length(max=2000)],
+        filters=[strip_filter],
+    )
+    evidence = FileField(
+        _l("Evidence (PDF, PNG or JPEG)"),
+        description=_l("e.g. a court judgment or the owners' signed agreement."),
+    )
+    submit = SubmitField(_l("Record the decision"))

@@ -1,6 +1,7 @@
 """IP assets, their owners, encumbrances and chain of title.
 
-Tables: ``ip_assets``, ``ip_asset_owners``, ``ip_encumbrances``, ``ip_title_events``.
+Tables: ``ip_assets``, ``ip_asset_owners``, ``ip_encumbrances``, ``ip_title_events``,
+``ip_ownership_proposals``, ``ip_ownership_votes``.
 """
 
 from __future__ import annotations
@@ -252,9 +253,11 @@ class Encumbrance(db.Model):
 class TitleEvent(db.Model):
     """One link of the chain of title: who owned the asset from which date, and why.
 
-    The first link is the registration on the platform; each later link is a
-    transfer recorded by `record_transfer` with the contract that caused it.
-    ``owners`` is a snapshot: [{"org_id", "name", "share_bp"}].
+    The first link is the registration on the platform and is never rewritten;
+    each later link is a transfer recorded by `record_transfer` with the contract
+    that caused it, or an ownership change: agreed by every owner through an
+    `OwnershipProposal` (decided by an admin or agency on evidence), or made by a
+    sole owner adding co-owners. ``owners`` is a snapshot: [{"org_id", "name", "share_bp"}].
     """
 
     __tablename__ = "ip_title_events"
@@ -262,7 +265,7 @@ class TitleEvent(db.Model):
         UniqueConstraint("asset_id", "seq"),
         CheckConstraint(_in("kind", [k.value for k in states.TitleEventKind]), name="kind"),
         CheckConstraint("(seq = 1) = (kind = 'registration')", name="registration_first"),
-        CheckConstraint("kind = 'registration' OR contract_ref IS NOT NULL", name="transfer_has_contract"),
+        CheckConstraint("kind <> 'transfer' OR contract_ref IS NOT NULL", name="transfer_has_contract"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -274,6 +277,8 @@ class TitleEvent(db.Model):
     owners: Mapped[list[dict]] = mapped_column(JSON, nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # The proposal this change applied (kind ownership_change, when agreed through one).
+    proposal_id: Mapped[int | None] = mapped_column(ForeignKey("ip_ownership_proposals.id"))
 
     asset: Mapped[IpAsset] = relationship(back_populates="title_events")
     recorded_by: Mapped[User | None] = relationship(foreign_keys=[recorded_by_id])
@@ -281,3 +286,131 @@ class TitleEvent(db.Model):
     @property
     def kind_label(self) -> str:
         return states.label(states.TITLE_EVENT_LABELS, self.kind)
+
+
+_PROPOSAL_STATES = [p.value for p in states.ProposalStatus]
+
+
+class OwnershipProposal(TimestampMixin, db.Model):
+    """A proposed change of the owners of a co-owned asset.
+
+    Each current owner organization accepts it (the proposing one by proposing),
+    or an admin or an approved agency decides it with evidence attached; when
+    accepted, the new owners apply as a new link of the chain of title. One
+    proposal at a time may be open per asset. ``current_owners`` and
+    ``new_owners`` are snapshots: [{"org_id", "name", "share_bp"}].
+    """
+
+    __tablename__ = "ip_ownership_proposals"
+    __audit_type__ = "ip_ownership_proposal"
+    __table_args__ = (
+        CheckConstraint(_in("status", _PROPOSAL_STATES), name="status"),
+        CheckConstraint(
+            f"decision_basis IS NULL OR {_in('decision_basis', [b.value for b in states.DecisionBasis])}",
+            name="decision_basis",
+        ),
+        CheckConstraint("(status = 'proposed') = (decided_at IS NULL)", name="decided_when_final"),
+        CheckConstraint("status <> 'accepted' OR decision_basis IS NOT NULL", name="accepted_has_basis"),
+        CheckConstraint(
+            "decision_basis IS NULL OR decision_basis = 'owners' OR evidence_id IS NOT NULL",
+            name="decision_has_evidence",
+        ),
+        # At most one open proposal per asset.
+        Index(
+            "uq_ip_ownership_proposals_open",
+            "asset_id",
+            unique=True,
+            sqlite_where=text("status = 'proposed'"),
+            postgresql_where=text("status = 'proposed'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("ip_assets.id"), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=states.ProposalStatus.PROPOSED.value
+    )
+    reason: Mapped[str] = mapped_column(Text, nullable=False)
+    proposed_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    proposer_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False)
+    current_owners: Mapped[list[dict]] = mapped_column(JSON, nullable=False)
+    new_owners: Mapped[list[dict]] = mapped_column(JSON, nullable=False)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision_basis: Mapped[str | None] = mapped_column(String(16))
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    evidence_id: Mapped[int | None] = mapped_column(ForeignKey("attachments.id"))
+
+    asset: Mapped[IpAsset] = relationship()
+    proposed_by: Mapped[User] = relationship(foreign_keys=[proposed_by_id])
+    proposer_org: Mapped[Organization] = relationship(foreign_keys=[proposer_org_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])
+    votes: Mapped[list[OwnershipVote]] = relationship(
+        back_populates="proposal", order_by="OwnershipVote.id", lazy="selectin"
+    )
+
+    def __repr__(self) -> str:
+        return f"<OwnershipProposal {self.id} asset={self.asset_id} {self.status}>"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == states.ProposalStatus.PROPOSED.value
+
+    @property
+    def status_label(self) -> str:
+        return states.label(states.PROPOSAL_STATUS_LABELS, self.status)
+
+    @property
+    def decision_basis_label(self) -> str:
+        return states.label(states.DECISION_BASIS_LABELS, self.decision_basis)
+
+    @property
+    def current_org_ids(self) -> list[int]:
+        return [o["org_id"] for o in self.current_owners]
+
+    @property
+    def new_org_ids(self) -> list[int]:
+        return [o["org_id"] for o in self.new_owners]
+
+    @property
+    def accepted_org_ids(self) -> set[int]:
+        return {v.org_id for v in self.votes if v.decision == states.VoteDecision.ACCEPT.value}
+
+    @property
+    def awaiting_org_ids(self) -> list[int]:
+        """Current owners that have not answered yet (while open)."""
+        if not self.is_open:
+            return []
+        answered = {v.org_id for v in self.votes}
+        return [org_id for org_id in self.current_org_ids if org_id not in answered]
+
+    @property
+    def losing_org_ids(self) -> list[int]:
+        """Current owners that the proposal removes."""
+        return [org_id for org_id in self.current_org_ids if org_id not in self.new_org_ids]
+
+
+class OwnershipVote(db.Model):
+    """One current owner organization's answer to a proposal (given by one of its members)."""
+
+    __tablename__ = "ip_ownership_votes"
+    __table_args__ = (
+        UniqueConstraint("proposal_id", "org_id"),
+        CheckConstraint(_in("decision", [d.value for d in states.VoteDecision]), name="decision"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("ip_ownership_proposals.id"), nullable=False)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    decision: Mapped[str] = mapped_column(String(8), nullable=False)
+    note: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+    proposal: Mapped[OwnershipProposal] = relationship(back_populates="votes")
+    organization: Mapped[Organization] = relationship(lazy="joined")
+    user: Mapped[User] = relationship()
+
+    @property
+    def decision_label(self) -> str:
+        return states.label(states.VOTE_LABELS, self.decision)

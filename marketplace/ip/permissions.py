@@ -64,3 +64,46 @@ def can_edit_asset(user, asset: IpAsset) -> bool:
 
 def can_verify_asset(user, asset: IpAsset) -> bool:
     return can_oversee_assets(user)
+
+
+# --- ownership proposals (README, "Shared ownership") ----------------------------------------
+
+
+def can_propose_ownership_change(user, asset: IpAsset) -> bool:
+    """A seller of one of the owners of a co-owned asset proposes a change of its owners."""
+    return can_edit_asset(user, asset) and len(asset.owners) > 1
+
+
+def can_view_proposal(user, proposal) -> bool:
+    """Who sees the asset's records, and the members of organizations the proposal would add."""
+    if can_view_asset_records(user, proposal.asset):
+        return True
+    return _authenticated(user) and user.has_powers and user.organization_id in proposal.new_org_ids
+
+
+def answering_org_id(user, proposal) -> int | None:
+    """The owner organization for which `user` may accept or reject an open proposal: a
+    seller of a current owner (as the proposal names them) that has not answered yet."""
+    if not (proposal.is_open and _authenticated(user) and user.acts_as("seller")):
+        return None
+    org_id = user.organization_id
+    return org_id if org_id in proposal.awaiting_org_ids else None
+
+
+def can_answer_proposal(user, proposal) -> bool:
+    return answering_org_id(user, proposal) is not None
+
+
+def can_withdraw_proposal(user, proposal) -> bool:
+    """The proposing organization's sellers take an open proposal back."""
+    return (
+        proposal.is_open
+        and _authenticated(user)
+        and user.acts_as("seller")
+        and user.organization_id == proposal.proposer_org_id
+    )
+
+
+def can_decide_proposal(user, proposal) -> bool:
+    """An admin or an approved agency decides an open proposal (with evidence attached)."""
+    return proposal.is_open and can_oversee_assets(user)

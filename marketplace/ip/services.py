@@ -7,6 +7,9 @@ Public API for other domains (listings, contracts):
 - ``record_committed_deal(asset, terms, *, reference, actor, counterparty=None, on=None) -> Encumbrance``
 - ``close_committed_deal(asset, *, reference, released_on, note, actor) -> Encumbrance``
 - ``record_transfer(asset, new_owners, *, contract_ref, effective_on, actor) -> TitleEvent``
+- the signal ``signals.ownership_changed`` (sent whenever owners change)
+
+Ownership proposals of co-owned assets are in ``.ownership``.
 
 Services add and flush, never commit; they raise domain errors.
 """
@@ -19,18 +22,20 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 
-from ..accounts.models import Organization
+from ..accounts.models import Organization, User
 from ..core.catalog import INDUSTRIES, PROVINCE_CODE
 from ..core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from ..core.models import record_audit
 from ..core.timeutil import today_shanghai, utcnow
 from ..core.uploads import Attachment, attachments_of, save_upload
 from ..extensions import db
+from ..notifications.services import N_, notify
 from . import states
 from .deals import (
     DealCheck,
@@ -43,6 +48,7 @@ from .deals import (
 from .identifiers import IdentifierError, validate_identifier
 from .models import AssetOwner, Encumbrance, IpAsset, TitleEvent
 from .permissions import can_oversee_assets
+from .signals import ownership_changed
 
 __all__ = [
     "AssetData",
@@ -53,11 +59,14 @@ __all__ = [
     "OwnerShare",
     "add_attachment",
     "add_encumbrance",
+    "apply_owners",
     "assets_visible_to",
     "check_deal",
     "close_committed_deal",
+    "is_co_owned",
     "lock_asset",
     "owners_editable",
+    "owners_snapshot",
     "record_committed_deal",
     "record_transfer",
     "register_asset",
@@ -170,9 +179,19 @@ def lock_asset(asset: IpAsset) -> None:
 
 
 def owners_editable(asset: IpAsset) -> bool:
-    """Owners may be edited in place only while nothing beyond the registration happened:
-    no transfer in the chain of title and no deal committed on the platform."""
-    return len(asset.title_events) <= 1 and not any(e.kind == "committed_deal" for e in asset.encumbrances)
+    """Whether the owners may be changed directly (by editing the asset): only by its sole
+    owner, and only while no transfer is in the chain of title and no deal was committed
+    on the platform. A co-owned asset changes owners only through an ownership proposal
+    (`marketplace.ip.ownership`); either way the change is a new link of the chain."""
+    return (
+        len(asset.owners) == 1
+        and not any(t.kind == states.TitleEventKind.TRANSFER.value for t in asset.title_events)
+        and not any(e.kind == "committed_deal" for e in asset.encumbrances)
+    )
+
+
+def is_co_owned(asset: IpAsset) -> bool:
+    return len(asset.owners) > 1
 
 
 # --- registering and editing -------------------------------------------------------------
@@ -386,6 +405,14 @@ def update_asset(asset: IpAsset, data: AssetData, *, actor) -> IpAsset:
     changed = [name for name in _EDITABLE if getattr(asset, name) != values[name]]
     new_owners = {org.id: share for org, share in owners}
     owners_changed = new_owners != {o.org_id: o.share_bp for o in asset.owners}
+    if owners_changed and is_co_owned(asset):
+        message = _l(
+            "This asset has several owners: its owners change only when every owner agrees. Propose the "
+            'change instead (POST /api/v1/assets/%(id)s/ownership-proposals, or "Propose a change of '
+            "owners\" on the asset's page).",
+            id=asset.id,
+        )
+        raise Conflict(message, fields={"owners": [message]}, code="ownership_proposal_required")
     if owners_changed and not owners_editable(asset):
         message = _l(
             "The owners of this asset can no longer be edited: ownership now changes only through a "
@@ -411,22 +438,14 @@ def update_asset(asset: IpAsset, data: AssetData, *, actor) -> IpAsset:
         changed.append("legal_status")
     for name in _EDITABLE:
         setattr(asset, name, values[name])
-    if owners_changed:
-        by_org = {o.org_id: o for o in asset.owners}
-        for org_id in set(by_org) - set(new_owners):
-            asset.owners.remove(by_org[org_id])
-        db.session.flush()
-        for org_id, share in new_owners.items():
-            if org_id in by_org:
-                by_org[org_id].share_bp = share
-            else:
-                asset.owners.append(AssetOwner(org_id=org_id, share_bp=share))
-        # Still the first link: the registration shows the owners as corrected.
-        asset.title_events[0].owners = _owner_snapshot(owners)
-        changed.append("owners")
     if asset.is_verified and {"kind", "identifier", "legal_status"} & set(changed):
         _clear_verification(asset)
     _flush_unique(asset.identifier)
+    owner_change: dict[str, Any] = {}
+    if owners_changed:
+        # The sole owner adds co-owners: a new link of the chain (the registration stays).
+        owner_change = apply_owners(asset, owners, actor=actor, cause="edit")
+        changed.append("owners")
     if changed:
         record_audit(
             "ip.asset_updated",
@@ -434,9 +453,117 @@ def update_asset(asset: IpAsset, data: AssetData, *, actor) -> IpAsset:
             actor=actor,
             from_state=old_status,
             to_state=asset.legal_status,
-            data={"fields": changed},
+            data={"fields": changed, **owner_change},
         )
     return asset
+
+
+def owners_snapshot(asset: IpAsset) -> list[dict[str, Any]]:
+    """The asset's current owners as stored in the chain: [{"org_id", "name", "share_bp"}]."""
+    return [{"org_id": o.org_id, "name": o.organization.name, "share_bp": o.share_bp} for o in asset.owners]
+
+
+def apply_owners(
+    asset: IpAsset,
+    owners: Sequence[tuple[Organization, int]],
+    *,
+    actor,
+    cause: str,
+    proposal_id: int | None = None,
+) -> dict[str, Any]:
+    """Replace the owners (the caller holds the asset's lock and has checked the change),
+    append an ``ownership_change`` link to the chain of title, clear the verification,
+    audit old and new owners with their shares and send ``ownership_changed``.
+
+    Returns {"from": [...], "to": [...]} (the snapshots audited).
+    """
+    previous = owners_snapshot(asset)
+    last = asset.title_events[-1] if asset.title_events else None
+    _replace_owners(asset, owners)
+    snapshot = _owner_snapshot(owners)
+    today = today_shanghai()
+    db.session.add(
+        TitleEvent(
+            asset_id=asset.id,
+            seq=(last.seq + 1) if last else 1,
+            kind=states.TitleEventKind.OWNERSHIP_CHANGE.value,
+            effective_on=max(today, last.effective_on) if last else today,
+            owners=snapshot,
+            proposal_id=proposal_id,
+            recorded_by_id=getattr(actor, "id", None),
+        )
+    )
+    was_verified = asset.is_verified
+    if was_verified:
+        _clear_verification(asset)
+    change = {"from": previous, "to": snapshot}
+    record_audit(
+        "ip.owners_changed",
+        asset,
+        actor=actor,
+        data={**change, "cause": cause, "proposal_id": proposal_id, "verification_cleared": was_verified},
+    )
+    db.session.flush()
+    db.session.expire(asset, ["title_events"])
+    _announce(asset, previous, snapshot, actor=actor, cause=cause)
+    if cause == "edit":
+        _tell_added_owners(asset, previous, snapshot, actor=actor)
+    return change
+
+
+def _tell_added_owners(asset: IpAsset, previous: list[dict], current: list[dict], *, actor) -> None:
+    """The sellers of organizations a sole owner made co-owners hear of it."""
+    added = sorted({o["org_id"] for o in current} - {o["org_id"] for o in previous})
+    if not added:
+        return
+    link = current_app.url_map.bind("localhost").build("ip.asset_detail", {"asset_id": asset.id})
+    by = actor.organization.name if getattr(actor, "organization", None) else ""
+    for user in db.session.scalars(
+        select(User)
+        .where(
+            User.organization_id.in_(added),
+            User.role == "seller",
+            User.status == "active",
+            User.membership == "approved",
+        )
+        .order_by(User.id)
+    ):
+        notify(
+            user,
+            "ip.co_owner_added",
+            N_("%(org)s made your organization a co-owner of %(title)s."),
+            params={"org": by, "title": asset.title},
+            link=link,
+        )
+
+
+def _replace_owners(asset: IpAsset, owners: Sequence[tuple[Organization, int]]) -> None:
+    wanted = {org.id: share for org, share in owners}
+    by_org = {o.org_id: o for o in asset.owners}
+    for org_id in set(by_org) - set(wanted):
+        asset.owners.remove(by_org[org_id])
+    db.session.flush()
+    for org, share in owners:
+        if org.id in by_org:
+            by_org[org.id].share_bp = share
+        else:
+            asset.owners.append(AssetOwner(org_id=org.id, share_bp=share))
+    db.session.flush()
+
+
+def _announce(asset: IpAsset, previous: list[dict], current: list[dict], *, actor, cause: str) -> None:
+    """Tell subscribers (listings) that owners changed; organizations that lost ownership
+    must not keep offering the asset."""
+    old = {o["org_id"]: o["share_bp"] for o in previous}
+    new = {o["org_id"]: o["share_bp"] for o in current}
+    ownership_changed.send(
+        asset,
+        old_owners=old,
+        new_owners=new,
+        lost_org_ids=sorted(set(old) - set(new)),
+        cause=cause,
+        actor=actor,
+    )
 
 
 def _clear_verification(asset: IpAsset) -> None:
@@ -728,6 +855,7 @@ def record_transfer(
         committed.released_at = utcnow()
         committed.released_by_id = getattr(actor, "id", None)
     previous = [{"org_id": o.org_id, "share_bp": o.share_bp} for o in asset.owners]
+    previous_named = owners_snapshot(asset)
     for owner in list(asset.owners):
         asset.owners.remove(owner)
     db.session.flush()
@@ -751,6 +879,7 @@ def record_transfer(
     )
     db.session.flush()
     db.session.expire(asset, ["title_events", "encumbrances"])
+    _announce(asset, previous_named, _owner_snapshot(cleaned), actor=actor, cause="transfer")
     return event
 
 

@@ -132,12 +132,65 @@ EXCLUSIVE_TYPES = frozenset({"exclusive", "sole"})
 
 class TitleEventKind(enum.Enum):
     REGISTRATION = "registration"
-    TRANSFER = "transfer"
+    TRANSFER = "transfer"  # under a transfer or equity contract
+    OWNERSHIP_CHANGE = "ownership_change"  # agreed by the owners (or decided with evidence)
 
 
 TITLE_EVENT_LABELS: dict[str, object] = {
     "registration": _l("Registered on the platform"),
     "transfer": _l("Ownership transferred"),
+    "ownership_change": _l("Owners changed by agreement"),
+}
+
+
+class ProposalStatus(enum.Enum):
+    """A proposal to change the owners of a co-owned asset."""
+
+    PROPOSED = "proposed"
+    ACCEPTED = "accepted"  # every current owner accepted, or an admin or agency decided: applied
+    REJECTED = "rejected"  # an owner refused, or an admin or agency decided against it
+    WITHDRAWN = "withdrawn"  # the proposing organization took it back
+
+
+PROPOSAL_STATUS_LABELS: dict[str, object] = {
+    "proposed": _l("Waiting for the owners"),
+    "accepted": _l("Accepted and applied"),
+    "rejected": _l("Rejected"),
+    "withdrawn": _l("Withdrawn"),
+}
+
+#: proposed -> accepted (applied at once) / rejected / withdrawn; the three outcomes are final.
+PROPOSAL_MACHINE = StateMachine(
+    ProposalStatus,
+    {
+        "proposed": ["accepted", "rejected", "withdrawn"],
+        "accepted": [],
+        "rejected": [],
+        "withdrawn": [],
+    },
+)
+
+
+class VoteDecision(enum.Enum):
+    ACCEPT = "accept"
+    REJECT = "reject"
+
+
+VOTE_LABELS: dict[str, object] = {"accept": _l("Accepted"), "reject": _l("Rejected")}
+
+
+class DecisionBasis(enum.Enum):
+    """Who decided a proposal: its owners' agreement, or an admin or an agency with evidence."""
+
+    OWNERS = "owners"
+    ADMIN = "admin"
+    AGENCY = "agency"
+
+
+DECISION_BASIS_LABELS: dict[str, object] = {
+    "owners": _l("by the owners"),
+    "admin": _l("by an administrator, on evidence"),
+    "agency": _l("by a technology transfer agency, on evidence"),
 }
 
 #: Where an agency checks an asset's legal status.

@@ -17,15 +17,29 @@ from ..core.pagination import paginate, read_page_args
 from ..core.uploads import attachments_of, send_attachment
 from ..core.web import attempt, get_or_404
 from ..extensions import db
-from . import services, states
-from .forms import AssetForm, AttachmentForm, EncumbranceForm, ReleaseForm, VerifyForm
-from .models import Encumbrance, IpAsset
+from . import ownership, services, states
+from .forms import (
+    AnswerForm,
+    AssetForm,
+    AttachmentForm,
+    DecideForm,
+    EncumbranceForm,
+    ProposalForm,
+    ReleaseForm,
+    VerifyForm,
+)
+from .models import Encumbrance, IpAsset, OwnershipProposal
 from .permissions import (
+    can_answer_proposal,
     can_create_asset,
+    can_decide_proposal,
     can_edit_asset,
+    can_propose_ownership_change,
     can_verify_asset,
     can_view_asset,
     can_view_asset_records,
+    can_view_proposal,
+    can_withdraw_proposal,
 )
 
 bp = Blueprint("ip", __name__)
@@ -42,6 +56,14 @@ ACTION_LABELS = {
     "ip.deal_committed": _l("Deal committed"),
     "ip.deal_closed": _l("Deal closed"),
     "ip.title_transferred": _l("Ownership transferred"),
+    "ip.owners_changed": _l("Owners changed"),
+    "ip.ownership_proposed": _l("Change of owners proposed"),
+    "ip.ownership_vote_accept": _l("Accepted for an owner"),
+    "ip.ownership_vote_reject": _l("Rejected for an owner"),
+    "ip.ownership_accepted": _l("Change of owners accepted"),
+    "ip.ownership_rejected": _l("Change of owners rejected"),
+    "ip.ownership_withdrawn": _l("Change of owners withdrawn"),
+    "ip.ownership_applied": _l("New owners applied"),
     "ip.attachment_added": _l("Attachment added"),
     "ip.attachment_removed": _l("Attachment removed"),
 }
@@ -100,6 +122,8 @@ def _render_form(form: AssetForm, asset: IpAsset | None):
         asset=asset,
         organizations=_owner_choices(),
         owners_locked=asset is not None and not services.owners_editable(asset),
+        co_owned=asset is not None and services.is_co_owned(asset),
+        can_propose=asset is not None and can_propose_ownership_change(current_user, asset),
     )
 
 
@@ -172,6 +196,8 @@ def _render_detail(asset: IpAsset, *, license_form=None, pledge_form=None, statu
         attachment_form=AttachmentForm(formdata=None),
         confirm_form=ConfirmForm(formdata=None),
         owners_editable=services.owners_editable(asset),
+        proposals=ownership.proposals_of(asset) if records else [],
+        can_propose=can_propose_ownership_change(current_user, asset),
     ), status
 
 
@@ -289,3 +315,165 @@ def remove_attachment(asset_id: int, attachment_id: int):
         path.unlink(missing_ok=True)  # after the commit: a rolled-back request keeps its file
         flash(_("The attachment is removed."), "success")
     return redirect(url_for("ip.asset_detail", asset_id=asset.id, _anchor="attachments"))
+
+
+# --- ownership proposals ---------------------------------------------------------------------
+
+
+@bp.app_template_filter("ip_proposal_status")
+def _proposal_status_label(code: str | None) -> str:
+    return states.label(states.PROPOSAL_STATUS_LABELS, code)
+
+
+def _visible_proposal(proposal_id: int) -> OwnershipProposal:
+    return get_or_404(OwnershipProposal, proposal_id, lambda p: can_view_proposal(current_user, p))
+
+
+def _proposal_url(proposal: OwnershipProposal) -> str:
+    return url_for("ip.proposal_detail", proposal_id=proposal.id)
+
+
+@bp.route("/assets/<int:asset_id>/ownership-proposals/new", methods=["GET", "POST"])
+@login_required
+def propose_ownership(asset_id: int):
+    asset = _visible_asset(asset_id)
+    if not can_propose_ownership_change(current_user, asset):
+        abort(403)
+    open_one = ownership.open_proposal(asset)
+    if open_one is not None:
+        flash(
+            _("A proposal to change this asset's owners is already open: answer or withdraw it first."),
+            "info",
+        )
+        return redirect(_proposal_url(open_one))
+    form = ProposalForm()
+    if request.method == "GET":
+        for owner in asset.owners:
+            form.owners.append_entry({"org_id": owner.org_id, "share_bp": owner.share_bp})
+    if form.validate_on_submit():
+        ok, proposal = attempt(
+            lambda: ownership.propose_ownership_change(
+                asset, form.owner_shares(), reason=form.reason.data, actor=current_user
+            ),
+            success=_("The change is proposed. The other owners are asked to answer."),
+            form=form,
+        )
+        if ok:
+            return redirect(_proposal_url(proposal))
+    while (
+        len(form.owners.entries)
+        < len([e for e in form.owners.entries if e.form.org_id.data]) + EXTRA_OWNER_ROWS
+    ):
+        form.owners.append_entry()
+    return render_template("ip/proposal_form.html", asset=asset, form=form, organizations=_owner_choices())
+
+
+@bp.get("/ownership-proposals/<int:proposal_id>")
+@login_required
+def proposal_detail(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    return _render_proposal(proposal)
+
+
+def _render_proposal(proposal: OwnershipProposal, *, decide_form=None, status: int = 200):
+    names = {o.id: o for o in db.session.scalars(select(Organization).where(
+        Organization.id.in_(proposal.current_org_ids + proposal.new_org_ids)))}  # fmt: skip
+    return render_template(
+        "ip/proposal.html",
+        proposal=proposal,
+        asset=proposal.asset,
+        organizations=names,
+        evidence=ownership.evidence_of(proposal),
+        can_answer=can_answer_proposal(current_user, proposal),
+        can_withdraw=can_withdraw_proposal(current_user, proposal),
+        can_decide=can_decide_proposal(current_user, proposal),
+        can_see_asset=can_view_asset(current_user, proposal.asset),
+        answer_form=AnswerForm(formdata=None),
+        decide_form=decide_form or DecideForm(formdata=None),
+        confirm_form=ConfirmForm(formdata=None),
+    ), status
+
+
+@bp.post("/ownership-proposals/<int:proposal_id>/accept")
+@login_required
+def accept_proposal(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        attempt(
+            lambda: ownership.accept_proposal(proposal, actor=current_user, note=form.note.data),
+            success=_("Your organization's acceptance is recorded."),
+        )
+    else:
+        _flash_errors(form)
+    return redirect(_proposal_url(proposal))
+
+
+@bp.post("/ownership-proposals/<int:proposal_id>/reject")
+@login_required
+def reject_proposal(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    form = AnswerForm()
+    if form.validate_on_submit():
+        attempt(
+            lambda: ownership.reject_proposal(proposal, actor=current_user, note=form.note.data),
+            success=_("The proposal is rejected: the owners stay as they are."),
+        )
+    else:
+        _flash_errors(form)
+    return redirect(_proposal_url(proposal))
+
+
+@bp.post("/ownership-proposals/<int:proposal_id>/withdraw")
+@login_required
+def withdraw_proposal(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        attempt(
+            lambda: ownership.withdraw_proposal(proposal, actor=current_user),
+            success=_("The proposal is withdrawn."),
+        )
+    return redirect(_proposal_url(proposal))
+
+
+@bp.post("/ownership-proposals/<int:proposal_id>/decide")
+@login_required
+def decide_proposal(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    if not can_decide_proposal(current_user, proposal):
+        abort(403)
+    form = DecideForm()
+    if form.validate_on_submit():
+        ok, _result = attempt(
+            lambda: ownership.decide_proposal(
+                proposal,
+                decision=form.decision.data,
+                note=form.note.data,
+                evidence=request.files.get("evidence"),
+                actor=current_user,
+            ),
+            success=_("The decision is recorded."),
+            form=form,
+        )
+        if ok:
+            return redirect(_proposal_url(proposal))
+    else:
+        flash(_("Please correct the marked fields."), "error")
+    return _render_proposal(proposal, decide_form=form, status=422)
+
+
+@bp.get("/ownership-proposals/<int:proposal_id>/evidence")
+@login_required
+def proposal_evidence(proposal_id: int):
+    proposal = _visible_proposal(proposal_id)
+    evidence = ownership.evidence_of(proposal)
+    if evidence is None:
+        abort(404)
+    return send_attachment(evidence)
+
+
+def _flash_errors(form) -> None:
+    for errors in form.errors.values():
+        for message in errors:
+            flash(str(message), "error")

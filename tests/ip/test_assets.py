@@ -238,7 +238,13 @@ def test_edit_page_saves_owners_while_nothing_was_dealt(client, db, login_as):
     assert response.status_code == 302, response.get_data(as_text=True)
     assert asset.title_zh == "新标题"
     assert {o.org_id: o.share_bp for o in asset.owners} == {seller.organization_id: 7000, partner.id: 3000}
-    assert len(asset.title_events) == 1 and len(asset.title_events[0].owners) == 2
+    # The registration is kept as it was; the sole owner's change is a new link of the chain.
+    assert [t.kind for t in asset.title_events] == ["registration", "ownership_change"]
+    assert [o["org_id"] for o in asset.title_events[0].owners] == [seller.organization_id]
+    assert {o["org_id"]: o["share_bp"] for o in asset.title_events[1].owners} == {
+        seller.organization_id: 7000,
+        partner.id: 3000,
+    }
 
 
 def test_my_assets_lists_my_organizations_assets_paginated_with_an_empty_state(client, db, english, login_as):

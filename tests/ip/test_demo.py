@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 from marketplace.demo import accounts, ip
 from marketplace.demo.context import DemoContext
 from marketplace.ip.identifiers import validate_identifier
-from marketplace.ip.models import IpAsset
+from marketplace.ip.models import IpAsset, OwnershipProposal
 
 
 def test_demo_seed_covers_the_cases_and_runs_twice(db):
@@ -37,5 +37,14 @@ def test_demo_seed_covers_the_cases_and_runs_twice(db):
     assert any(e.license_type == "exclusive" for a in assets for e in a.encumbrances)
     assert any(a.is_verified for a in assets) and any(not a.is_verified for a in assets)
     assert any(len(a.title_events) == 2 for a in assets)
+    # Shared ownership: a change waiting for an owner's answer, and one applied as a new link.
+    proposals = db.session.scalars(select(OwnershipProposal)).all()
+    assert {p.status for p in proposals} == {"proposed", "accepted"}
+    applied = next(p for p in proposals if p.status == "accepted")
+    assert [t.kind for t in applied.asset.title_events] == ["registration", "ownership_change"]
+    assert len(applied.asset.title_events[0].owners) == 2 and len(applied.asset.owners) == 1
+    pending = next(p for p in proposals if p.status == "proposed")
+    assert len(pending.asset.owners) == 2 and pending.awaiting_org_ids
     ip.seed(DemoContext(echo=lambda *_: None, orgs=ctx.orgs, users=ctx.users))
     assert db.session.scalar(select(func.count(IpAsset.id))) == len(assets)
+    assert db.session.scalar(select(func.count(OwnershipProposal.id))) == len(proposals)

@@ -273,6 +273,26 @@ def test_chain_of_title_over_two_transfers_with_co_owners(db, owner, asset):
 
 
 def test_owners_are_locked_once_a_transfer_is_recorded(api, db, owner, asset):
+    buyer = user_with_role("seller")
+    other = OrganizationFactory()
+    services.record_transfer(
+        asset, [OwnerShare(buyer.organization_id, 10000)], contract_ref="HT-9", effective_on=today_shanghai(),
+        actor=owner,
+    )  # fmt: skip
+    db.session.flush()
+    response = api(buyer).patch(
+        f"/api/v1/assets/{asset.id}",
+        json={"owners": [{"org_id": buyer.organization_id, "share_bp": 5000}, {"org_id": other.id, "share_bp": 5000}]},
+    )  # fmt: skip
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "owners_locked"
+    # Other fields can still be edited.
+    assert (
+        api(buyer).patch(f"/api/v1/assets/{asset.id}", json={"title_en": "Still editable"}).status_code == 200
+    )
+
+
+def test_a_co_owned_asset_after_a_transfer_changes_owners_only_by_proposal(api, db, owner, asset):
     partner = OrganizationFactory()
     services.record_transfer(
         asset,
@@ -286,11 +306,7 @@ def test_owners_are_locked_once_a_transfer_is_recorded(api, db, owner, asset):
         f"/api/v1/assets/{asset.id}", json={"owners": [{"org_id": owner.organization_id, "share_bp": 10000}]}
     )
     assert response.status_code == 409
-    assert response.get_json()["error"]["code"] == "owners_locked"
-    # Other fields can still be edited.
-    assert (
-        api(owner).patch(f"/api/v1/assets/{asset.id}", json={"title_en": "Still editable"}).status_code == 200
-    )
+    assert response.get_json()["error"]["code"] == "ownership_proposal_required"
 
 
 def test_close_committed_deal_frees_the_asset(db, owner, asset):
