@@ -6,11 +6,13 @@ see it); everything created is deleted afterwards. A helper:
 
 - `committed(app)`: a request context whose session commits at the end;
   the factories write through it.
-- `race(app, *prepares, hold=...)`: each `prepare` runs in its own thread, request
+- `act(model, id, user_id, service, **kwargs)`: such a `prepare` for one service.
+- `race(app, *prepares, lead=...)`: each `prepare` runs in its own thread, request
   context, session and connection, loads what its action needs and returns the
-  action; a barrier starts every action at once; each commits (the one at
-  `hold` keeps its transaction open a little longer, so the other really meets
-  its lock). Returns "ok" or the domain error's code, per action.
+  action; a barrier starts every action at once; each commits. The `lead` (see
+  `lead_of`: the first, the second, then either, by round) acts first and keeps
+  its locks a little longer, so the other really meets them; every order is
+  tried. Returns "ok" or the domain error's code, per action.
 - `audit_chain(subject)`: the state changes recorded for a
   subject, in order, checked to form one chain (each change starts from the
   state the previous one ended in): two decisions taken on the same stale state
@@ -87,9 +89,37 @@ def rounds(app) -> Iterator[None]:
             _db.session.remove()
 
 
-def race(app, *prepares: Prepare, hold: int | None = 0) -> list[str]:
-    """Run the actions at the same moment; answer "ok" or the error code of each."""
+def act(model, obj_id: int, user_id: int, service, **kwargs) -> Prepare:
+    """Prepare `service(obj, actor=user, **kwargs)` as a request would: load the object
+    and the user (reading the state, as a page does before the user acts), then act."""
+
+    def prepare():
+        from marketplace.accounts.models import User
+
+        obj = _db.session.get(model, obj_id)
+        user = _db.session.get(User, user_id)
+        assert obj.status is not None
+
+        return lambda: service(obj, actor=user, **kwargs)
+
+    return prepare
+
+
+def lead_of(round_no: int) -> int | None:
+    """Who goes first in a round: the first action, the second, or either (0, 1, None, 0, 1...)."""
+    return (0, 1, None)[round_no % 3]
+
+
+def race(app, *prepares: Prepare, lead: int | None = None) -> list[str]:
+    """Run the actions at the same moment; answer "ok" or the error code of each.
+
+    A barrier starts them together. With `lead`, that action goes first: the
+    others start as soon as it has acted, while it keeps its transaction (and
+    its locks) open for HOLD_SECONDS, so they meet its lock and must decide on
+    what it commits. Without `lead`, whichever is faster goes first.
+    """
     barrier = threading.Barrier(len(prepares))
+    acted = threading.Event()
     outcomes: list[str] = ["not run"] * len(prepares)
 
     def run(i: int) -> None:
@@ -97,9 +127,16 @@ def race(app, *prepares: Prepare, hold: int | None = 0) -> list[str]:
             try:
                 action = prepares[i]()
                 barrier.wait(10)
-                action()
-                if hold == i:
-                    _db.session.flush()
+                if lead is not None and i != lead:
+                    acted.wait(10)
+                try:
+                    action()
+                    if i == lead:
+                        _db.session.flush()
+                finally:
+                    if i == lead:
+                        acted.set()
+                if i == lead:
                     time.sleep(HOLD_SECONDS)
                 _db.session.commit()
                 outcomes[i] = "ok"
@@ -117,6 +154,8 @@ def race(app, *prepares: Prepare, hold: int | None = 0) -> list[str]:
         thread.start()
     for thread in threads:
         thread.join(30)
+    # The lead acted on the state every action was prepared on: it must succeed.
+    assert lead is None or outcomes[lead] == "ok", outcomes
     return outcomes
 
 

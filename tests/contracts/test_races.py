@@ -17,7 +17,7 @@ from marketplace.contracts import ledger_link, services
 from marketplace.contracts.models import Contract, RegistrationCounter
 from marketplace.extensions import db as _db
 from tests import factories
-from tests.race import ROUNDS, audit_chain, committed, race, rounds
+from tests.race import ROUNDS, act, audit_chain, committed, lead_of, race, rounds
 
 pytestmark = pytest.mark.postgres
 
@@ -56,16 +56,7 @@ def _people(**contract_kwargs) -> dict[str, int]:
 
 
 def _act(ids: dict[str, int], who: str, service, **kwargs):
-    """Prepare an action as a request would: load the contract and the user, then act."""
-
-    def prepare():
-        contract = _db.session.get(Contract, ids["contract"])
-        user = _db.session.get(User, ids[who])
-        assert contract.status  # read now, as a page would before the user acts
-
-        return lambda: service(contract, actor=user, **kwargs)
-
-    return prepare
+    return act(Contract, ids["contract"], ids[who], service, **kwargs)
 
 
 def _at(day: int) -> datetime:
@@ -121,7 +112,7 @@ def test_both_parties_sign_at_once(app):
                 app,
                 _act(ids, "seller", services.sign_contract),
                 _act(ids, "buyer", services.sign_contract),
-                hold=round_no % 2,
+                lead=lead_of(round_no),
             )
             assert outcomes == ["ok", "ok"], outcomes
             with app.test_request_context("/"):
@@ -142,7 +133,7 @@ def test_both_parties_confirm_an_offline_deal_at_once(app):
                 app,
                 _act(ids, "seller", services.confirm_contract),
                 _act(ids, "buyer", services.confirm_contract),
-                hold=round_no % 2,
+                lead=lead_of(round_no),
             )
             assert outcomes == ["ok", "ok"], outcomes
             with app.app_context():
@@ -162,7 +153,7 @@ def test_sign_against_an_edit(app):
                 app,
                 _act(ids, "seller", services.sign_contract),
                 _act(ids, "buyer", services.update_contract, changes={"valid_to": date(2031, 6, 30)}),
-                hold=round_no % 2,
+                lead=lead_of(round_no),
             )
             assert outcomes == ["ok", "ok"], outcomes
             with app.app_context():
@@ -186,7 +177,7 @@ def test_submit_against_an_edit(app):
                 app,
                 _act(ids, "seller", services.submit_contract),
                 _act(ids, "buyer", services.update_contract, changes={"valid_to": date(2031, 6, 30)}),
-                hold=round_no % 2,
+                lead=lead_of(round_no),
             )
             assert sorted(outcomes) == ["invalid_transition", "ok"], outcomes
             with app.test_request_context("/"):
@@ -212,7 +203,7 @@ def test_register_against_a_return(app):
                 app,
                 _act(ids, "regulator", services.register_contract, now=_at(2)),
                 _act(ids, "other_regulator", services.return_contract, reasons=["missing_proofs"]),
-                hold=round_no % 2,
+                lead=lead_of(round_no),
             )
             assert sorted(outcomes) in (
                 ["invalid_transition", "ok"],
@@ -251,7 +242,7 @@ def test_amend_against_a_cancellation(app):
                     note="行业分类登记有误",
                 ),
                 _act(ids, "other_seller", services.request_cancellation, note="双方协商终止"),
-                hold=round_no % 2,
+                lead=lead_of(round_no),
             )
             assert sorted(outcomes) == ["invalid_transition", "ok"], outcomes
             with app.test_request_context("/"):
