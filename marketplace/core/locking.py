@@ -35,8 +35,11 @@ _KEY = "marketplace.locked_rows"
 
 
 def _locked(session: Session) -> set:
-    """The rows this session's current transaction holds locked (cleared when it ends)."""
+    """The rows this session's current transaction holds locked (cleared when it ends);
+    empty, and forgotten at once, while no transaction has begun."""
     transaction = session.get_transaction()
+    if transaction is None:
+        return set()
     held = session.info.get(_KEY)
     if held is None or held[0] is not transaction:
         held = (transaction, set())
@@ -63,8 +66,7 @@ def lock(obj: T, *, of: Any = None) -> T:
     if state.key is None:  # not stored yet: nobody else can see it
         return obj
     session.flush()
-    held = _locked(session)
-    if state.key in held:
+    if state.key in _locked(session):
         return obj
     mapper = state.mapper
     cls = mapper.class_
@@ -75,7 +77,7 @@ def lock(obj: T, *, of: Any = None) -> T:
         .execution_options(populate_existing=True)
     )
     locked = session.execute(stmt).scalar_one()
-    held.add(state.key)
+    _locked(session).add(state.key)  # the statement began the transaction if none had
     return locked
 
 
@@ -88,7 +90,7 @@ def lock_rows(cls: type[T], ids: Iterable[int]) -> None:
     if not wanted:
         return
     session.flush()
-    held = _locked(session)
+    held = _locked(session)  # rows locked (and re-read) by `lock` need no second lock
     mapper = inspect(cls)
     missing = [i for i in wanted if mapper.identity_key_from_primary_key((i,)) not in held]
     if not missing:
