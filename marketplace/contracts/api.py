@@ -410,9 +410,14 @@ def return_(contract_id: int, actor: User):
             "milestones": CONTRACT_SCHEMA["properties"]["milestones"],
             "cost_lines": CONTRACT_SCHEMA["properties"]["cost_lines"],
             "note": STRING,
-        }
+        },
+        ["note"],
     ),
-    responses={200: "The contract (amendment_pending)", 409: "Not registered", 422: "Invalid change"},
+    responses={
+        200: "The contract (amendment_pending)",
+        409: "Not registered",
+        422: "Invalid change, or no reason (note) given",
+    },
 )
 @token_required
 def amend(contract_id: int, actor: User):

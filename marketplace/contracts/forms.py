@@ -268,6 +268,10 @@ class RegisterForm(BaseForm):
     submit = SubmitField(_l("Register the contract"))
 
 
+#: An amendment says what changes and why (the web form, the API and the service alike).
+AMENDMENT_REASON_REQUIRED = _l("Say what the amendment changes and why.")
+
+
 class AmendForm(BaseForm):
     category = _Lenient(_l("Category"), choices=_choices(CATEGORIES), validators=[Optional()])
     industry = _Lenient(_l("Industry"), choices=_choices(INDUSTRIES), validators=[Optional()])
@@ -282,7 +286,9 @@ class AmendForm(BaseForm):
     milestones = FieldList(FormField(MilestoneRow), min_entries=0)
     cost_lines = FieldList(FormField(CostRow), min_entries=0)
     note = TextAreaField(
-        _l("What changes and why"), validators=[DataRequired(), Length(max=2000)], filters=[strip_filter]
+        _l("What changes and why"),
+        validators=[DataRequired(message=AMENDMENT_REASON_REQUIRED), Length(max=2000)],
+        filters=[strip_filter],
     )
     submit = SubmitField(_l("Apply for the amendment"))
 
@@ -310,7 +316,7 @@ class AmendApiForm(BaseForm):
     buyer_place = StringField(validators=[Optional(), Length(max=200)])
     milestones = FieldList(FormField(MilestoneRowApi), min_entries=0)
     cost_lines = FieldList(FormField(CostRowApi), min_entries=0)
-    note = StringField(validators=[Optional(), Length(max=2000)])
+    note = StringField(validators=[DataRequired(message=AMENDMENT_REASON_REQUIRED), Length(max=2000)])
 
     def changes(self, body: dict[str, Any]) -> dict[str, Any]:
         data: dict[str, Any] = {}

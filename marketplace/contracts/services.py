@@ -14,8 +14,10 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import Organization, User
 from ..core.catalog import INDUSTRIES, OUT_OF_PROVINCE, PROVINCE_CODE, city_of
 from ..core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
+from ..core.locking import lock
 from ..core.models import record_audit
 from ..core.money import format_yuan
+from ..core.states import transition
 from ..core.timeutil import shanghai_date, utcnow
 from ..core.uploads import Attachment, attachments_of, save_upload
 from ..extensions import db
@@ -38,7 +40,7 @@ from .models import (
 )
 from .permissions import is_contract_agency, party_side, regulator_in_scope
 from .regno import format_registration_no, registration_prefix
-from .states import IN_REVIEW, ContractStatus, RegistrationKind, contract_machine
+from .states import IN_REVIEW, ContractStatus, RegistrationKind
 from .workdays import registration_deadline
 
 S = ContractStatus
@@ -651,7 +653,7 @@ def _clear_after_change(contract: Contract) -> bool:
     contract.seller_signed_at = contract.seller_signed_by_id = None
     contract.buyer_signed_at = contract.buyer_signed_by_id = None
     if status in (S.SIGNING, S.SIGNED, S.RETURNED):
-        contract_machine.apply(contract, S.DRAFT)
+        transition(contract, S.DRAFT)
     return had
 
 
@@ -664,6 +666,7 @@ def update_contract(contract: Contract, changes: dict[str, Any], *, actor: User)
     """
     from .permissions import can_edit
 
+    contract = lock(contract)
     if not can_edit(actor, contract):
         raise InvalidTransition(_l("The terms of this contract cannot be changed now."))
     return _update(contract, changes, actor=actor)
@@ -672,6 +675,7 @@ def update_contract(contract: Contract, changes: dict[str, Any], *, actor: User)
 def attach_signed_document(contract: Contract, file, *, actor: User) -> Attachment:
     from .permissions import can_upload
 
+    contract = lock(contract)
     if not can_upload(actor, contract):
         raise InvalidTransition(_l("The signed document cannot be changed now."))
     attachment = save_upload(file, subject=contract, actor=actor, purpose=SIGNED_DOCUMENT, field="document")
@@ -681,6 +685,7 @@ def attach_signed_document(contract: Contract, file, *, actor: User) -> Attachme
 
 def confirm_contract(contract: Contract, *, actor: User, now: datetime | None = None) -> Contract:
     """A party confirms an offline deal recorded by an agency; once both have, it can be signed."""
+    contract = lock(contract)
     side = party_side(actor, contract)
     if side is None:
         raise PermissionDenied()
@@ -691,7 +696,7 @@ def confirm_contract(contract: Contract, *, actor: User, now: datetime | None = 
     setattr(contract, f"{side}_confirmed_at", now or utcnow())
     from_state = contract.status
     if contract.seller_confirmed_at is not None and contract.buyer_confirmed_at is not None:
-        contract_machine.apply(contract, S.SIGNING)
+        transition(contract, S.SIGNING)
     db.session.flush()
     record_audit(
         "contract.confirmed",
@@ -723,7 +728,11 @@ def signable_sides(user: User, contract: Contract) -> list[str]:
 def sign_contract(
     contract: Contract, *, actor: User, side: str | None = None, now: datetime | None = None
 ) -> Contract:
-    """A party signs (once). The terms must be complete; both signatures make it `signed`."""
+    """A party signs (once). The terms must be complete; both signatures make it `signed`.
+
+    Decided under the contract's lock: of two signatures at the same moment, the
+    second sees the first and makes the contract `signed`."""
+    contract = lock(contract)
     sides = signable_sides(actor, contract)
     if side is None:
         side = sides[0] if sides else party_side(actor, contract)
@@ -742,9 +751,9 @@ def sign_contract(
     setattr(contract, f"{side}_signed_by_id", actor.id)
     from_state = contract.status
     if contract.status == S.DRAFT:
-        contract_machine.apply(contract, S.SIGNING)
+        transition(contract, S.SIGNING)
     if contract.seller_signed_at is not None and contract.buyer_signed_at is not None:
-        contract_machine.apply(contract, S.SIGNED)
+        transition(contract, S.SIGNED)
         if contract.signed_on is None:
             contract.signed_on = shanghai_date(moment)
     db.session.flush()
@@ -772,6 +781,7 @@ def _start_review(contract: Contract, moment: datetime, income_fen: int) -> None
 
 def submit_contract(contract: Contract, *, actor: User, now: datetime | None = None) -> Contract:
     """The seller side applies for registration to the authority of its region."""
+    contract = lock(contract)
     if party_side(actor, contract) != "seller":
         if party_side(actor, contract) is None and not is_contract_agency(actor, contract):
             raise PermissionDenied()
@@ -783,7 +793,7 @@ def submit_contract(contract: Contract, *, actor: User, now: datetime | None = N
         checklist(contract, today=shanghai_date(moment)),
         _l("The contract cannot be submitted yet; see what is missing."),
     )
-    from_state, _to = contract_machine.apply(contract, S.SUBMITTED)
+    from_state, _to = transition(contract, S.SUBMITTED)
     _start_review(contract, moment, contract.tech_income_fen or 0)
     db.session.flush()
     record_audit(
@@ -799,17 +809,6 @@ def submit_contract(contract: Contract, *, actor: User, now: datetime | None = N
 
 
 # --- Registration -----------------------------------------------------------------------------
-
-
-def _lock(contract: Contract) -> Contract:
-    """Lock the contract's row for the rest of the transaction and reload it."""
-    locked = db.session.execute(
-        select(Contract)
-        .where(Contract.id == contract.id)
-        .with_for_update(of=Contract)
-        .execution_options(populate_existing=True)
-    ).scalar_one()
-    return locked
 
 
 def next_registration_no(year: int, region_code: str, point: int | str = 0) -> str:
@@ -895,7 +894,7 @@ def register_contract(
     hands the event to the ledger in the same transaction."""
     if not regulator_in_scope(actor, contract):
         raise PermissionDenied()
-    contract = _lock(contract)
+    contract = lock(contract)
     status = S(contract.status)
     if status not in IN_REVIEW:
         if status in (S.REGISTERED, S.CANCELLED):
@@ -924,7 +923,7 @@ def register_contract(
         kind = RegistrationKind.CANCELLATION
         turnover, income = 0, 0
         target = S.CANCELLED
-    from_state, _to = contract_machine.apply(contract, target)
+    from_state, _to = transition(contract, target)
     registration = ContractRegistration(
         contract_id=contract.id,
         seq=seq,
@@ -1032,13 +1031,13 @@ def return_contract(
         errors["note"] = [_l("Explain the other reason in the note.")]
     if errors:
         raise ValidationError(fields=errors)
-    contract = _lock(contract)
+    contract = lock(contract)
     status = S(contract.status)
     if status not in IN_REVIEW:
         raise InvalidTransition(_l("This contract is not waiting for registration."))
     target = S.RETURNED if status == S.SUBMITTED else S.REGISTERED
     change = contract.pending_change
-    from_state, _to = contract_machine.apply(contract, target)
+    from_state, _to = transition(contract, target)
     contract.return_reasons = reasons
     contract.return_note = note
     contract.returned_at = now or utcnow()
@@ -1076,6 +1075,7 @@ def request_amendment(
 ) -> Contract:
     """The seller side asks to register a change (amounts, parties, category) of a
     registered contract. Nothing changes until the regulator registers it."""
+    contract = lock(contract)
     if party_side(actor, contract) != "seller":
         if party_side(actor, contract) is None and not is_contract_agency(actor, contract):
             raise PermissionDenied()
@@ -1094,6 +1094,9 @@ def request_amendment(
             value = _clean_rows(value, name)
         new[name] = value
     errors: dict[str, list[Any]] = {}
+    note = (note or "").strip()
+    if not note:
+        errors["note"] = [_l("Say what the amendment changes and why.")]
     if "buyer_org_id" in changes and changes["buyer_org_id"] is not None:
         buyer = db.session.get(Organization, changes["buyer_org_id"])
         if buyer is None:
@@ -1133,11 +1136,11 @@ def request_amendment(
             _l("The amendment changes nothing."), fields={"note": [_l("Nothing would change.")]}
         )
     moment = now or utcnow()
-    from_state, _to = contract_machine.apply(contract, S.AMENDMENT_PENDING)
+    from_state, _to = transition(contract, S.AMENDMENT_PENDING)
     contract.pending_change = {
         "kind": "amendment",
         "changes": _serialize_change(effective),
-        "note": (note or "").strip() or None,
+        "note": note,
     }
     _start_review(contract, moment, new.get("tech_income_fen") or 0)
     db.session.flush()
@@ -1157,6 +1160,7 @@ def request_cancellation(
     contract: Contract, *, note: str | None = None, actor: User, now: datetime | None = None
 ) -> Contract:
     """The seller side asks to register the termination of a registered contract."""
+    contract = lock(contract)
     if party_side(actor, contract) != "seller":
         if party_side(actor, contract) is None and not is_contract_agency(actor, contract):
             raise PermissionDenied()
@@ -1167,7 +1171,7 @@ def request_cancellation(
     if not note:
         raise ValidationError(fields={"note": [_l("Say why the contract ends.")]})
     moment = now or utcnow()
-    from_state, _to = contract_machine.apply(contract, S.CANCELLATION_PENDING)
+    from_state, _to = transition(contract, S.CANCELLATION_PENDING)
     contract.pending_change = {"kind": "cancellation", "note": note}
     _start_review(contract, moment, 0)
     db.session.flush()

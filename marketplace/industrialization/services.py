@@ -39,8 +39,10 @@ from ..accounts.models import Organization, User
 from ..contracts.models import Contract
 from ..core.catalog import PROVINCE_CODE, SOURCE_KINDS
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..core.locking import lock
 from ..core.models import record_audit
 from ..core.money import MAX_FEN
+from ..core.states import transition
 from ..core.timeutil import today_shanghai, utcnow
 from ..core.uploads import Attachment, attachments_of, save_upload
 from ..extensions import db
@@ -48,7 +50,7 @@ from ..ip.models import IpAsset, TitleEvent
 from ..notifications.services import N_, notify
 from . import permissions
 from .models import IndustrializationReport
-from .states import ReportStatus, Stage, report_machine
+from .states import ReportStatus, Stage
 
 MAX_UNITS = 10**12
 MAX_JOBS = 10**6
@@ -390,15 +392,6 @@ def add_evidence(report: IndustrializationReport, file: FileStorage, *, actor: U
     return attachment
 
 
-def _lock(report: IndustrializationReport) -> IndustrializationReport:
-    return db.session.scalars(
-        select(IndustrializationReport)
-        .where(IndustrializationReport.id == report.id)
-        .with_for_update(of=IndustrializationReport)
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def _decider(report: IndustrializationReport, actor: User) -> str:
     side = permissions.confirmer_side(actor, report.contract)
     if side is None:
@@ -414,7 +407,7 @@ def confirm_report(
     """The seller side or the agency confirms: the achievement now counts, once,
     for the source kind of its owner."""
     side = _decider(report, actor)
-    report = _lock(report)
+    report = lock(report)
     if report.status != ReportStatus.PENDING:
         raise Conflict(_l("This report was already decided."), code="invalid_transition")
     if report.contract.status not in permissions.ELIGIBLE_STATUSES:
@@ -432,7 +425,7 @@ def confirm_report(
     if source is None:
         raise Conflict(_l("The asset has no owner on record."), code="no_owner")
     moment = now or utcnow()
-    src, dst = report_machine.apply(report, ReportStatus.CONFIRMED)
+    src, dst = transition(report, ReportStatus.CONFIRMED)
     report.decided_at = moment
     report.confirmed_at = moment
     report.decided_by_id = actor.id
@@ -474,8 +467,8 @@ def return_report(
         raise ValidationError(fields={"reason": [_l("Say why the report is returned.")]})
     if len(reason) > MAX_REASON:
         raise ValidationError(fields={"reason": [_l("At most %(n)s characters.", n=MAX_REASON)]})
-    report = _lock(report)
-    src, dst = report_machine.apply(report, ReportStatus.RETURNED)
+    report = lock(report)
+    src, dst = transition(report, ReportStatus.RETURNED)
     report.decided_at = now or utcnow()
     report.decided_by_id = actor.id
     report.decided_as = side

@@ -24,14 +24,16 @@ from sqlalchemy import exists, select
 
 from ..accounts.models import Organization, User
 from ..core.errors import Conflict, PermissionDenied, ValidationError
+from ..core.locking import lock
 from ..core.models import record_audit
+from ..core.states import transition
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..notifications.services import N_, notify
 from ..search.outbox import OP_DELETE, OP_UPSERT, enqueue
 from . import permissions
 from .models import Demand, Listing, ListingAsset, ListingTerms
-from .states import DEMAND_MACHINE, LISTING_MACHINE, DemandStatus, ListingStatus
+from .states import DemandStatus, ListingStatus
 
 #: A listing bundles at most this many assets.
 MAX_ASSETS = 20
@@ -266,7 +268,7 @@ def create_listing(data: ListingData, *, actor: User) -> Listing:
 
 def update_listing(listing: Listing, data: ListingData, *, actor: User) -> Listing:
     """Edit a draft or a returned listing."""
-    _lock(listing)
+    lock(listing)
     if not permissions.can_edit_listing(actor, listing):
         raise PermissionDenied(_l("Only the seller edits a draft or returned listing."))
     _apply(listing, data)
@@ -275,20 +277,14 @@ def update_listing(listing: Listing, data: ListingData, *, actor: User) -> Listi
     return listing
 
 
-def _lock(listing: Listing) -> None:
-    """Re-read the row under a lock (PostgreSQL: SELECT ... FOR UPDATE)."""
-    db.session.flush()
-    db.session.refresh(listing, with_for_update={"of": Listing})
-
-
 def _transition(listing: Listing, dst: ListingStatus, action: str, *, actor, data=None) -> None:
-    src, _dst = LISTING_MACHINE.apply(listing, dst)
+    src, _dst = transition(listing, dst)
     record_audit(action, listing, actor=actor, from_state=src.value, to_state=dst.value, data=data)
 
 
 def submit_listing(listing: Listing, *, actor: User) -> Listing:
     """Send a draft (or a returned listing) for review."""
-    _lock(listing)
+    lock(listing)
     if not permissions.is_listing_seller(actor, listing):
         raise PermissionDenied()
     errors: dict[str, list] = {}
@@ -357,7 +353,7 @@ def _agency_members(org_id: int) -> list[User]:
 
 def publish_listing(listing: Listing, *, actor: User) -> Listing:
     """A reviewer publishes a submitted listing; it enters the search index after the commit."""
-    _lock(listing)
+    lock(listing)
     if not permissions.is_reviewer(actor, listing):
         raise PermissionDenied(_l("Only an agency or an administrator reviews listings."))
     _check_offerable(listing)
@@ -382,7 +378,7 @@ def publish_listing(listing: Listing, *, actor: User) -> Listing:
 
 def return_listing(listing: Listing, *, reason: str, actor: User) -> Listing:
     """A reviewer sends a submitted listing back to the seller, saying why."""
-    _lock(listing)
+    lock(listing)
     if not permissions.is_reviewer(actor, listing):
         raise PermissionDenied(_l("Only an agency or an administrator reviews listings."))
     reason = (reason or "").strip()
@@ -406,7 +402,7 @@ def return_listing(listing: Listing, *, reason: str, actor: User) -> Listing:
 
 def withdraw_listing(listing: Listing, *, actor: User) -> Listing:
     """The seller (or an administrator) takes a listing off the market for good."""
-    _lock(listing)
+    lock(listing)
     if not (permissions.is_listing_seller(actor, listing) or actor.is_admin):
         raise PermissionDenied()
     was_published = listing.is_published
@@ -421,7 +417,7 @@ def close_listing(listing: Listing, *, reason: str, actor: User | None) -> Listi
     """A signed deal ends a published listing (called by the negotiation code,
     which has checked its own permissions). Closing a closed listing again does
     nothing; any other state raises InvalidTransition (409)."""
-    _lock(listing)
+    lock(listing)
     if listing.status == ListingStatus.CLOSED.value:
         return listing
     _transition(listing, ListingStatus.CLOSED, "listing.close", actor=actor, data={"reason": reason})
@@ -498,11 +494,10 @@ def create_demand(data: DemandData, *, actor: User, notify_matches: bool = True)
 
 
 def close_demand(demand: Demand, *, actor: User) -> Demand:
-    db.session.flush()
-    db.session.refresh(demand, with_for_update={"of": Demand})
+    lock(demand)
     if not permissions.can_close_demand(actor, demand) and demand.is_open:
         raise PermissionDenied()
-    src, dst = DEMAND_MACHINE.apply(demand, DemandStatus.CLOSED)
+    src, dst = transition(demand, DemandStatus.CLOSED)
     demand.closed_at = utcnow()
     record_audit("demand.close", demand, actor=actor, from_state=src.value, to_state=dst.value)
     return demand

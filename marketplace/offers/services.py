@@ -32,8 +32,10 @@ from werkzeug.datastructures import FileStorage
 from ..accounts.models import Organization, User
 from ..core.catalog import org_kind_label, region_label
 from ..core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from ..core.locking import lock, lock_rows
 from ..core.models import record_audit
 from ..core.money import MAX_FEN
+from ..core.states import transition
 from ..core.timeutil import today_shanghai, utcnow
 from ..core.uploads import Attachment, attachments_of, save_upload
 from ..extensions import db
@@ -43,8 +45,6 @@ from .models import ALL_TERMS_FIELDS, TERMS_FIELDS, Mandate, Offer, OfferMessage
 from .states import (
     ACTIONS,
     LIVE_STATES,
-    MANDATE_MACHINE,
-    OFFER_MACHINE,
     MandateStatus,
     OfferStatus,
     other_side,
@@ -459,9 +459,7 @@ def propose_mandate(
         errors["scope"] = [_l("At most 500 characters.")]
     if errors:
         raise ValidationError(fields=errors)
-    db.session.execute(
-        select(Organization.id).where(Organization.id == actor.organization_id).with_for_update()
-    )
+    lock_rows(Organization, [actor.organization_id])
     existing = db.session.scalar(
         select(Mandate.id).where(
             Mandate.agency_org_id == agency.id,
@@ -506,13 +504,8 @@ def propose_mandate(
     return mandate
 
 
-def _lock_mandate(mandate: Mandate) -> None:
-    db.session.flush()
-    db.session.refresh(mandate, with_for_update={"of": Mandate})
-
-
 def _mandate_transition(mandate: Mandate, dst: MandateStatus, action: str, *, actor) -> None:
-    src, _ = MANDATE_MACHINE.apply(mandate, dst)
+    src, _ = transition(mandate, dst)
     mandate.decided_by_id = actor.id
     mandate.decided_at = utcnow()
     if dst == MandateStatus.REVOKED:
@@ -521,7 +514,7 @@ def _mandate_transition(mandate: Mandate, dst: MandateStatus, action: str, *, ac
 
 
 def accept_mandate(mandate: Mandate, *, actor: User) -> Mandate:
-    _lock_mandate(mandate)
+    lock(mandate)
     if not (permissions.can_view_mandate(actor, mandate) and actor.acts_as("agency")):
         raise PermissionDenied()
     if mandate.valid_to < today_shanghai():
@@ -532,7 +525,7 @@ def accept_mandate(mandate: Mandate, *, actor: User) -> Mandate:
 
 
 def decline_mandate(mandate: Mandate, *, actor: User) -> Mandate:
-    _lock_mandate(mandate)
+    lock(mandate)
     if not (permissions.can_view_mandate(actor, mandate) and actor.acts_as("agency")):
         raise PermissionDenied()
     _mandate_transition(mandate, MandateStatus.DECLINED, "mandate.decline", actor=actor)
@@ -543,7 +536,7 @@ def decline_mandate(mandate: Mandate, *, actor: User) -> Mandate:
 def revoke_mandate(mandate: Mandate, *, actor: User) -> Mandate:
     """The client (or, once active, the agency) ends the mandate. Offers already brokered
     keep naming the agency; it can no longer act on them."""
-    _lock_mandate(mandate)
+    lock(mandate)
     if not permissions.can_view_mandate(actor, mandate):
         raise NotFound()
     if mandate.status in ("proposed", "active") and not permissions.can_revoke_mandate(actor, mandate):
@@ -565,12 +558,6 @@ def _notify_client(mandate: Mandate, message_id: str) -> None:
 
 
 # --- making and answering offers ---------------------------------------------------------------
-
-
-def _lock_offer(offer: Offer) -> None:
-    """Re-read the offer under its row lock (PostgreSQL: SELECT ... FOR UPDATE)."""
-    db.session.flush()
-    db.session.refresh(offer, with_for_update={"of": Offer})
 
 
 def _add_version(offer: Offer, data: dict[str, Any], *, side: str, author_org_id: int, actor) -> OfferVersion:
@@ -607,8 +594,6 @@ def make_offer(
     client_org_id: Any = None,
 ) -> Offer:
     """A buyer (or an agency for a client under a mandate) offers concrete terms on a published listing."""
-    from ..listings.services import _lock as lock_listing
-
     if not permissions.can_make_offer(actor):
         raise PermissionDenied(_l("Only buyers, or agencies for a client, make offers."))
     buyer_agency_id, buyer_mandate = None, None
@@ -628,7 +613,7 @@ def make_offer(
         buyer_org = actor.organization
         buyer_mandate = buyer_mandate_for(buyer_org.id)
         buyer_agency_id = buyer_mandate.agency_org_id if buyer_mandate else None
-    lock_listing(listing)
+    lock(listing)
     if not listing.is_published:
         raise Conflict(_l("This listing is not open for offers."), code="listing_not_published")
     if buyer_org.id == listing.org_id:
@@ -706,7 +691,10 @@ def expire_if_due(offer: Offer) -> bool:
     """Mark a live offer past its date as expired (lazily, on read). True when it changed."""
     if offer.status not in LIVE_STATES or not offer.is_past_expiry:
         return False
-    src, dst = OFFER_MACHINE.apply(offer, OfferStatus.EXPIRED)
+    lock(offer)  # decided again on what is committed: it may have been accepted meanwhile
+    if offer.status not in LIVE_STATES or not offer.is_past_expiry:
+        return False
+    src, dst = transition(offer, OfferStatus.EXPIRED)
     offer.decided_at = utcnow()
     record_audit(
         "offer.expire",
@@ -780,7 +768,7 @@ def _side_for(offer: Offer, actor, action: str) -> str:
 
 def counter_offer(offer: Offer, terms: TermsInput, *, actor: User, expires_on: Any = None) -> OfferVersion:
     """The side whose turn it is proposes new terms: a new version, the other side's turn."""
-    _lock_offer(offer)
+    lock(offer)
     side = _side_for(offer, actor, "counter")
     data = check_terms(offer.listing, terms)
     if expires_on is not None:
@@ -791,7 +779,7 @@ def counter_offer(offer: Offer, terms: TermsInput, *, actor: User, expires_on: A
             fields={"terms": [_l("These are the terms already on the table: accept them instead.")]}
         )
     _check_possible(offer.listing, data)
-    src, dst = OFFER_MACHINE.apply(offer, OfferStatus.COUNTERED)
+    src, dst = transition(offer, OfferStatus.COUNTERED)
     offer.turn = other_side(side)
     version = _add_version(
         offer, data, side=side, author_org_id=_author_org_id(offer, side, actor), actor=actor
@@ -815,7 +803,7 @@ def counter_offer(offer: Offer, terms: TermsInput, *, actor: User, expires_on: A
 
 
 def reject_offer(offer: Offer, *, actor: User) -> Offer:
-    _lock_offer(offer)
+    lock(offer)
     _side_for(offer, actor, "reject")
     _finish(offer, OfferStatus.REJECTED, "offer.reject", actor=actor)
     _notify_sides(offer, "offer.rejected", N_("The offer on %(title)s was rejected."), actor=actor)
@@ -824,7 +812,7 @@ def reject_offer(offer: Offer, *, actor: User) -> Offer:
 
 def withdraw_offer(offer: Offer, *, actor: User) -> Offer:
     """The buyer side takes its offer back (allowed until acceptance, also while waiting)."""
-    _lock_offer(offer)
+    lock(offer)
     _side_for(offer, actor, "withdraw")
     _finish(offer, OfferStatus.WITHDRAWN, "offer.withdraw", actor=actor)
     _notify_sides(offer, "offer.withdrawn", N_("The offer on %(title)s was withdrawn."), actor=actor)
@@ -832,7 +820,7 @@ def withdraw_offer(offer: Offer, *, actor: User) -> Offer:
 
 
 def _finish(offer: Offer, dst: OfferStatus, action: str, *, actor, data: dict | None = None) -> None:
-    src, _ = OFFER_MACHINE.apply(offer, dst)
+    src, _ = transition(offer, dst)
     offer.decided_at = utcnow()
     offer.decided_by_id = getattr(actor, "id", None)
     record_audit(action, offer, actor=actor, from_state=src.value, to_state=dst.value, data=data)
@@ -840,7 +828,7 @@ def _finish(offer: Offer, dst: OfferStatus, action: str, *, actor, data: dict | 
 
 def reveal_buyer(offer: Offer, *, actor: User) -> Offer:
     """An anonymous buyer tells the seller side who it is."""
-    _lock_offer(offer)
+    lock(offer)
     if not permissions.can_view_offer(actor, offer):
         raise NotFound()
     if not offer.buyer_hidden:
@@ -857,17 +845,6 @@ def reveal_buyer(offer: Offer, *, actor: User) -> Offer:
         sides=("seller",),
     )
     return offer
-
-
-def lock_assets(asset_ids: Iterable[int]) -> None:
-    """Lock the asset rows in id order (no deadlock between two acceptances sharing assets)."""
-    from ..ip.models import IpAsset
-
-    ids = sorted(set(asset_ids))
-    if not ids:
-        return
-    db.session.flush()
-    db.session.execute(select(IpAsset.id).where(IpAsset.id.in_(ids)).order_by(IpAsset.id).with_for_update())
 
 
 def _agencies_of(offer: Offer) -> list[dict[str, Any]]:
@@ -914,17 +891,17 @@ def accept_offer(offer: Offer, *, actor: User):
     and the listing closed for a transfer, equity or exclusive deal. Returns the contract."""
     from ..contracts.services import create_draft_from_deal
     from ..ip.deals import evaluate
+    from ..ip.models import IpAsset
     from ..ip.services import DealExcluded, record_committed_deal
-    from ..listings.services import _lock as lock_listing
     from ..listings.services import close_listing
 
     listing = offer.listing
     assets = sorted(listing.assets, key=lambda a: a.id)
     # Lock order: assets (by id), then the offer, then the listing - the same in every
     # acceptance, so two of them never wait on each other in a cycle.
-    lock_assets(a.id for a in assets)
-    _lock_offer(offer)
-    lock_listing(listing)
+    lock_rows(IpAsset, (a.id for a in assets))
+    lock(offer)
+    lock(listing)
     if permissions.can_view_offer(actor, offer) and offer.status != "accepted" and not listing.is_published:
         raise DealConflict(
             _l("The listing is %(status)s: no deal can be accepted on it any more.",

@@ -32,8 +32,10 @@ from ..contracts.models import Contract, ContractMilestone
 from ..contracts.states import ON_RECORD
 from ..core.catalog import PROVINCE_CODE
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..core.locking import lock
 from ..core.models import record_audit
 from ..core.money import MAX_FEN, format_yuan
+from ..core.states import transition
 from ..core.timeutil import today_shanghai, utcnow
 from ..core.uploads import save_upload
 from ..extensions import db
@@ -54,8 +56,6 @@ from .states import (
     PaymentMethod,
     PaymentStatus,
     RefundStatus,
-    payment_machine,
-    refund_machine,
 )
 
 log = logging.getLogger(__name__)
@@ -313,26 +313,6 @@ def totals_for(user: User) -> dict[str, int]:
 
 
 # -- Guards ----------------------------------------------------------------
-def _lock_milestone(milestone: ContractMilestone) -> ContractMilestone:
-    """Lock the milestone row until the end of the transaction (PostgreSQL)."""
-    locked = db.session.scalars(
-        select(ContractMilestone)
-        .where(ContractMilestone.id == milestone.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    ).one()
-    return locked
-
-
-def _lock_payment(payment: Payment) -> Payment:
-    return db.session.scalars(
-        select(Payment)
-        .where(Payment.id == payment.id)
-        .with_for_update(of=Payment)
-        .execution_options(populate_existing=True)
-    ).one()
-
-
 def _refundable_fen(payment: Payment) -> int:
     """Confirmed amount minus refunds done or under way, read from the database."""
     if payment.status != PaymentStatus.CONFIRMED:
@@ -443,7 +423,7 @@ def record_bank_transfer(
         errors["paid_on"] = [_l("The transfer date cannot be in the future.")]
     if errors:
         raise ValidationError(fields=errors)
-    milestone = _lock_milestone(milestone)
+    milestone = lock(milestone)
     amount_fen = _check_amount(amount_fen, _open_fen(milestone))
     payment = Payment(
         contract_id=contract.id,
@@ -494,13 +474,13 @@ def confirm_payment(payment: Payment, *, actor: User) -> Payment:
         raise PermissionDenied(_l("Only the seller (the payee) can confirm that a transfer arrived."))
     if payment.method != PaymentMethod.BANK_TRANSFER:
         raise Conflict(_l("Online payments are confirmed by the payment provider, not by hand."))
-    _lock_milestone(payment.milestone)
-    payment = _lock_payment(payment)
+    lock(payment.milestone)
+    payment = lock(payment)
     if payment.status == PaymentStatus.DISPUTED and payment.amount_fen > _open_fen(payment.milestone):
         raise Conflict(
             _l("Confirming this transfer would pay more than the milestone amount; other payments cover it.")
         )
-    src, dst = payment_machine.apply(payment, PaymentStatus.CONFIRMED)
+    src, dst = transition(payment, PaymentStatus.CONFIRMED)
     payment.confirmed_at = utcnow()
     payment.confirmed_by_id = actor.id
     record_audit("payment.confirmed", payment, actor=actor, from_state=src.value, to_state=dst.value)
@@ -522,8 +502,8 @@ def dispute_payment(payment: Payment, *, reason: str, actor: User) -> Payment:
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(fields={"reason": [_l("Say why the transfer is disputed.")]})
-    payment = _lock_payment(payment)
-    src, dst = payment_machine.apply(payment, PaymentStatus.DISPUTED)
+    payment = lock(payment)
+    src, dst = transition(payment, PaymentStatus.DISPUTED)
     payment.disputed_at = utcnow()
     payment.disputed_by_id = actor.id
     payment.dispute_reason = reason[:2000]
@@ -548,7 +528,7 @@ def cancel_payment(payment: Payment, *, actor: User) -> Payment:
     """The payer withdraws a payment that was not confirmed (Stripe: the PaymentIntent is cancelled first)."""
     if not permissions.is_buyer(actor, payment.contract):
         raise PermissionDenied(_l("Only the payer can cancel a payment."))
-    payment = _lock_payment(payment)
+    payment = lock(payment)
     if payment.method == PaymentMethod.STRIPE and payment.status == PaymentStatus.PENDING:
         intent = gateway_for(PaymentMethod.STRIPE.value).cancel(payment)
         if intent is not None:
@@ -557,7 +537,7 @@ def cancel_payment(payment: Payment, *, actor: User) -> Payment:
                 raise Conflict(_l("This payment has already gone through; ask the seller for a refund."))
             if payment.status == PaymentStatus.CANCELED:
                 return payment
-    src, dst = payment_machine.apply(payment, PaymentStatus.CANCELED)
+    src, dst = transition(payment, PaymentStatus.CANCELED)
     payment.closed_at = utcnow()
     record_audit("payment.canceled", payment, actor=actor, from_state=src.value, to_state=dst.value)
     return payment
@@ -576,7 +556,7 @@ def start_stripe_payment(
     ensure_can_pay(contract, actor)
     gateway = gateway_for(PaymentMethod.STRIPE.value)  # 409 when Stripe is not configured
     milestone = milestone_of(contract, seq)
-    milestone = _lock_milestone(milestone)
+    milestone = lock(milestone)
     under_way = db.session.scalars(
         select(Payment).where(
             Payment.milestone_id == milestone.id,
@@ -629,8 +609,8 @@ def start_stripe_payment(
         intent = gateway.start(payment)
     except GatewayError as exc:
         if exc.definitive:
-            payment = _lock_payment(payment)
-            payment_machine.apply(payment, PaymentStatus.FAILED)
+            payment = lock(payment)
+            transition(payment, PaymentStatus.FAILED)
             payment.last_error = (exc.detail or str(exc))[:500]
             payment.closed_at = utcnow()
             record_audit(
@@ -638,7 +618,7 @@ def start_stripe_payment(
             )
             db.session.commit()
         raise
-    payment = _lock_payment(payment)
+    payment = lock(payment)
     payment.stripe_payment_intent_id = intent.id
     apply_intent(payment, intent)
     return payment, intent
@@ -677,7 +657,7 @@ def apply_intent(payment: Payment, intent: Intent) -> str:
                 status,
             )
             return "succeeded_after_close"
-        src, dst = payment_machine.apply(payment, PaymentStatus.CONFIRMED)
+        src, dst = transition(payment, PaymentStatus.CONFIRMED)
         payment.confirmed_at = utcnow()
         payment.last_error = None
         record_audit(
@@ -696,7 +676,7 @@ def apply_intent(payment: Payment, intent: Intent) -> str:
         return "confirmed"
     if intent.status == "canceled":
         if status == PaymentStatus.PENDING:
-            src, dst = payment_machine.apply(payment, PaymentStatus.CANCELED)
+            src, dst = transition(payment, PaymentStatus.CANCELED)
             payment.closed_at = utcnow()
             record_audit(
                 "payment.canceled", payment, from_state=src.value, to_state=dst.value, data={"by": "stripe"}
@@ -715,7 +695,7 @@ def refresh_stripe_payment(payment: Payment) -> Intent | None:
     intent = gateway_for(PaymentMethod.STRIPE.value).retrieve_intent(payment.stripe_payment_intent_id)  # type: ignore[attr-defined]
     if intent is None:
         return None
-    apply_intent(_lock_payment(payment), intent)
+    apply_intent(lock(payment), intent)
     return intent
 
 
@@ -743,7 +723,7 @@ def record_refund(
     """
     if not permissions.is_seller(actor, payment.contract):
         raise PermissionDenied(_l("Only the seller (the payee) can refund a payment."))
-    payment = _lock_payment(payment)
+    payment = lock(payment)
     if payment.status != PaymentStatus.CONFIRMED:
         raise Conflict(_l("Only a confirmed payment can be refunded."))
     reason = (reason or "").strip()
@@ -791,7 +771,7 @@ def record_refund(
         result = gateway.refund(payment, refund)
     except GatewayError as exc:
         if exc.definitive:
-            refund_machine.apply(refund, RefundStatus.FAILED)
+            transition(refund, RefundStatus.FAILED)
             refund.failure_reason = (exc.detail or str(exc))[:500]
             db.session.commit()
         raise
@@ -811,11 +791,11 @@ def apply_refund_result(refund: Refund, result: RefundResult) -> str:
     if refund.status != RefundStatus.PENDING:
         return "unchanged"
     if result.status == "succeeded":
-        refund_machine.apply(refund, RefundStatus.SUCCEEDED)
+        transition(refund, RefundStatus.SUCCEEDED)
         refund.succeeded_at = utcnow()
         return "refunded"
     if result.status in ("failed", "canceled"):
-        refund_machine.apply(refund, RefundStatus.FAILED)
+        transition(refund, RefundStatus.FAILED)
         refund.failure_reason = (result.failure_reason or result.status)[:500]
         return "refund_failed"
     return "pending"
@@ -932,7 +912,7 @@ def handle_stripe_webhook(payload: bytes, signature: str | None) -> WebhookAnswe
         db.session.rollback()
         log.info("Stripe event %s applied concurrently; ignored", event.id)
         return WebhookAnswer(200, "duplicate")
-    payment = _lock_payment(payment)
+    payment = lock(payment)
     if is_intent_event:
         outcome = apply_intent(payment, intent)
     else:
