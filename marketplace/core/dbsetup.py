@@ -85,7 +85,7 @@ def configure_engines(app: Flask) -> None:
         engine = db.engine
         if engine.dialect.name != "sqlite":
             return
-        busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 10000))
+        busy_timeout_ms = int(app.config.get("SQLITE_BUSY_TIMEOUT_MS", 30000))
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection, _record):
