@@ -132,3 +132,13 @@ def test_a_second_writer_waits_instead_of_failing(file_app):
         _db.session.remove()
     thread.join(5)
     assert order == ["first", "second"]
+
+
+def test_a_writing_request_reads_its_body_before_any_query(file_app):
+    from flask import request
+
+    with file_app.test_request_context("/api/v1/demands", method="POST", json={"title": "需求"}):
+        file_app.preprocess_request()
+        assert request.stream.read() == b""  # already read from the client...
+        assert request.get_json() == {"title": "需求"}  # ...and kept
+        _db.session.remove()
