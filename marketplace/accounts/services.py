@@ -6,10 +6,11 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.catalog import ORG_KINDS, ROLE_ORG_KIND, ROLES, SIGNUP_ROLES
@@ -327,8 +328,8 @@ def revoke_token(token: ApiToken, *, actor: User) -> ApiToken:
     return token
 
 
-def user_for_token(plaintext: str) -> User | None:
-    """The active user a bearer token belongs to, or None."""
+def token_for(plaintext: str) -> ApiToken | None:
+    """The token a bearer value is, when it is not revoked and its user is active; else None."""
     if not plaintext or not plaintext.startswith(TOKEN_PREFIX) or len(plaintext) > 200:
         return None
     digest = _hash_token(plaintext)
@@ -337,5 +338,38 @@ def user_for_token(plaintext: str) -> User | None:
         return None
     if token.revoked_at is not None or not token.user.is_active:
         return None
-    token.last_used_at = utcnow()
-    return token.user
+    return token
+
+
+def user_for_token(plaintext: str) -> User | None:
+    """The active user a bearer token belongs to, or None. Reads only."""
+    token = token_for(plaintext)
+    return token.user if token is not None else None
+
+
+# A token's last use is kept to the minute: a busy client does not write on every request.
+TOKEN_USE_PRECISION = timedelta(minutes=1)
+
+
+def token_use_due(token: ApiToken, now: datetime | None = None) -> bool:
+    now = now or utcnow()
+    return token.last_used_at is None or now - token.last_used_at >= TOKEN_USE_PRECISION
+
+
+def record_token_use(token_id: int, now: datetime | None = None) -> bool:
+    """Set the token's `last_used_at` unless it was set less than a minute ago.
+
+    One conditional UPDATE, so of concurrent requests with the same token only
+    the first writes; True when this one did. The caller commits (the API does
+    it in a transaction of its own, so a read or a failed request keeps it)."""
+    now = now or utcnow()
+    result = db.session.execute(
+        update(ApiToken)
+        .where(
+            ApiToken.id == token_id,
+            or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at <= now - TOKEN_USE_PRECISION),
+        )
+        .values(last_used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1

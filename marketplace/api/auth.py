@@ -5,11 +5,13 @@ from __future__ import annotations
 from functools import wraps
 from typing import Any
 
-from flask import g, request
+from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.datastructures import MultiDict
 
-from ..accounts.services import user_for_token
+from ..accounts.services import record_token_use, token_for, token_use_due
+from ..core.dbsetup import write_transaction
 from ..core.errors import BadRequest, DomainError, PermissionDenied, ValidationError
 
 
@@ -24,10 +26,24 @@ def current_api_user():
     if "api_user" not in g:
         header = request.headers.get("Authorization", "")
         scheme, _, value = header.partition(" ")
-        g.api_user = user_for_token(value.strip()) if scheme.lower() == "bearer" else None
+        token = token_for(value.strip()) if scheme.lower() == "bearer" else None
+        if token is not None and token_use_due(token):
+            _record_use(token.id)
+        g.api_user = token.user if token is not None else None
         if header and g.api_user is None:
             g.api_bad_token = True
     return g.api_user
+
+
+def _record_use(token_id: int) -> None:
+    """Token use, at most once a minute, committed on its own: a read-only or a
+    failed request does not take it back, and it holds no lock during the request."""
+    try:
+        with write_transaction():
+            record_token_use(token_id)
+    except SQLAlchemyError:
+        # Only a record of use: the request goes on without it.
+        current_app.logger.warning("Could not record the use of API token %s", token_id, exc_info=True)
 
 
 def token_required(view):

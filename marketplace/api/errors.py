@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import current_app, jsonify, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..extensions import db
 
@@ -51,9 +51,18 @@ def http_message(status: int) -> str:
     return messages.get(status, _("The request cannot be processed."))
 
 
+def exception_headers(exc: HTTPException) -> dict[str, str]:
+    """Headers an HTTP error must carry whatever its body: `Allow` on a 405."""
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
+        return {"Allow": ", ".join(sorted(exc.valid_methods))}
+    return {}
+
+
 def handle_http_error(exc: HTTPException):
     status = exc.code or 500
-    return error_response(status, HTTP_CODES.get(status, "error"), http_message(status))
+    response = error_response(status, HTTP_CODES.get(status, "error"), http_message(status))
+    response.headers.update(exception_headers(exc))
+    return response
 
 
 def handle_unexpected(exc: Exception):

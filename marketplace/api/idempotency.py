@@ -1,8 +1,15 @@
 """Idempotency-Key for API writes that create something.
 
 The same key and body return the first answer; the same key with another
-body is 409. The key is saved in the same transaction as the effect, so a
-request that failed leaves no key behind and can be retried.
+body is 409. The key and the answer are stored in the SAME transaction as the
+effect: the view under `idempotent` does not commit, the wrapper commits the
+effect, the key and the answer together. A request that failed (an error
+raised, or an error answer returned) leaves no key behind and can be retried.
+
+Only a service that must make something durable before it asks an outside
+party (the card payment and refund paths commit before calling Stripe) commits
+the key with it, unanswered: a retry meanwhile, or after a crash there, answers
+409 "still being processed", as the outcome at Stripe is not known yet.
 """
 
 from __future__ import annotations
@@ -13,7 +20,7 @@ from datetime import datetime
 from functools import wraps
 from typing import Any
 
-from flask import request
+from flask import Response, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
@@ -46,28 +53,52 @@ def _request_hash() -> str:
     ).hexdigest()
 
 
+def _stored(key: str, user_id: int) -> IdempotencyKey | None:
+    return db.session.scalar(
+        select(IdempotencyKey).where(IdempotencyKey.user_id == user_id, IdempotencyKey.key == key)
+    )
+
+
+def _replay(existing: IdempotencyKey, digest: str):
+    if existing.request_hash != digest:
+        raise Conflict(
+            _l("This Idempotency-Key was used with another request."), code="idempotency_key_reused"
+        )
+    if existing.status_code is None:
+        raise Conflict(_l("A request with this Idempotency-Key is still being processed."))
+    return existing.response_body, existing.status_code
+
+
+def _split(result) -> tuple[Any, int]:
+    if isinstance(result, tuple):
+        body, status = result[0], result[1]
+    else:
+        body, status = result, getattr(result, "status_code", 200)
+    if isinstance(body, Response):
+        body = body.get_json()
+    return body, int(status)
+
+
 def idempotent(view):
-    """Wrap an API view taking `actor`; honour the Idempotency-Key header."""
+    """Wrap an API view taking `actor`; honour the Idempotency-Key header.
+
+    The view must not commit: the wrapper commits what it did, with the key
+    and the stored answer when a key was sent (see the module's note on the
+    services that commit before calling Stripe)."""
 
     @wraps(view)
     def wrapped(*args, actor, **kwargs):
         key = request.headers.get("Idempotency-Key")
         if not key:
-            return view(*args, actor=actor, **kwargs)
+            result = view(*args, actor=actor, **kwargs)
+            db.session.commit()
+            return result
         if len(key) > 200:
             raise ValidationError(fields={"Idempotency-Key": [_l("At most 200 characters.")]})
         digest = _request_hash()
-        existing = db.session.scalar(
-            select(IdempotencyKey).where(IdempotencyKey.user_id == actor.id, IdempotencyKey.key == key)
-        )
+        existing = _stored(key, actor.id)
         if existing is not None:
-            if existing.request_hash != digest:
-                raise Conflict(
-                    _l("This Idempotency-Key was used with another request."), code="idempotency_key_reused"
-                )
-            if existing.status_code is None:
-                raise Conflict(_l("A request with this Idempotency-Key is still being processed."))
-            return existing.response_body, existing.status_code
+            return _replay(existing, digest)
         record = IdempotencyKey(
             user_id=actor.id, key=key, method=request.method, path=request.path, request_hash=digest
         )
@@ -75,17 +106,28 @@ def idempotent(view):
         try:
             db.session.flush()
         except IntegrityError:
+            # The same key at the same moment: the other request has committed by now.
             db.session.rollback()
+            existing = _stored(key, actor.id)
+            if existing is not None:
+                return _replay(existing, digest)
             raise Conflict(_l("A request with this Idempotency-Key is still being processed.")) from None
         result = view(*args, actor=actor, **kwargs)
-        body, status = (result if isinstance(result, tuple) else (result, 200))[:2]
-        if hasattr(body, "get_json"):
-            body = body.get_json()
-        # The view committed the effect together with the key; store the answer too.
-        record = db.session.merge(record)
+        body, status = _split(result)
+        if status >= 400:
+            # An error the view answered itself: what it did is undone and the key may
+            # be used again - unless a service had to commit it before asking an outside
+            # party (a card payment); that key keeps this answer, as before.
+            db.session.rollback()
+            committed = _stored(key, actor.id)
+            if committed is None or committed.status_code is not None:
+                return result
+            record = committed
+        else:
+            record = db.session.merge(record)
         record.status_code = status
         record.response_body = json.loads(json.dumps(body, default=str))
-        db.session.commit()
+        db.session.commit()  # the effect, the key and the answer at once
         return body, status
 
     return wrapped

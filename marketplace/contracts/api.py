@@ -234,7 +234,7 @@ def create_contract(actor: User):
         details={k: v for k, v in details.items() if k not in ("buyer_name", "buyer_place")},
         actor=actor,
     )
-    return _done(contract, 201)
+    return contract_json(contract), 201
 
 
 @api_bp.get("/contracts/<int:contract_id>")

@@ -16,7 +16,13 @@ def _is_api() -> bool:
 
 
 def register(app: Flask) -> None:
-    from ..api.errors import error_response, handle_http_error, handle_unexpected, http_message
+    from ..api.errors import (
+        error_response,
+        exception_headers,  # Allow on a 405
+        handle_http_error,
+        handle_unexpected,
+        http_message,
+    )
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc):
@@ -50,12 +56,16 @@ def register(app: Flask) -> None:
             413: _("The file is larger than the platform accepts."),
             429: _("Too many attempts in a short time. Please wait a minute and try again."),
         }
-        return render_template(
-            "errors/error.html",
-            status=status,
-            title=titles.get(status, _("Error")),
-            message=messages.get(status, http_message(status)),
-        ), status
+        return (
+            render_template(
+                "errors/error.html",
+                status=status,
+                title=titles.get(status, _("Error")),
+                message=messages.get(status, http_message(status)),
+            ),
+            status,
+            exception_headers(exc),
+        )
 
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):

@@ -131,7 +131,6 @@ def report_industrialization(contract_id: int, actor):
         description=form.description.data,
         actor=actor,
     )
-    db.session.commit()
     return report_json(report), 201
 
 

@@ -184,7 +184,6 @@ def create_asset(actor: User):
         raise PermissionDenied()
     form = validate_json(AssetForm)
     asset = services.register_asset(form.to_data(), actor=actor)
-    db.session.commit()
     return asset_json(asset), 201
 
 
@@ -248,7 +247,6 @@ def add_encumbrance(asset_id: int, actor: User):
     asset = _editable(asset_id, actor)
     form = validate_json(EncumbranceForm)
     enc = services.add_encumbrance(asset, form.to_data(), actor=actor)
-    db.session.commit()
     return encumbrance_json(enc), 201
 
 

@@ -22,7 +22,6 @@ from ..api.auth import require_role, token_optional, token_required, validate_js
 from ..api.docs import DATE, DATETIME, FEN, INTEGER, STRING, describe, obj
 from ..api.idempotency import idempotent
 from ..core.errors import NotFound, ValidationError
-from ..extensions import db
 from . import exports, hooks, reports, services
 from .catalog import GROUP_BY, TARGETS_BY_CODE, dimension_label
 from .forms import TargetValueApiForm
@@ -376,5 +375,4 @@ def record_target_value(code: str, actor: User):
     row = services.record_target_value(
         code, value=form.value.data, measured_on=form.measured_on.data, source=form.source.data, actor=actor
     )
-    db.session.commit()
     return _target_value_json(row), 201

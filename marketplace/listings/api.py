@@ -223,7 +223,6 @@ def create_listing(actor):
         raise PermissionDenied()
     form = validate_json(ListingForm)
     listing = services.create_listing(form.to_data(), actor=actor)
-    db.session.commit()
     return listing_json(listing, actor), 201
 
 
@@ -335,7 +334,6 @@ def create_demand(actor):
         raise PermissionDenied()
     form = validate_json(DemandForm)
     demand = services.create_demand(form.to_data(), actor=actor)
-    db.session.commit()
     return demand_json(demand), 201
 
 

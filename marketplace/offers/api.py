@@ -11,6 +11,7 @@ from ..api import api_bp
 from ..api.auth import json_body, token_required, validate_json
 from ..api.docs import BOOLEAN, DATE, INTEGER, PAGE_PARAMS, STRING, describe, obj
 from ..api.idempotency import idempotent
+from ..core.dbsetup import writes_on_read
 from ..core.errors import NotFound, ValidationError
 from ..core.pagination import paginate, read_page_args
 from ..extensions import db
@@ -208,11 +209,11 @@ def make_offer(listing_id: int, actor):
         client_org_id=form.client_org_id.data,
         actor=actor,
     )
-    db.session.commit()
     return offer_json(offer, actor), 201
 
 
 @api_bp.get("/offers")
+@writes_on_read  # expires due negotiations before listing them
 @describe(
     "The negotiations the caller takes part in (its organization's as buyer or seller, or brokered by its "
     "agency), most recently active first; `status` filters.",
@@ -261,7 +262,6 @@ def counter_offer(offer_id: int, actor):
     offer = _offer_or_404(offer_id, actor)
     form = validate_json(CounterForm)
     services.counter_offer(offer, form.terms.form.to_input(), expires_on=form.expires_on.data, actor=actor)
-    db.session.commit()
     return offer_json(offer, actor)
 
 
@@ -278,7 +278,6 @@ def counter_offer(offer_id: int, actor):
 def accept_offer(offer_id: int, actor):
     offer = _offer_or_404(offer_id, actor)
     contract = services.accept_offer(offer, actor=actor)
-    db.session.commit()
     return {"contract_id": contract.id, "offer": offer_json(offer, actor)}
 
 
@@ -352,7 +351,6 @@ def post_message(offer_id: int, actor):
         if body is not None and not isinstance(body, str):
             raise ValidationError(fields={"body": ["string"]})
     message = services.post_message(offer, body, files=files, actor=actor)
-    db.session.commit()
     return message_json(offer, message, actor), 201
 
 
@@ -406,7 +404,6 @@ def create_mandate(actor):
         scope=form.scope.data,
         actor=actor,
     )
-    db.session.commit()
     return mandate_json(mandate), 201
 
 

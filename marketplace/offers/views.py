@@ -12,6 +12,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..accounts.models import Organization
+from ..core.dbsetup import writes_on_read
 from ..core.errors import DomainError
 from ..core.pagination import paginate, read_page_args
 from ..core.timeutil import today_shanghai
@@ -128,6 +129,7 @@ def new(listing_id: int):
 
 
 @bp.get("/offers")
+@writes_on_read  # expires due negotiations before listing them
 @login_required
 def index():
     page, per_page = read_page_args(request.args)

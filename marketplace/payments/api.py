@@ -192,7 +192,6 @@ def pay_milestone(contract_id: int, seq: int, actor):
             payer_account_name=form.payer_account_name.data,
             actor=actor,
         )
-        db.session.commit()
         return payment_json(payment), 201
     form = validate_json(StripeApiForm, {k: v for k, v in body.items() if k == "amount_fen"})
     try:
@@ -204,7 +203,6 @@ def pay_milestone(contract_id: int, seq: int, actor):
         # failure as the result (so an Idempotency-Key replay answers the same).
         db.session.rollback()
         return error_response(exc.status, exc.code, str(exc.message)), exc.status
-    db.session.commit()
     return {**payment_json(payment), "client_secret": intent.client_secret}, 201
 
 
@@ -352,5 +350,4 @@ def refund_payment(payment_id: int, actor):
     except GatewayError as exc:
         db.session.rollback()
         return error_response(exc.status, exc.code, str(exc.message)), exc.status
-    db.session.commit()
     return refund_json(refund), 201

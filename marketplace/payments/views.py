@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..contracts.models import Contract
+from ..core.dbsetup import writes_on_read
 from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
@@ -239,6 +240,7 @@ def detail(payment_id: int):
 
 
 @bp.get("/payments/<int:payment_id>/card")
+@writes_on_read  # stores the PaymentIntent it starts
 @login_required
 def card(payment_id: int):
     """The card-payment page: the server side of the PaymentIntent flow and its status.
