@@ -455,7 +455,6 @@ def create_ownership_proposal(asset_id: int, actor: User):
     proposal = ownership.propose_ownership_change(
         asset, form.owner_shares(), reason=form.reason.data, actor=actor
     )
-    db.session.commit()
     return proposal_json(proposal), 201
 
 
