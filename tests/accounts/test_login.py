@@ -17,7 +17,7 @@ def test_login_and_logout(client, db):
 
 def test_failed_login_says_the_same_whether_or_not_the_email_exists(client, db):
     UserFactory(email="li@example.cn")
-    client.get("/lang/en")
+    client.post("/lang/en")
     wrong_password = client.post("/login", data={"email": "li@example.cn", "password": "nope-nope-1"})
     unknown = client.post("/login", data={"email": "nobody@example.cn", "password": "nope-nope-1"})
     message = "The e-mail address or password is wrong"
@@ -63,9 +63,9 @@ def test_security_headers_and_cookie_flags(client, db):
 
 def test_language_switch(client, db):
     assert "登录" in client.get("/").get_data(as_text=True)
-    client.get("/lang/en")
+    client.post("/lang/en")
     assert "Log in" in client.get("/").get_data(as_text=True)
-    response = client.get("/lang/en?next=https://evil.example/")
+    response = client.post("/lang/en?next=https://evil.example/")
     assert "evil" not in response.headers["Location"]
 
 

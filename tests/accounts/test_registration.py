@@ -31,14 +31,17 @@ def count(db, model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_register_creates_user_and_organization_and_logs_in(client, db):
-    response = client.post("/register", data=form(), follow_redirects=True)
-    assert response.status_code == 200
-    assert "王小明" in response.get_data(as_text=True)
+def test_register_creates_user_and_organization_then_asks_to_log_in(client, db, outbox):
+    response = client.post("/register", data=form())
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     user = db.session.scalar(select(User).where(User.email == "wang@example.cn"))
     assert user.organization.name == "哈尔滨示例科技有限公司"
     assert user.has_powers
     assert user.password_hash != "hlj-tech-2025" and user.password_hash.startswith("pbkdf2:")
+    assert [to for to, _subject, _body in outbox] == ["wang@example.cn"]
+    assert client.get("/account").status_code == 302  # not logged in by signing up
+    client.post("/login", data={"email": "wang@example.cn", "password": "hlj-tech-2025"})
+    assert "王小明" in client.get("/account").get_data(as_text=True)
 
 
 @pytest.mark.parametrize(
@@ -58,18 +61,22 @@ def test_register_creates_user_and_organization_and_logs_in(client, db):
 )
 def test_register_refuses_bad_input_with_a_clear_message(client, db, overrides, field_message):
     before = (count(db, User), count(db, Organization))
-    response = client.get("/lang/en", follow_redirects=False)
+    response = client.post("/lang/en", follow_redirects=False)
     response = client.post("/register", data=form(**overrides))
     assert response.status_code == 200
     assert field_message.lower() in response.get_data(as_text=True).lower()
     assert (count(db, User), count(db, Organization)) == before
 
 
-def test_register_duplicate_email_is_refused(client, db):
-    UserFactory(email="taken@example.cn")
-    client.get("/lang/en")
+def test_register_with_a_taken_email_creates_nothing_and_writes_to_its_owner(client, db, outbox):
+    owner = UserFactory(email="taken@example.cn", locale="en")
+    before = (count(db, User), count(db, Organization))
     response = client.post("/register", data=form(email="Taken@Example.cn"))
-    assert "already exists" in response.get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert (count(db, User), count(db, Organization)) == before
+    (to, subject, body), = outbox
+    assert to == owner.email
+    assert "Someone tried to sign up" in subject and "No new account" in body
 
 
 def test_messages_are_in_chinese_by_default(client, db):

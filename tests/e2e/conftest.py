@@ -50,6 +50,9 @@ def live_server():
         "INSTANCE_PATH": folder,
         "SECRET_KEY": "e2e-secret",
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
+        "SIGNUP_RATE_LIMIT": "1000 per minute",
+        "PASSWORD_RATE_LIMIT": "1000 per minute",
         "FLASK_APP": "wsgi",
     }
     env.pop("TEST_DATABASE_URL", None)

@@ -174,7 +174,7 @@ def open_page(page_factory, lang: str = "zh", **size):
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto("/")
     if lang == "en":
-        page.get_by_role("link", name="English").click()
+        page.get_by_role("button", name="English").click()
         assert page.locator("html").get_attribute("lang") == "en"
     return page
 

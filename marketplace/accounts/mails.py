@@ -1,0 +1,59 @@
+"""E-mails about accounts, in the recipient's language, sent after the commit."""
+
+from __future__ import annotations
+
+from flask import current_app, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from ..core.mail import send_email
+from .models import User
+
+
+def _locale(user: User) -> str:
+    languages = current_app.config["LANGUAGES"]
+    return user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def send_welcome(user: User) -> None:
+    with force_locale(_locale(user)):
+        subject = _("Your account on the Heilongjiang Technology Marketplace")
+        body = _(
+            "Hello %(name)s,\n\nyour account is ready. Log in with this e-mail address and the "
+            "password you chose:\n%(link)s\n\nIf you did not sign up, write to the platform's "
+            "operator.",
+            name=user.name,
+            link=url_for("accounts.login", _external=True),
+        )
+    send_email(user.email, subject, body)
+
+
+def send_signup_attempt(user: User) -> None:
+    """To the owner of an address someone tried to sign up with again."""
+    with force_locale(_locale(user)):
+        subject = _("Someone tried to sign up with your e-mail address")
+        body = _(
+            "Hello %(name)s,\n\nsomeone tried to create an account on the Heilongjiang Technology "
+            "Marketplace with this e-mail address, which already has an account. No new account "
+            "was created.\n\nIf it was you, log in:\n%(login)s\nIf you forgot your password, "
+            "choose a new one:\n%(forgot)s\n\nIf it was not you, you need not do anything.",
+            name=user.name,
+            login=url_for("accounts.login", _external=True),
+            forgot=url_for("accounts.forgot_password", _external=True),
+        )
+    send_email(user.email, subject, body)
+
+
+def send_password_reset(user: User, token: str) -> None:
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    with force_locale(_locale(user)):
+        subject = _("Choose a new password")
+        body = _(
+            "Hello %(name)s,\n\nto choose a new password for the Heilongjiang Technology "
+            "Marketplace, open this link within %(minutes)s minutes; it works once:\n%(link)s\n\n"
+            "If you did not ask for it, ignore this message: your password stays as it is.",
+            name=user.name,
+            minutes=minutes,
+            link=url_for("accounts.reset_password", token=token, _external=True),
+        )
+    send_email(user.email, subject, body)
