@@ -20,10 +20,13 @@ def load_user(user_id: str) -> User | None:
     """Flask-Login's user loader: the active user whose session version matches."""
     ident, _dot, version = str(user_id or "").partition(".")
     try:
-        user = db.session.get(User, int(ident))
+        user_id_number = int(ident)
         version_number = int(version) if version else 0
-    except (TypeError, ValueError, OverflowError):
+    except (TypeError, ValueError):
         return None
+    if not 0 < user_id_number < 2**31:
+        return None
+    user = db.session.get(User, user_id_number)
     if user is None or (user.session_version or 0) != version_number:
         return None
     # A suspended account (or organization) is logged out at its next request.

@@ -3,13 +3,14 @@ store every worker shares.
 
 With `RATELIMIT_STORAGE_URI` (or `REDIS_URL`) set to a shared store such as Redis,
 the counters live there (the `limits` library, fixed windows). Otherwise they live
-in the database (`rate_limit_counters`, one row per key and fixed window, updated
-by one atomic upsert), so the several gunicorn workers of the embedded default
+in the database (`rate_limit_counters`, one row per key with its current fixed window,
+updated by one atomic upsert), so the several gunicorn workers of the embedded default
 count together. Limits are written as `"10 per minute"` (several separated by `;`).
 """
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from functools import lru_cache
@@ -49,25 +50,28 @@ def _storage_uri() -> str:
 
 
 def _hit_database(key: str, item: RateLimitItem, now: int) -> tuple[int, int]:
-    """Count one attempt in the database; (count in the window, seconds left)."""
+    """Count one attempt in the database; (count in the window, seconds left).
+
+    A window starts with the first attempt and lasts the limit's period, as the
+    `limits` library's fixed windows do in Redis.
+    """
     period = item.get_expiry()
-    window = now - now % period
-    expires = window + period
     dialect = db.session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     table = RateLimitCounter.__table__
-    stmt = insert(table).values(key=key, window_start=window, count=1, expires_at=expires)
+    current = table.c.expires_at > now
+    stmt = insert(table).values(key=key, window_start=now, count=1, expires_at=now + period)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
-            # Every expression reads the row as it was: a new window starts again at 1.
-            "count": case((table.c.window_start == window, table.c.count + 1), else_=1),
-            "window_start": window,
-            "expires_at": expires,
+            # Every expression reads the row as it was: an expired window starts again at 1.
+            "count": case((current, table.c.count + 1), else_=1),
+            "window_start": case((current, table.c.window_start), else_=now),
+            "expires_at": case((current, table.c.expires_at), else_=now + period),
         },
-    ).returning(table.c.count)
-    count = db.session.execute(stmt).scalar_one()
-    return count, expires - now
+    ).returning(table.c.count, table.c.expires_at)
+    count, expires = db.session.execute(stmt).one()
+    return count, max(1, expires - now)
 
 
 def _purge_database(now: int) -> None:
@@ -81,10 +85,13 @@ def hit(scope: str, identity: str, limits: str) -> Refused | None:
     database the count is committed at once, whatever the request does next, so
     a failed attempt that rolls back still counts.
     """
-    if not current_app.config.get("RATELIMIT_ENABLED", True) or not limits:
+    if not current_app.config.get("RATELIMIT_ENABLED", True) or not limits or not identity:
         return None
     items = parse_many(limits)
-    identity = (identity or "").strip().lower()[:120]
+    # Stored as a digest: no addresses or e-mails in the store, and any text (a NUL
+    # byte, a lone surrogate, 10,000 characters) makes a short, valid key.
+    text = (identity or "").strip().lower()
+    identity = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
     uri = _storage_uri()
     refused: Refused | None = None
     if uri not in _MEMORY:

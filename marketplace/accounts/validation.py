@@ -7,7 +7,6 @@ import threading
 from flask_babel import lazy_gettext as _l
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
-
 from zxcvbn import zxcvbn
 
 from ..core.catalog import ORG_KINDS, OUT_OF_PROVINCE, PROVINCE_CODE, REGIONS

@@ -138,7 +138,7 @@ def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
         # Ends every session of this user, including copies of this cookie.
-        services.log_out_everywhere(current_user)
+        services.log_out_everywhere(current_user._get_current_object())
         db.session.commit()
         logout_user()
         flash(_("You are logged out."), "success")
@@ -271,7 +271,7 @@ def change_password():
         else:
             db.session.commit()
             # Every other session has ended; this browser stays logged in.
-            renew_current_session(current_user)
+            renew_current_session(current_user._get_current_object())
             flash(_("Your password is changed. You are logged out everywhere else."), "success")
     else:
         for errors in form.errors.values():

@@ -74,7 +74,7 @@ def test_register_with_a_taken_email_creates_nothing_and_writes_to_its_owner(cli
     response = client.post("/register", data=form(email="Taken@Example.cn"))
     assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     assert (count(db, User), count(db, Organization)) == before
-    (to, subject, body), = outbox
+    ((to, subject, body),) = outbox
     assert to == owner.email
     assert "Someone tried to sign up" in subject and "No new account" in body
 
