@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -109,3 +111,60 @@ def test_out_of_province_organization_needs_a_place(client, db):
     user = db.session.scalar(select(User).where(User.email == "wang@example.cn"))
     assert user.organization.region_code == "000000"
     assert user.organization.place == "广东省深圳市"
+
+
+def _page_without_tokens(response) -> str:
+    return re.sub(r'value="[^"]*"', 'value=""', response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    "invalid",
+    [
+        {},
+        {"uscc": "91230100MA1B2C3D4X"},
+        {"password": "password12", "password_confirm": "password12"},
+        {"name": ""},
+        {"role": "agency", "org_kind": "enterprise"},
+    ],
+)
+def test_sign_up_answers_the_same_whether_or_not_the_email_is_registered(client, db, outbox, invalid):
+    UserFactory(email="taken@example.cn")
+    client.post("/lang/en")
+    fields = {"uscc": valid_uscc("230100"), **invalid}
+    taken = client.post("/register", data=form(email="taken@example.cn", **fields))
+    free = client.post("/register", data=form(email="free@example.cn", **fields))
+    assert taken.status_code == free.status_code
+    assert taken.headers.get("Location") == free.headers.get("Location")
+    texts = [
+        _page_without_tokens(r).replace(e, "X")
+        for r, e in ((taken, "taken@example.cn"), (free, "free@example.cn"))
+    ]
+    assert texts[0] == texts[1]
+    assert "already exists" not in texts[0]
+    if not invalid:
+        assert "already exists" not in client.get("/login").get_data(as_text=True)
+        assert [to for to, _s, _b in outbox] == ["taken@example.cn", "free@example.cn"]
+    else:
+        assert outbox == []
+
+
+def test_two_sign_ups_of_one_address_at_once_create_one_account(client, db, outbox, monkeypatch):
+    """The unique index decides a race: the loser is answered like any sign-up."""
+    from marketplace.accounts import services
+
+    real = services.select
+
+    def blind_select(*args, **kwargs):
+        # The duplicate check sees nothing, as if the other request had not committed yet.
+        statement = real(*args, **kwargs)
+        return statement.where(User.id == -1) if args and args[0] is User else statement
+
+    UserFactory(email="race@example.cn")
+    monkeypatch.setattr(services, "select", blind_select)
+    response = client.post("/register", data=form(email="race@example.cn"))
+    monkeypatch.undo()
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert (
+        db.session.scalar(select(func.count()).select_from(User).where(User.email == "race@example.cn")) == 1
+    )
+    assert outbox == []  # decided by the unique index, not by the check (which writes to the owner)
