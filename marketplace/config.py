@@ -46,6 +46,9 @@ class Config:
     # Production refuses insecure session cookies unless this says it is served over plain HTTP.
     ALLOW_PLAIN_HTTP = _bool("ALLOW_PLAIN_HTTP", False)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    # The site's address for links in e-mails (e.g. https://tech.example.cn); unset, the
+    # request's host is used.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
     # i18n
     BABEL_DEFAULT_LOCALE = "zh_Hans"

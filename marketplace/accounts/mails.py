@@ -10,6 +10,15 @@ from ..core.mail import send_email
 from .models import User
 
 
+def external_url(endpoint: str, **values) -> str:
+    """An absolute link for an e-mail. With PUBLIC_BASE_URL set it never depends on the
+    request's Host header (which a caller chooses: a reset link must not point elsewhere)."""
+    base = (current_app.config.get("PUBLIC_BASE_URL") or "").strip().rstrip("/")
+    if base:
+        return base + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
 def _locale(user: User) -> str:
     languages = current_app.config["LANGUAGES"]
     return user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
@@ -23,7 +32,7 @@ def send_welcome(user: User) -> None:
             "password you chose:\n%(link)s\n\nIf you did not sign up, write to the platform's "
             "operator.",
             name=user.name,
-            link=url_for("accounts.login", _external=True),
+            link=external_url("accounts.login"),
         )
     send_email(user.email, subject, body)
 
@@ -38,8 +47,8 @@ def send_signup_attempt(user: User) -> None:
             "was created.\n\nIf it was you, log in:\n%(login)s\nIf you forgot your password, "
             "choose a new one:\n%(forgot)s\n\nIf it was not you, you need not do anything.",
             name=user.name,
-            login=url_for("accounts.login", _external=True),
-            forgot=url_for("accounts.forgot_password", _external=True),
+            login=external_url("accounts.login"),
+            forgot=external_url("accounts.forgot_password"),
         )
     send_email(user.email, subject, body)
 
@@ -54,6 +63,6 @@ def send_password_reset(user: User, token: str) -> None:
             "If you did not ask for it, ignore this message: your password stays as it is.",
             name=user.name,
             minutes=minutes,
-            link=url_for("accounts.reset_password", token=token, _external=True),
+            link=external_url("accounts.reset_password", token=token),
         )
     send_email(user.email, subject, body)

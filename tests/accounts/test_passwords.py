@@ -43,6 +43,13 @@ def test_the_demo_and_test_passwords_are_accepted(app, en, strong):
     assert password_problems(strong, "li@example.cn") == []
 
 
+def test_every_demo_account_keeps_the_demo_password(app, en):
+    from marketplace.demo.accounts import USERS
+
+    for email, name, *_rest in USERS.values():
+        assert password_problems(DEMO_PASSWORD, email, name) == [], email
+
+
 def test_the_reason_names_the_pattern(app, en):
     assert "most common passwords" in " ".join(str(p) for p in password_problems("password12"))
     assert "Repeated characters" in " ".join(str(p) for p in password_problems("aaaaaaaaa1"))
@@ -154,3 +161,14 @@ def test_no_reset_link_for_a_suspended_account(client, db, outbox):
     UserFactory(email="s@example.cn", suspended=True)
     assert client.post("/password/forgot", data={"email": "s@example.cn"}).status_code == 302
     assert outbox == []
+
+
+def test_the_reset_link_ignores_a_forged_host_when_the_public_address_is_set(
+    app, client, db, outbox, monkeypatch
+):
+    UserFactory(email="li@example.cn")
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", "https://tech.example.cn/")
+    client.post("/password/forgot", data={"email": "li@example.cn"}, headers={"Host": "evil.example"})
+    ((_to, _subject, body),) = outbox
+    assert "evil" not in body
+    assert "https://tech.example.cn/password/reset/" in body
