@@ -19,7 +19,7 @@ from flask import current_app, request
 from limits import RateLimitItem, parse_many
 from limits.storage import storage_from_string
 from limits.strategies import FixedWindowRateLimiter
-from sqlalchemy import case, delete
+from sqlalchemy import case, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
@@ -27,6 +27,7 @@ from ..extensions import db
 from .models import RateLimitCounter
 
 _MEMORY = ("", "memory://")
+_clock = time.time  # replaced by tests
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,15 @@ def _hit_database(key: str, item: RateLimitItem, now: int) -> tuple[int, int]:
 
 
 def _purge_database(now: int) -> None:
-    db.session.execute(delete(RateLimitCounter).where(RateLimitCounter.expires_at < now))
+    """Drop expired windows. On PostgreSQL rows another attempt holds are skipped, so
+    two requests purging each other's keys never wait on each other (no deadlock)."""
+    table = RateLimitCounter.__table__
+    expired = table.c.expires_at < now
+    if db.session.get_bind().dialect.name == "postgresql":
+        victims = select(table.c.key).where(expired).limit(500).with_for_update(skip_locked=True)
+        db.session.execute(delete(table).where(table.c.key.in_(victims.scalar_subquery())))
+    else:
+        db.session.execute(delete(table).where(expired))
 
 
 def hit(scope: str, identity: str, limits: str) -> Refused | None:
@@ -102,7 +111,7 @@ def hit(scope: str, identity: str, limits: str) -> Refused | None:
                 wait = max(1, int(reset - time.time()))
                 refused = Refused(max(wait, refused.retry_after if refused else 0))
         return refused
-    now = int(time.time())
+    now = int(_clock())
     for item in items:
         key = f"{scope}:{item.get_expiry()}:{identity}"
         count, left = _hit_database(key, item, now)

@@ -179,3 +179,59 @@ def test_two_instances_share_the_login_limit_in_redis(tmp_path):
         _db.engine.dispose()
     with second.app_context():
         _db.engine.dispose()
+
+
+def test_expired_windows_start_again_and_are_purged(client, db, monkeypatch):
+    from marketplace.accounts import throttle
+
+    clock = {"now": 1_800_000_000.0}
+    monkeypatch.setattr(throttle, "_clock", lambda: clock["now"])
+    for _ in range(10):
+        _attempt(client, "late@example.cn", "10.0.9.1")
+    assert _attempt(client, "late@example.cn", "10.0.9.1").status_code == 429
+    clock["now"] += 61
+    assert _attempt(client, "late@example.cn", "10.0.9.1").status_code == 200  # a new minute
+    clock["now"] += 3601
+    _attempt(client, "fresh@example.cn", "10.0.9.2")  # purges everything expired
+    rows = db.session.scalars(RateLimitCounter.__table__.select()).all()
+    assert len(rows) == 3  # 10.0.9.2 per minute; fresh@ per minute and per hour
+
+
+def _concurrent_attempts_share_the_limit(first, second):
+    """Twenty attempts on one account at once, through two instances: exactly ten pass."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    run = secrets.token_hex(4)
+    email = f"crowd-{run}@example.cn"
+
+    def one(i):
+        worker = (first, second)[i % 2].test_client()
+        return _attempt(worker, email, f"10.2.{i}.{int(run[:2], 16)}").status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        codes = list(pool.map(one, range(20)))
+    assert sorted(codes) == [200] * 10 + [429] * 10
+
+
+@pytest.mark.postgres
+def test_concurrent_attempts_through_two_instances_on_postgresql(app):
+    first, second = _shared_apps(TEST_DATABASE_URL, "memory://")
+    try:
+        _concurrent_attempts_share_the_limit(first, second)
+    finally:
+        with first.app_context():
+            _db.session.execute(delete(RateLimitCounter))
+            _db.session.commit()
+        for each in (first, second):
+            with each.app_context():
+                _db.session.remove()
+                _db.engine.dispose()
+
+
+@pytest.mark.skipif(ON_POSTGRES, reason="the SQLite variant; on PostgreSQL the test above does it")
+def test_concurrent_attempts_through_two_instances_on_one_sqlite_file(tmp_path):
+    first, second = _shared_apps(f"sqlite:///{tmp_path / 'crowd.db'}", "memory://")
+    _concurrent_attempts_share_the_limit(first, second)
+    for each in (first, second):
+        with each.app_context():
+            _db.engine.dispose()
