@@ -24,15 +24,17 @@ def _locale(user: User) -> str:
     return user.locale if user.locale in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
-def send_welcome(user: User) -> None:
+def send_confirmation(user: User, token: str) -> None:
+    """To a new account: the link that confirms the address (needed before logging in)."""
     with force_locale(_locale(user)):
-        subject = _("Your account on the Heilongjiang Technology Marketplace")
+        subject = _("Confirm your e-mail address")
         body = _(
-            "Hello %(name)s,\n\nyour account is ready. Log in with this e-mail address and the "
-            "password you chose:\n%(link)s\n\nIf you did not sign up, write to the platform's "
-            "operator.",
+            "Hello %(name)s,\n\nto finish signing up on the Heilongjiang Technology Marketplace, "
+            "confirm this e-mail address by opening this link within 7 days:\n%(link)s\n\nThen log "
+            "in with this address and the password you chose. If you did not sign up, ignore this "
+            "message.",
             name=user.name,
-            link=external_url("accounts.login"),
+            link=external_url("accounts.confirm_email", token=token),
         )
     send_email(user.email, subject, body)
 

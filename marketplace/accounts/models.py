@@ -101,6 +101,9 @@ class User(UserMixin, TimestampMixin, db.Model):
     membership: Mapped[str] = mapped_column(String(16), nullable=False, default=Membership.APPROVED.value)
     locale: Mapped[str | None] = mapped_column(String(8))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the owner followed the confirmation link (or the operator created the account);
+    # an unconfirmed account cannot log in.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     # Stored in the session (with the id, see get_id); raised by log-out, a password
     # change or reset, which so ends every session of the user at its next request.
     session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
@@ -121,6 +124,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.status == UserStatus.ACTIVE.value and not self.organization.is_suspended
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def has_powers(self) -> bool:

@@ -162,6 +162,8 @@ def register_user(
         organization=organization,
         membership=membership.value,
         locale=locale,
+        # Signing up on the web needs the owner to follow the e-mailed link first.
+        email_confirmed_at=utcnow() if approved else None,
     )
     db.session.add(user)
     try:
@@ -215,6 +217,50 @@ def change_password(user: User, *, current: str, new: str, actor: User) -> None:
     user.password_hash = hash_password(new)
     end_all_sessions(user)
     record_audit("user.password_changed", user, actor=actor)
+
+
+# --- Confirming the e-mail address ------------------------------------------------
+
+_CONFIRM_SALT = "marketplace.confirm-email"
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+
+
+def confirmation_token(user: User) -> str:
+    """A signed token for the link that confirms the address (valid for a week)."""
+    material = f"{user.id}|{user.email}|{user.password_hash}"
+    digest = hashlib.sha256(material.encode()).hexdigest()[:24]
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_CONFIRM_SALT).dumps(
+        {"u": user.id, "f": digest}
+    )
+
+
+def user_for_confirmation_token(token: str) -> User | None:
+    if not token or len(token) > 500:
+        return None
+    try:
+        data = URLSafeTimedSerializer(current_app.secret_key, salt=_CONFIRM_SALT).loads(
+            token, max_age=CONFIRM_MAX_AGE
+        )
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("f"), str):
+        return None
+    user = db.session.get(User, data["u"]) if 0 < data["u"] < 2**31 else None
+    if user is None:
+        return None
+    material = f"{user.id}|{user.email}|{user.password_hash}"
+    if not hmac.compare_digest(hashlib.sha256(material.encode()).hexdigest()[:24], data["f"]):
+        return None
+    return user
+
+
+def confirm_email(user: User) -> bool:
+    """Mark the address confirmed; False if it already was."""
+    if user.email_confirmed_at is not None:
+        return False
+    user.email_confirmed_at = utcnow()
+    record_audit("user.email_confirmed", user, actor=user)
+    return True
 
 
 def log_out_everywhere(user: User) -> None:
@@ -278,6 +324,8 @@ def reset_password(user: User, *, new: str) -> None:
         raise ValidationError(fields={"password": problems})
     user.password_hash = hash_password(new)
     end_all_sessions(user)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()  # the link came to the address: it is confirmed
     record_audit("user.password_reset", user, actor=user)
 
 

@@ -90,11 +90,11 @@ def register():
             return render_template("accounts/register.html", form=form)
         else:
             db.session.commit()
-            mails.send_welcome(user)
+            mails.send_confirmation(user, services.confirmation_token(user))
         flash(
             _(
-                "Thank you. We have sent a message to %(email)s. If the address is new here, "
-                "your account is ready: log in with it and your password.",
+                "Thank you. We have sent a message to %(email)s: follow its link to confirm the "
+                "address, then log in.",
                 email=services.normalize_email(form.email.data),
             ),
             "success",
@@ -119,9 +119,19 @@ def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
+        if user is None or not user.is_confirmed:
             db.session.rollback()
-            flash(_("The e-mail address or password is wrong, or the account is suspended."), "error")
+            if user is not None:
+                # The right password for an address not yet confirmed: the link again. The
+                # answer is the same as for any failure, so it tells nobody the account exists.
+                mails.send_confirmation(user, services.confirmation_token(user))
+            flash(
+                _(
+                    "The e-mail address or password is wrong, or the account is suspended or its "
+                    "address not yet confirmed (follow the link in the e-mail we sent)."
+                ),
+                "error",
+            )
         else:
             db.session.commit()
             login_user(user)
@@ -130,6 +140,24 @@ def login():
             flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("core.index")))
     return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """The link in the sign-up e-mail: a page with a button, so that opening the link
+    (or a mail scanner fetching it) writes nothing; the button confirms."""
+    user = services.user_for_confirmation_token(token)
+    if user is None:
+        return render_template("accounts/confirm_email.html", form=None), 400
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if services.confirm_email(user):
+            db.session.commit()
+            flash(_("Your e-mail address is confirmed. Log in with it and your password."), "success")
+        else:
+            flash(_("This address is already confirmed. Log in with it and your password."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/confirm_email.html", form=form, email=user.email)
 
 
 @bp.post("/logout")

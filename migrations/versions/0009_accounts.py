@@ -1,4 +1,4 @@
-"""accounts: session version, shared rate-limit counters
+"""accounts: session version, e-mail confirmation, shared rate-limit counters
 
 Revision ID: 0009_accounts
 Revises: 0008_industrialization
@@ -19,6 +19,9 @@ depends_on = None
 def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('session_version', sa.Integer(), server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(timezone=True), nullable=True))
+    # Accounts made before confirmation existed count as confirmed.
+    op.execute("UPDATE users SET email_confirmed_at = created_at")
 
     op.create_table('rate_limit_counters',
     sa.Column('key', sa.String(length=200), nullable=False),
@@ -37,4 +40,5 @@ def downgrade():
 
     op.drop_table('rate_limit_counters')
     with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('email_confirmed_at')
         batch_op.drop_column('session_version')

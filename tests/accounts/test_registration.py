@@ -40,10 +40,42 @@ def test_register_creates_user_and_organization_then_asks_to_log_in(client, db, 
     assert user.organization.name == "哈尔滨示例科技有限公司"
     assert user.has_powers
     assert user.password_hash != "hlj-tech-2025" and user.password_hash.startswith("pbkdf2:")
-    assert [to for to, _subject, _body in outbox] == ["wang@example.cn"]
     assert client.get("/account").status_code == 302  # not logged in by signing up
+    # Not before the address is confirmed: the same answer as a wrong password, and the link again.
+    refused = client.post("/login", data={"email": "wang@example.cn", "password": "hlj-tech-2025"})
+    assert refused.status_code == 200 and "电子邮箱或密码不正确" in refused.get_data(as_text=True)
+    assert client.get("/account").status_code == 302
+    (to, subject, body), (to_again, _s, body_again) = outbox
+    assert to == to_again == "wang@example.cn" and "确认" in subject
+    link = re.search(r"https?://[^/\s]+(/register/confirm/\S+)", body).group(1)
+    assert link in body_again
+    page = client.get(link)  # opening the link writes nothing
+    assert page.status_code == 200 and "wang@example.cn" in page.get_data(as_text=True)
+    assert user.email_confirmed_at is None
+    confirmed = client.post(link)
+    assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith("/login")
+    assert user.email_confirmed_at is not None
     client.post("/login", data={"email": "wang@example.cn", "password": "hlj-tech-2025"})
     assert "王小明" in client.get("/account").get_data(as_text=True)
+    assert client.post(link).status_code == 302  # again: already confirmed, nothing changes
+
+
+@pytest.mark.parametrize("token", ["x", "a" * 600, "eyJ1IjoxfQ.bad.sig"])
+def test_a_broken_confirmation_link_is_refused(client, db, token):
+    response = client.get(f"/register/confirm/{token}")
+    assert response.status_code == 400
+    assert client.post(f"/register/confirm/{token}").status_code == 400
+
+
+def test_a_password_reset_confirms_the_address(client, db, outbox):
+    client.post("/register", data=form())
+    client.post("/password/forgot", data={"email": "wang@example.cn"})
+    reset = re.search(r"https?://[^/\s]+(/password/reset/\S+)", outbox[-1][2]).group(1)
+    client.post(reset, data={"password": "glacier-ferry-41", "password_confirm": "glacier-ferry-41"})
+    assert (
+        client.post("/login", data={"email": "wang@example.cn", "password": "glacier-ferry-41"}).status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize(
@@ -168,3 +200,19 @@ def test_two_sign_ups_of_one_address_at_once_create_one_account(client, db, outb
         db.session.scalar(select(func.count()).select_from(User).where(User.email == "race@example.cn")) == 1
     )
     assert outbox == []  # decided by the unique index, not by the check (which writes to the owner)
+
+
+def test_signing_up_then_logging_in_does_not_tell_whether_the_address_was_registered(client, db, outbox):
+    """Sign up with an address and a password, then log in with them: for a registered
+    address (another password) and a new one (not confirmed yet) the answers are the same."""
+    UserFactory(email="taken@example.cn")
+    client.post("/lang/en")
+    answers = []
+    for email in ("taken@example.cn", "free@example.cn"):
+        client.post("/register", data=form(email=email))
+        client.get("/login")  # reads the sign-up's flash
+        response = client.post("/login", data={"email": email, "password": "hlj-tech-2025"})
+        answers.append((response.status_code, _page_without_tokens(response).replace(email, "X")))
+        assert client.get("/account").status_code == 302
+    assert answers[0] == answers[1]
+    assert "password is wrong" in answers[0][1]
