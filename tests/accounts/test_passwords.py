@@ -172,3 +172,23 @@ def test_the_reset_link_ignores_a_forged_host_when_the_public_address_is_set(
     ((_to, _subject, body),) = outbox
     assert "evil" not in body
     assert "https://tech.example.cn/password/reset/" in body
+
+
+def test_the_file_mail_sender_keeps_every_message(app, tmp_path, monkeypatch):
+    import json
+
+    from marketplace.core.mail import FileSender, get_sender, send_email
+
+    path = tmp_path / "mail.jsonl"
+    monkeypatch.setitem(app.config, "MAIL_SENDER", f"file:{path}")
+    monkeypatch.delitem(app.extensions, "mail_sender", raising=False)
+    with app.app_context():
+        assert isinstance(get_sender(), FileSender)
+        send_email("li@example.cn", "主题", "正文\nhttp://x/y")
+        send_email("wu@example.cn", "b", "c")
+    lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert lines == [
+        {"to": "li@example.cn", "subject": "主题", "body": "正文\nhttp://x/y"},
+        {"to": "wu@example.cn", "subject": "b", "body": "c"},
+    ]
+    monkeypatch.delitem(app.extensions, "mail_sender", raising=False)
