@@ -138,6 +138,14 @@ def login():
             if user.locale:
                 session["lang"] = user.locale
             flash(_("You are logged in."), "success")
+            if not user.has_powers:
+                flash(
+                    _(
+                        "An administrator will approve your organization or membership; until then "
+                        "you can browse and search as a plain user."
+                    ),
+                    "info",
+                )
             return redirect(safe_next(request.args.get("next"), url_for("core.index")))
     return render_template("accounts/login.html", form=form)
 

@@ -74,3 +74,12 @@ def test_web_404_is_a_translated_page(client, db):
     assert response.status_code == 404
     assert "text/html" in response.content_type
     assert "页面不存在" in response.get_data(as_text=True) or "找不到" in response.get_data(as_text=True)
+
+
+def test_a_member_waiting_for_approval_is_told_at_log_in(client, db):
+    UserFactory(email="p@example.cn", pending_member=True)
+    client.post("/lang/en")
+    response = client.post(
+        "/login", data={"email": "p@example.cn", "password": PASSWORD}, follow_redirects=True
+    )
+    assert "An administrator will approve your organization or membership" in response.get_data(as_text=True)
