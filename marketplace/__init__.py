@@ -47,7 +47,7 @@ def register_extensions(app: Flask) -> None:
     limiter.init_app(app)
     configure_engines(app)
     from . import models  # noqa: F401 - the complete metadata
-    from .accounts.models import User
+    from .accounts import sessions
 
     login_manager.login_view = "accounts.login"
     login_manager.login_message_category = "info"
@@ -55,14 +55,9 @@ def register_extensions(app: Flask) -> None:
 
     login_manager.login_message = _l("Please log in to see this page.")
 
-    @login_manager.user_loader
-    def load_user(user_id: str):
-        try:
-            user = db.session.get(User, int(user_id))
-        except (TypeError, ValueError):
-            return None
-        # A suspended account (or organization) is logged out at its next request.
-        return user if user is not None and user.is_active else None
+    # The session's user, if its session version is current (log-out ends every session).
+    login_manager.user_loader(sessions.load_user)
+    sessions.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -45,7 +45,12 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    # Production refuses insecure session cookies unless this says it is served over plain HTTP.
+    ALLOW_PLAIN_HTTP = _bool("ALLOW_PLAIN_HTTP", False)
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    # The site's address for links in e-mails (e.g. https://tech.example.cn); unset, the
+    # request's host is used.
+    PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
 
     # i18n
     BABEL_DEFAULT_LOCALE = "zh_Hans"
@@ -56,7 +61,13 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", os.environ.get("REDIS_URL", "memory://"))
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_HEADERS_ENABLED = True
+    # Attempts counted in a store every worker shares (see marketplace/accounts/throttle.py):
+    # per address and per account (e-mail) for log-in and password reset.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    LOGIN_ACCOUNT_RATE_LIMIT = os.environ.get("LOGIN_ACCOUNT_RATE_LIMIT", "10 per minute; 50 per hour")
+    SIGNUP_RATE_LIMIT = os.environ.get("SIGNUP_RATE_LIMIT", "5 per minute; 20 per hour")
+    PASSWORD_RATE_LIMIT = os.environ.get("PASSWORD_RATE_LIMIT", "5 per minute; 20 per hour")
+    PASSWORD_RESET_MAX_AGE = int(os.environ.get("PASSWORD_RESET_MAX_AGE", "3600"))
 
     WTF_CSRF_TIME_LIMIT = None
     PASSWORD_HASH_METHOD = "scrypt"
@@ -87,6 +98,12 @@ class Config:
             raise ConfigurationError(
                 "Production mode (MARKETPLACE_ENV=production) needs these environment "
                 "variables: " + ", ".join(missing)
+            )
+        if not config.get("SESSION_COOKIE_SECURE") and not config.get("ALLOW_PLAIN_HTTP"):
+            raise ConfigurationError(
+                "Production mode (MARKETPLACE_ENV=production) sends session cookies only over HTTPS: "
+                "set SESSION_COOKIE_SECURE=1 (and serve over HTTPS), or ALLOW_PLAIN_HTTP=1 if it "
+                "really is served over plain HTTP."
             )
 
 

@@ -62,6 +62,7 @@ class UserFactory(_Base):
     email = factory.Sequence(lambda n: f"user{n}@example.cn")
     name = factory.Sequence(lambda n: f"用户{n}")
     password_hash = _PASSWORD_HASH
+    email_confirmed_at = factory.LazyFunction(utcnow)
     role = "buyer"
     organization = factory.SubFactory(OrganizationFactory)
     status = "active"

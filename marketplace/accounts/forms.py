@@ -111,3 +111,25 @@ class ConfirmForm(BaseForm):
     """An empty form: a CSRF-protected confirmation of an action."""
 
     submit = SubmitField(_l("Confirm"))
+
+
+class ForgotPasswordForm(BaseForm):
+    email = EmailField(
+        _l("E-mail"),
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        filters=[strip_filter],
+    )
+    submit = SubmitField(_l("Send me a link"))
+
+
+class ResetPasswordForm(BaseForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(max=200)],
+        description=_l("At least 10 characters, mixing letters with digits or symbols."),
+    )
+    password_confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+    submit = SubmitField(_l("Save the new password"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.catalog import (
@@ -101,6 +101,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     membership: Mapped[str] = mapped_column(String(16), nullable=False, default=Membership.APPROVED.value)
     locale: Mapped[str | None] = mapped_column(String(8))
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # When the owner followed the confirmation link (or the operator created the account);
+    # an unconfirmed account cannot log in.
+    email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Stored in the session (with the id, see get_id); raised by log-out, a password
+    # change or reset, which so ends every session of the user at its next request.
+    session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
 
     organization: Mapped[Organization] = relationship(
         back_populates="members", foreign_keys=[organization_id], lazy="joined"
@@ -110,10 +116,18 @@ class User(UserMixin, TimestampMixin, db.Model):
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email} {self.role}>"
 
+    def get_id(self) -> str:
+        """What Flask-Login keeps in the session: the id and the session version."""
+        return f"{self.id}.{self.session_version or 0}"
+
     # Flask-Login: a suspended user, or a member of a suspended organization, cannot log in.
     @property
     def is_active(self) -> bool:  # type: ignore[override]
         return self.status == UserStatus.ACTIVE.value and not self.organization.is_suspended
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.email_confirmed_at is not None
 
     @property
     def has_powers(self) -> bool:
@@ -172,3 +186,15 @@ class ApiToken(db.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class RateLimitCounter(db.Model):
+    """A fixed-window counter of attempts (log-in, sign-up, password reset), shared by
+    every worker through the database when no Redis is configured."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    window_start: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    expires_at: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)

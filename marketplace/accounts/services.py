@@ -10,7 +10,9 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..core.catalog import ORG_KINDS, ROLE_ORG_KIND, ROLES, SIGNUP_ROLES
@@ -19,12 +21,25 @@ from ..core.models import record_audit
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import ApiToken, Organization, User
+from .sessions import end_all_sessions
 from .states import Membership, OrgStatus, UserStatus
 from .validation import organization_problems, password_problems
 
 TOKEN_PREFIX = "tm_"
 # Compared against when the e-mail is unknown, so a failed log-in takes as long either way.
 _DUMMY_HASH: str | None = None
+
+
+class EmailTaken(ValidationError):
+    """Sign-up with an address that has an account. The web answers as if it had
+    worked (so sign-up never tells whether an address is registered) and writes
+    to the account's owner; the operator's command line shows the message."""
+
+    def __init__(self, existing: User | None) -> None:
+        super().__init__(
+            fields={"email": [_l("An account with this e-mail address already exists. Log in instead.")]}
+        )
+        self.existing = existing
 
 
 def normalize_email(email: str) -> str:
@@ -85,13 +100,11 @@ def register_user(
     errors: dict[str, list] = {}
     if role not in (ROLES if approved else SIGNUP_ROLES):
         errors["role"] = [_l("Choose a role from the list.")]
-    problems = password_problems(password, email)
+    problems = password_problems(password, email, name)
     if problems:
         errors["password"] = problems
     if not (name or "").strip():
         errors["name"] = [_l("Enter your name.")]
-    if db.session.scalar(select(User.id).where(User.email == email)) is not None:
-        errors["email"] = [_l("An account with this e-mail address already exists. Log in instead.")]
     cleaned: dict = {}
     if join is not None:
         cleaned = {"kind": join.kind, "uscc": join.uscc}
@@ -108,7 +121,12 @@ def register_user(
             _l("This role needs an organization of the kind: %(kind)s.", kind=str(ORG_KINDS[needed_kind]))
         )
     if errors:
+        # Never mentions whether the e-mail address is registered (see EmailTaken).
         raise ValidationError(fields=errors)
+    taken = db.session.scalar(select(User).where(User.email == email))
+    if taken is not None:
+        hash_password(password)  # the same work as a sign-up that goes through
+        raise EmailTaken(taken)
 
     existing = join
     if existing is None and cleaned.get("uscc"):
@@ -145,9 +163,16 @@ def register_user(
         organization=organization,
         membership=membership.value,
         locale=locale,
+        # Signing up on the web needs the owner to follow the e-mailed link first.
+        email_confirmed_at=utcnow() if approved else None,
     )
     db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        # The same address signed up at the same moment by another request.
+        raise EmailTaken(None) from None
     record_audit("user.registered", user, actor=user, data={"organization_id": organization.id})
     return user
 
@@ -187,11 +212,122 @@ def change_password(user: User, *, current: str, new: str, actor: User) -> None:
         raise PermissionDenied()
     if not check_password_hash(user.password_hash, current or ""):
         raise ValidationError(fields={"current_password": [_l("The current password is wrong.")]})
-    problems = password_problems(new, user.email)
+    problems = password_problems(new, user.email, user.name)
     if problems:
         raise ValidationError(fields={"new_password": problems})
     user.password_hash = hash_password(new)
+    end_all_sessions(user)
     record_audit("user.password_changed", user, actor=actor)
+
+
+# --- Confirming the e-mail address ------------------------------------------------
+
+_CONFIRM_SALT = "marketplace.confirm-email"
+CONFIRM_MAX_AGE = 7 * 24 * 3600
+
+
+def confirmation_token(user: User) -> str:
+    """A signed token for the link that confirms the address (valid for a week)."""
+    material = f"{user.id}|{user.email}|{user.password_hash}"
+    digest = hashlib.sha256(material.encode()).hexdigest()[:24]
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_CONFIRM_SALT).dumps(
+        {"u": user.id, "f": digest}
+    )
+
+
+def user_for_confirmation_token(token: str) -> User | None:
+    if not token or len(token) > 500:
+        return None
+    try:
+        data = URLSafeTimedSerializer(current_app.secret_key, salt=_CONFIRM_SALT).loads(
+            token, max_age=CONFIRM_MAX_AGE
+        )
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("f"), str):
+        return None
+    user = db.session.get(User, data["u"]) if 0 < data["u"] < 2**31 else None
+    if user is None:
+        return None
+    material = f"{user.id}|{user.email}|{user.password_hash}"
+    if not hmac.compare_digest(hashlib.sha256(material.encode()).hexdigest()[:24], data["f"]):
+        return None
+    return user
+
+
+def confirm_email(user: User) -> bool:
+    """Mark the address confirmed; False if it already was."""
+    if user.email_confirmed_at is not None:
+        return False
+    user.email_confirmed_at = utcnow()
+    record_audit("user.email_confirmed", user, actor=user)
+    return True
+
+
+def log_out_everywhere(user: User) -> None:
+    """Log-out ends every session of the user, not only this browser's."""
+    end_all_sessions(user)
+    record_audit("user.logged_out", user, actor=user)
+
+
+# --- Password reset by e-mail --------------------------------------------------
+
+_RESET_SALT = "marketplace.password-reset"
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt=_RESET_SALT)
+
+
+def _reset_fingerprint(user: User) -> str:
+    # Bound to the password hash and the session version: the link works once (the
+    # reset changes both) and stops working after any password change or log-out.
+    material = f"{user.id}|{user.password_hash}|{user.session_version or 0}"
+    return hashlib.sha256(material.encode()).hexdigest()[:24]
+
+
+def password_reset_token(user: User) -> str:
+    """A signed, single-use token for the reset link (expires after PASSWORD_RESET_MAX_AGE)."""
+    return _reset_serializer().dumps({"u": user.id, "f": _reset_fingerprint(user)})
+
+
+def user_for_reset_token(token: str) -> User | None:
+    """The active user a reset token was issued to, if it is still valid."""
+    if not token or len(token) > 500:
+        return None
+    try:
+        data = _reset_serializer().loads(token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"])
+    except (SignatureExpired, BadSignature):
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("u"), int) or not isinstance(data.get("f"), str):
+        return None
+    user = db.session.get(User, data["u"]) if 0 < data["u"] < 2**31 else None
+    if user is None or not user.is_active:
+        return None
+    if not hmac.compare_digest(_reset_fingerprint(user), data["f"]):
+        return None
+    return user
+
+
+def find_user_for_reset(email: str) -> User | None:
+    """Whom to send a reset link to; None for an unknown or suspended account."""
+    email = normalize_email(email)
+    if not email or len(email) > 254:
+        return None
+    user = db.session.scalar(select(User).where(User.email == email))
+    return user if user is not None and user.is_active else None
+
+
+def reset_password(user: User, *, new: str) -> None:
+    """Set a new password from a reset link; every session of the user ends."""
+    problems = password_problems(new, user.email, user.name)
+    if problems:
+        raise ValidationError(fields={"password": problems})
+    user.password_hash = hash_password(new)
+    end_all_sessions(user)
+    if user.email_confirmed_at is None:
+        user.email_confirmed_at = utcnow()  # the link came to the address: it is confirmed
+    record_audit("user.password_reset", user, actor=user)
 
 
 def can_edit_organization(user: User, organization: Organization) -> bool:

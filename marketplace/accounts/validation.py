@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+
 from flask_babel import lazy_gettext as _l
 from stdnum.cn import uscc as stdnum_uscc
 from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength, ValidationError
+from zxcvbn import zxcvbn
 
 from ..core.catalog import ORG_KINDS, OUT_OF_PROVINCE, PROVINCE_CODE, REGIONS
 
@@ -29,6 +32,23 @@ COMMON_PASSWORDS = frozenset(
     }
 )
 MIN_PASSWORD_LENGTH = 10
+# zxcvbn's score (0-4); 3 means about 10^8 guesses or more, safely unguessable online
+# and costly offline against the slow password hash.
+MIN_PASSWORD_SCORE = 3
+_ZXCVBN_MAX_LENGTH = 72
+# zxcvbn keeps the user's own words in a module-level dictionary while it estimates.
+_zxcvbn_lock = threading.Lock()
+
+_PATTERN_REASONS = {
+    "passwords": _l("It is one of the most common passwords."),
+    "user_inputs": _l("Do not use your name or e-mail address in the password."),
+    "dictionary": _l("Common words and names alone are easy to guess; add more uncommon words."),
+    "repeat": _l("Repeated characters or words (like “aaa” or “abcabc”) are easy to guess."),
+    "sequence": _l("Sequences (like “abc” or “6543”) are easy to guess."),
+    "spatial": _l("Keyboard patterns (like “qwerty”) are easy to guess."),
+    "date": _l("Dates and years are easy to guess."),
+    "regex": _l("Dates and years are easy to guess."),
+}
 
 
 def clean_uscc(value: str) -> str:
@@ -53,15 +73,43 @@ def clean_uscc(value: str) -> str:
         ) from None
 
 
-def password_problems(password: str, email: str = "") -> list:
+def strength_problems(password: str, user_inputs: list[str] | tuple = ()) -> list:
+    """Reasons why zxcvbn estimates the password easy to guess (empty when it is not)."""
+    with _zxcvbn_lock:
+        result = zxcvbn(password[:_ZXCVBN_MAX_LENGTH], user_inputs=[u for u in user_inputs if u])
+    if result["score"] >= MIN_PASSWORD_SCORE:
+        return []
+    reasons = [_l("This password is too easy to guess.")]
+    for match in result["sequence"]:
+        pattern = match["pattern"]
+        if pattern == "dictionary" and match.get("dictionary_name") in ("passwords", "user_inputs"):
+            pattern = match["dictionary_name"]
+        reason = _PATTERN_REASONS.get(pattern)
+        if reason is not None and reason not in reasons:
+            reasons.append(reason)
+    if len(reasons) == 1:
+        reasons.append(_l("Make it longer, e.g. several words that do not belong together."))
+    return reasons
+
+
+def password_problems(password: str, email: str = "", name: str = "") -> list:
+    """Why a new password is refused, in the user's language (empty when it is accepted).
+
+    Length, letters mixed with other characters, a list of common passwords, and
+    zxcvbn's strength estimate (which knows tens of thousands of common passwords,
+    words, names, keyboard patterns, repeats, sequences and dates).
+    """
+    password = password or ""
     problems = []
-    if len(password or "") < MIN_PASSWORD_LENGTH:
+    if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(_l("Use at least %(n)s characters.", n=MIN_PASSWORD_LENGTH))
     if password and (password.isdigit() or password.isalpha()):
         problems.append(_l("Mix letters with digits or symbols."))
     local = (email or "").split("@")[0].lower()
     if password and (password.lower() in COMMON_PASSWORDS or (len(local) >= 4 and local in password.lower())):
         problems.append(_l("This password is too easy to guess."))
+    if password and not problems:
+        problems.extend(strength_problems(password, [email, local, name]))
     return problems
 
 

@@ -7,36 +7,64 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..core.errors import DomainError
-from ..core.web import attempt, get_or_404, safe_next
-from ..extensions import db, limiter
-from . import services
+from ..core.errors import DomainError, ValidationError
+from ..core.web import attempt, flash_domain_error, get_or_404, safe_next
+from ..extensions import db
+from . import mails, services, throttle
 from .forms import (
     ConfirmForm,
+    ForgotPasswordForm,
     LoginForm,
     OrganizationForm,
     PasswordForm,
     ProfileForm,
     RegisterForm,
+    ResetPasswordForm,
     TokenForm,
 )
 from .models import ApiToken
+from .sessions import renew_current_session
 
 bp = Blueprint("accounts", __name__)
 
 
-def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+def _limit(name: str) -> str:
+    return current_app.config.get(name) or ""
+
+
+def _too_many(refused: throttle.Refused):
+    """429 with the translated page and how long to wait."""
+    response = current_app.make_response(
+        (
+            render_template(
+                "errors/error.html",
+                status=429,
+                title=_("Too many attempts"),
+                message=_("Too many attempts in a short time. Please wait a minute and try again."),
+            ),
+            429,
+        )
+    )
+    response.headers["Retry-After"] = str(refused.retry_after)
+    return response
+
+
+def _posted_email() -> str:
+    return services.normalize_email(request.form.get("email", ""))
 
 
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
+    if request.method == "POST":
+        refused = throttle.hit("signup-address", throttle.client_address(), _limit("SIGNUP_RATE_LIMIT"))
+        if refused:
+            return _too_many(refused)
     form = RegisterForm()
     if form.validate_on_submit():
-        ok, user = attempt(
-            lambda: services.register_user(
+        try:
+            user = services.register_user(
                 email=form.email.data,
                 name=form.name.data,
                 password=form.password.data,
@@ -49,13 +77,67 @@ def register():
                     place=form.place.data,
                 ),
                 locale=session.get("lang"),
+            )
+        except services.EmailTaken as taken:
+            # Answered exactly like a sign-up that went through: whether an address
+            # is registered is told only to its owner, by e-mail.
+            db.session.rollback()
+            if taken.existing is not None:
+                mails.send_signup_attempt(taken.existing)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash_domain_error(exc, form)
+            return render_template("accounts/register.html", form=form)
+        else:
+            db.session.commit()
+            mails.send_confirmation(user, services.confirmation_token(user))
+        flash(
+            _(
+                "Thank you. We have sent a message to %(email)s: follow its link to confirm the "
+                "address, then log in.",
+                email=services.normalize_email(form.email.data),
             ),
-            form=form,
+            "success",
         )
-        if ok:
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next"), url_for("core.index")))
+    if request.method == "POST":
+        # Counted before the password is checked, per address and per account, in a
+        # store every worker shares; an address unknown here counts like any other.
+        refused = throttle.hit_all(
+            ("login-address", throttle.client_address(), _limit("LOGIN_RATE_LIMIT")),
+            ("login-account", _posted_email(), _limit("LOGIN_ACCOUNT_RATE_LIMIT")),
+        )
+        if refused:
+            return _too_many(refused)
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None or not user.is_confirmed:
+            db.session.rollback()
+            if user is not None:
+                # The right password for an address not yet confirmed: the link again. The
+                # answer is the same as for any failure, so it tells nobody the account exists.
+                mails.send_confirmation(user, services.confirmation_token(user))
+            flash(
+                _(
+                    "The e-mail address or password is wrong, or the account is suspended or its "
+                    "address not yet confirmed (follow the link in the e-mail we sent)."
+                ),
+                "error",
+            )
+        else:
+            db.session.commit()
             login_user(user)
-            session.permanent = True
-            flash(_("Welcome! Your account is ready."), "success")
+            if user.locale:
+                session["lang"] = user.locale
+            flash(_("You are logged in."), "success")
             if not user.has_powers:
                 flash(
                     _(
@@ -64,29 +146,26 @@ def register():
                     ),
                     "info",
                 )
-            return redirect(url_for("accounts.account"))
-    return render_template("accounts/register.html", form=form)
-
-
-@bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-def login():
-    if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next"), url_for("core.index")))
-    form = LoginForm()
-    if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None:
-            db.session.rollback()
-            flash(_("The e-mail address or password is wrong, or the account is suspended."), "error")
-        else:
-            db.session.commit()
-            login_user(user)
-            if user.locale:
-                session["lang"] = user.locale
-            flash(_("You are logged in."), "success")
             return redirect(safe_next(request.args.get("next"), url_for("core.index")))
     return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/register/confirm/<token>", methods=["GET", "POST"])
+def confirm_email(token: str):
+    """The link in the sign-up e-mail: a page with a button, so that opening the link
+    (or a mail scanner fetching it) writes nothing; the button confirms."""
+    user = services.user_for_confirmation_token(token)
+    if user is None:
+        return render_template("accounts/confirm_email.html", form=None), 400
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        if services.confirm_email(user):
+            db.session.commit()
+            flash(_("Your e-mail address is confirmed. Log in with it and your password."), "success")
+        else:
+            flash(_("This address is already confirmed. Log in with it and your password."), "info")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/confirm_email.html", form=form, email=user.email)
 
 
 @bp.post("/logout")
@@ -94,9 +173,66 @@ def login():
 def logout():
     form = ConfirmForm()
     if form.validate_on_submit():
+        # Ends every session of this user, including copies of this cookie.
+        services.log_out_everywhere(current_user._get_current_object())
+        db.session.commit()
         logout_user()
         flash(_("You are logged out."), "success")
     return redirect(url_for("core.index"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if request.method == "POST":
+        refused = throttle.hit_all(
+            ("reset-address", throttle.client_address(), _limit("PASSWORD_RATE_LIMIT")),
+            ("reset-account", _posted_email(), _limit("PASSWORD_RATE_LIMIT")),
+        )
+        if refused:
+            return _too_many(refused)
+    if form.validate_on_submit():
+        user = services.find_user_for_reset(form.email.data)
+        if user is not None:
+            mails.send_password_reset(user, services.password_reset_token(user))
+        else:
+            services.hash_password("same-work-either-way")
+        # The same answer whether or not the address has an account.
+        flash(
+            _(
+                "If %(email)s has an account, we have sent it a link to choose a new password. "
+                "The link works once, within an hour.",
+                email=services.normalize_email(form.email.data),
+            ),
+            "success",
+        )
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/forgot_password.html", form=form)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    if request.method == "POST":
+        refused = throttle.hit("reset-address", throttle.client_address(), _limit("PASSWORD_RATE_LIMIT"))
+        if refused:
+            return _too_many(refused)
+    user = services.user_for_reset_token(token)
+    if user is None:
+        return render_template("accounts/reset_password.html", form=None), 400
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(user, new=form.password.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            flash_domain_error(exc, form)
+        else:
+            db.session.commit()
+            if current_user.is_authenticated:
+                logout_user()
+            flash(_("Your new password is saved. Log in with it."), "success")
+            return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
 
 
 def _render_account(new_token: str | None = None):
@@ -148,6 +284,12 @@ def update_profile():
 @bp.post("/account/password")
 @login_required
 def change_password():
+    refused = throttle.hit_all(
+        ("password-user", str(current_user.id), _limit("PASSWORD_RATE_LIMIT")),
+        ("password-address", throttle.client_address(), _limit("PASSWORD_RATE_LIMIT")),
+    )
+    if refused:
+        return _too_many(refused)
     form = PasswordForm()
     if form.validate_on_submit():
         try:
@@ -164,7 +306,9 @@ def change_password():
                     flash(str(message), "error")
         else:
             db.session.commit()
-            flash(_("Your password is changed."), "success")
+            # Every other session has ended; this browser stays logged in.
+            renew_current_session(current_user._get_current_object())
+            flash(_("Your password is changed. You are logged out everywhere else."), "success")
     else:
         for errors in form.errors.values():
             for message in errors:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Protocol
 
@@ -25,10 +26,25 @@ class ConsoleSender:
         log.info("e-mail to %s: %s\n%s", to, subject, body)
 
 
+class FileSender(ConsoleSender):
+    """Also appends each message to a file, one JSON object a line
+    (`MAIL_SENDER=file:/path/mail.jsonl`: to read what a demo or browser test sent)."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def send(self, to: str, subject: str, body: str) -> None:
+        super().send(to, subject, body)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.write(json.dumps({"to": to, "subject": subject, "body": body}, ensure_ascii=False) + "\n")
+
+
 def get_sender() -> Sender:
     sender = current_app.extensions.get("mail_sender")
     if sender is None:
-        sender = ConsoleSender()
+        setting = str(current_app.config.get("MAIL_SENDER") or "console")
+        sender = FileSender(setting[5:]) if setting.startswith("file:") else ConsoleSender()
         current_app.extensions["mail_sender"] = sender
     return sender
 

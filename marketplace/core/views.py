@@ -26,14 +26,17 @@ def index():
     return render_template("core/index.html", org_counts=counts, source_kinds=SOURCE_KINDS)
 
 
-@bp.get("/lang/<code>")
+@bp.post("/lang/<code>")
 def set_language(code: str):
+    """Switch the language: a POST (with the CSRF token, like every form), never a GET,
+    since it writes the session and the logged-in user's preference."""
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
         if current_user.is_authenticated and current_user.locale != code:
             current_user.locale = code
             db.session.commit()
-    return redirect(safe_next(request.args.get("next"), url_for("core.index")))
+    target = request.form.get("next") or request.args.get("next")
+    return redirect(safe_next(target, url_for("core.index")))
 
 
 @bp.get("/healthz")

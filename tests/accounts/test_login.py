@@ -17,7 +17,7 @@ def test_login_and_logout(client, db):
 
 def test_failed_login_says_the_same_whether_or_not_the_email_exists(client, db):
     UserFactory(email="li@example.cn")
-    client.get("/lang/en")
+    client.post("/lang/en")
     wrong_password = client.post("/login", data={"email": "li@example.cn", "password": "nope-nope-1"})
     unknown = client.post("/login", data={"email": "nobody@example.cn", "password": "nope-nope-1"})
     message = "The e-mail address or password is wrong"
@@ -63,9 +63,9 @@ def test_security_headers_and_cookie_flags(client, db):
 
 def test_language_switch(client, db):
     assert "登录" in client.get("/").get_data(as_text=True)
-    client.get("/lang/en")
+    client.post("/lang/en")
     assert "Log in" in client.get("/").get_data(as_text=True)
-    response = client.get("/lang/en?next=https://evil.example/")
+    response = client.post("/lang/en?next=https://evil.example/")
     assert "evil" not in response.headers["Location"]
 
 
@@ -74,3 +74,12 @@ def test_web_404_is_a_translated_page(client, db):
     assert response.status_code == 404
     assert "text/html" in response.content_type
     assert "页面不存在" in response.get_data(as_text=True) or "找不到" in response.get_data(as_text=True)
+
+
+def test_a_member_waiting_for_approval_is_told_at_log_in(client, db):
+    UserFactory(email="p@example.cn", pending_member=True)
+    client.post("/lang/en")
+    response = client.post(
+        "/login", data={"email": "p@example.cn", "password": PASSWORD}, follow_redirects=True
+    )
+    assert "An administrator will approve your organization or membership" in response.get_data(as_text=True)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -31,14 +33,49 @@ def count(db, model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_register_creates_user_and_organization_and_logs_in(client, db):
-    response = client.post("/register", data=form(), follow_redirects=True)
-    assert response.status_code == 200
-    assert "王小明" in response.get_data(as_text=True)
+def test_register_creates_user_and_organization_then_asks_to_log_in(client, db, outbox):
+    response = client.post("/register", data=form())
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
     user = db.session.scalar(select(User).where(User.email == "wang@example.cn"))
     assert user.organization.name == "哈尔滨示例科技有限公司"
     assert user.has_powers
     assert user.password_hash != "hlj-tech-2025" and user.password_hash.startswith("pbkdf2:")
+    assert client.get("/account").status_code == 302  # not logged in by signing up
+    # Not before the address is confirmed: the same answer as a wrong password, and the link again.
+    refused = client.post("/login", data={"email": "wang@example.cn", "password": "hlj-tech-2025"})
+    assert refused.status_code == 200 and "电子邮箱或密码不正确" in refused.get_data(as_text=True)
+    assert client.get("/account").status_code == 302
+    (to, subject, body), (to_again, _s, body_again) = outbox
+    assert to == to_again == "wang@example.cn" and "确认" in subject
+    link = re.search(r"https?://[^/\s]+(/register/confirm/\S+)", body).group(1)
+    assert link in body_again
+    page = client.get(link)  # opening the link writes nothing
+    assert page.status_code == 200 and "wang@example.cn" in page.get_data(as_text=True)
+    assert user.email_confirmed_at is None
+    confirmed = client.post(link)
+    assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith("/login")
+    assert user.email_confirmed_at is not None
+    client.post("/login", data={"email": "wang@example.cn", "password": "hlj-tech-2025"})
+    assert "王小明" in client.get("/account").get_data(as_text=True)
+    assert client.post(link).status_code == 302  # again: already confirmed, nothing changes
+
+
+@pytest.mark.parametrize("token", ["x", "a" * 600, "eyJ1IjoxfQ.bad.sig"])
+def test_a_broken_confirmation_link_is_refused(client, db, token):
+    response = client.get(f"/register/confirm/{token}")
+    assert response.status_code == 400
+    assert client.post(f"/register/confirm/{token}").status_code == 400
+
+
+def test_a_password_reset_confirms_the_address(client, db, outbox):
+    client.post("/register", data=form())
+    client.post("/password/forgot", data={"email": "wang@example.cn"})
+    reset = re.search(r"https?://[^/\s]+(/password/reset/\S+)", outbox[-1][2]).group(1)
+    client.post(reset, data={"password": "glacier-ferry-41", "password_confirm": "glacier-ferry-41"})
+    assert (
+        client.post("/login", data={"email": "wang@example.cn", "password": "glacier-ferry-41"}).status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize(
@@ -58,18 +95,22 @@ def test_register_creates_user_and_organization_and_logs_in(client, db):
 )
 def test_register_refuses_bad_input_with_a_clear_message(client, db, overrides, field_message):
     before = (count(db, User), count(db, Organization))
-    response = client.get("/lang/en", follow_redirects=False)
+    response = client.post("/lang/en", follow_redirects=False)
     response = client.post("/register", data=form(**overrides))
     assert response.status_code == 200
     assert field_message.lower() in response.get_data(as_text=True).lower()
     assert (count(db, User), count(db, Organization)) == before
 
 
-def test_register_duplicate_email_is_refused(client, db):
-    UserFactory(email="taken@example.cn")
-    client.get("/lang/en")
+def test_register_with_a_taken_email_creates_nothing_and_writes_to_its_owner(client, db, outbox):
+    owner = UserFactory(email="taken@example.cn", locale="en")
+    before = (count(db, User), count(db, Organization))
     response = client.post("/register", data=form(email="Taken@Example.cn"))
-    assert "already exists" in response.get_data(as_text=True)
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert (count(db, User), count(db, Organization)) == before
+    ((to, subject, body),) = outbox
+    assert to == owner.email
+    assert "Someone tried to sign up" in subject and "No new account" in body
 
 
 def test_messages_are_in_chinese_by_default(client, db):
@@ -102,3 +143,76 @@ def test_out_of_province_organization_needs_a_place(client, db):
     user = db.session.scalar(select(User).where(User.email == "wang@example.cn"))
     assert user.organization.region_code == "000000"
     assert user.organization.place == "广东省深圳市"
+
+
+def _page_without_tokens(response) -> str:
+    return re.sub(r'value="[^"]*"', 'value=""', response.get_data(as_text=True))
+
+
+@pytest.mark.parametrize(
+    "invalid",
+    [
+        {},
+        {"uscc": "91230100MA1B2C3D4X"},
+        {"password": "password12", "password_confirm": "password12"},
+        {"name": ""},
+        {"role": "agency", "org_kind": "enterprise"},
+    ],
+)
+def test_sign_up_answers_the_same_whether_or_not_the_email_is_registered(client, db, outbox, invalid):
+    UserFactory(email="taken@example.cn")
+    client.post("/lang/en")
+    fields = {"uscc": valid_uscc("230100"), **invalid}
+    taken = client.post("/register", data=form(email="taken@example.cn", **fields))
+    free = client.post("/register", data=form(email="free@example.cn", **fields))
+    assert taken.status_code == free.status_code
+    assert taken.headers.get("Location") == free.headers.get("Location")
+    texts = [
+        _page_without_tokens(r).replace(e, "X")
+        for r, e in ((taken, "taken@example.cn"), (free, "free@example.cn"))
+    ]
+    assert texts[0] == texts[1]
+    assert "already exists" not in texts[0]
+    if not invalid:
+        assert "already exists" not in client.get("/login").get_data(as_text=True)
+        assert [to for to, _s, _b in outbox] == ["taken@example.cn", "free@example.cn"]
+    else:
+        assert outbox == []
+
+
+def test_two_sign_ups_of_one_address_at_once_create_one_account(client, db, outbox, monkeypatch):
+    """The unique index decides a race: the loser is answered like any sign-up."""
+    from marketplace.accounts import services
+
+    real = services.select
+
+    def blind_select(*args, **kwargs):
+        # The duplicate check sees nothing, as if the other request had not committed yet.
+        statement = real(*args, **kwargs)
+        return statement.where(User.id == -1) if args and args[0] is User else statement
+
+    UserFactory(email="race@example.cn")
+    monkeypatch.setattr(services, "select", blind_select)
+    response = client.post("/register", data=form(email="race@example.cn"))
+    monkeypatch.undo()
+    assert response.status_code == 302 and response.headers["Location"].endswith("/login")
+    assert (
+        db.session.scalar(select(func.count()).select_from(User).where(User.email == "race@example.cn")) == 1
+    )
+    assert outbox == []  # decided by the unique index, not by the check (which writes to the owner)
+
+
+def test_signing_up_then_logging_in_does_not_tell_whether_the_address_was_registered(client, db, outbox):
+    """Sign up with an address and a password, then log in with them: for a registered
+    address (another password) and a new one (not confirmed yet) the answers are the same."""
+    UserFactory(email="taken@example.cn")
+    client.post("/lang/en")
+    answers = []
+    for email in ("taken@example.cn", "free@example.cn"):
+        client.post("/register", data=form(email=email))
+        client.get("/login")  # reads the sign-up's flash
+        response = client.post("/login", data={"email": email, "password": "hlj-tech-2025"})
+        answers.append((response.status_code, _page_without_tokens(response).replace(email, "X")))
+        assert client.get("/account").status_code == 302
+    assert answers[0] == answers[1]
+    assert "password is wrong" in answers[0][1]

@@ -40,6 +40,20 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+# Where the live server writes the e-mails it sends (one JSON object a line).
+MAILBOX: list[Path] = []
+
+
+def sent_mail(to: str) -> list[dict]:
+    """The e-mails the live server has sent to `to`, oldest first."""
+    import json
+
+    if not MAILBOX or not MAILBOX[0].exists():
+        return []
+    lines = MAILBOX[0].read_text(encoding="utf-8").splitlines()
+    return [m for m in (json.loads(line) for line in lines if line.strip()) if m["to"] == to]
+
+
 @pytest.fixture(scope="session")
 def live_server():
     """Base URL of a real server: migrated, seeded, on a free local port."""
@@ -50,6 +64,10 @@ def live_server():
         "INSTANCE_PATH": folder,
         "SECRET_KEY": "e2e-secret",
         "LOGIN_RATE_LIMIT": "1000 per minute",
+        "LOGIN_ACCOUNT_RATE_LIMIT": "1000 per minute",
+        "SIGNUP_RATE_LIMIT": "1000 per minute",
+        "PASSWORD_RATE_LIMIT": "1000 per minute",
+        "MAIL_SENDER": f"file:{folder}/mail.jsonl",
         "FLASK_APP": "wsgi",
     }
     env.pop("TEST_DATABASE_URL", None)
@@ -68,6 +86,7 @@ def live_server():
         stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
+    MAILBOX[:] = [Path(folder) / "mail.jsonl"]
     deadline = time.monotonic() + 90
     while True:
         try:

@@ -16,7 +16,7 @@ from datetime import date
 
 from stdnum.cn import uscc
 
-from .conftest import shot
+from .conftest import sent_mail, shot
 
 PASSWORD = "hlj-demo-2025"
 DEMO_PASSWORD = "demo-pass-2025"
@@ -174,7 +174,7 @@ def open_page(page_factory, lang: str = "zh", **size):
     page.on("dialog", lambda dialog: dialog.accept())
     page.goto("/")
     if lang == "en":
-        page.get_by_role("link", name="English").click()
+        page.get_by_role("button", name="English").click()
         assert page.locator("html").get_attribute("lang") == "en"
     return page
 
@@ -274,9 +274,21 @@ def sign_up_university_seller(page, lang: str = "zh", shots: str | None = None) 
     if shots:
         shot(page, f"{shots}-sign-up")
     page.get_by_role("button", name=t["create_account"]).click()
-    page.wait_for_url("**/account")
+    # Sign-up leads to the log-in page; the e-mailed link confirms the address first.
+    page.wait_for_url("**/login")
+    confirm_address(page, seller.email)
+    log_in(page, seller.email, PASSWORD)
     assert page.get_by_role("link", name=seller.name).is_visible()
     return seller
+
+
+def confirm_address(page, email: str) -> None:
+    """Open the link of the sign-up e-mail the server sent to `email` and confirm."""
+    mail = sent_mail(email)[-1]
+    link = re.search(r"https?://\S+/register/confirm/\S+", mail["body"]).group(0)
+    page.goto(link)
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_url("**/login")
 
 
 def register_invention(page, lang: str = "zh", shots: str | None = None) -> tuple[str, str]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from stdnum.cn import uscc
 
-from .conftest import login, shot
+from .conftest import login, sent_mail, shot
 
 pytestmark = pytest.mark.e2e
 
@@ -38,11 +40,22 @@ def test_sign_up_in_chinese_then_english(page_factory):
     page.get_by_label("再次输入密码").fill("hlj-demo-2025")
     page.get_by_label("统一社会信用代码").fill(_code("231000", "MA1C2D3E4"))
     page.locator("main form button[type=submit]").click()
-    page.wait_for_url("**/account")
+    # Sign-up answers the same whether or not the address is registered: it points
+    # to the log-in page, and the account's owner is told by e-mail.
+    page.wait_for_url("**/login")
+    assert "zhao.xiaoyan@example.cn" in page.locator(".flashes").inner_text()
+    # The link in the e-mail confirms the address; then the person logs in.
+    (mail,) = sent_mail("zhao.xiaoyan@example.cn")
+    link = re.search(r"https?://\S+/register/confirm/\S+", mail["body"]).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="确认我的邮箱").click()
+    page.wait_for_url("**/login")
+    login(page, "zhao.xiaoyan@example.cn", "hlj-demo-2025")
+    page.goto("/account")
     assert "赵晓燕" in page.content()
     shot(page, "account-zh")
 
-    page.get_by_role("link", name="English").click()
+    page.get_by_role("button", name="English").click()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", name="My account").is_visible()
     page.get_by_role("button", name="Log out").click()
