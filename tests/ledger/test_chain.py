@@ -254,6 +254,33 @@ def test_decreasing_sequence_is_detected() -> None:
     assert str(result.message) == "Entry 1 is out of sequence: entries were reordered."
 
 
+@pytest.mark.parametrize("position", [1, 2, 4])
+def test_duplicate_sequence_number_is_detected(position: int) -> None:
+    # Entry `position` repeats the number of the one before it; its links and
+    # hash are in order, so only the sequence check can see it.
+    chain = build_chain(5)
+    _seq, prev, own, fields = chain[position]
+    chain[position] = (chain[position - 1][0], prev, own, fields)
+    result = verify_chain(chain)
+    assert result == VerifyResult(
+        False, position, chain[position - 1][2], chain[position - 1][0], REASON_SEQ_ORDER
+    )
+    assert str(result.message) == f"Entry {position} is out of sequence: entries were reordered."
+
+
+def test_duplicate_first_sequence_numbers() -> None:
+    chain = build_chain(2)
+    chain[1] = (1, *chain[1][1:])
+    assert verify_chain(chain)[3:] == (1, REASON_SEQ_ORDER)
+
+
+def test_sequence_may_start_anywhere_and_grow_by_one() -> None:
+    chain = build_chain(3)
+    for shift in (-1, -5):
+        renumbered = [(seq + shift, prev, own, fields) for seq, prev, own, fields in chain]
+        assert verify_chain(renumbered) == VerifyResult(True, 3, chain[-1][2])
+
+
 def test_removed_entry_is_detected() -> None:
     chain = build_chain(5)
     del chain[2]
