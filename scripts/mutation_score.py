@@ -1,7 +1,11 @@
 """Mutation testing of the core rules: run mutmut and print the score per module.
 
-    python scripts/mutation_score.py run [MODULE ...]   # mutmut run, then the report
-    python scripts/mutation_score.py report [--survivors]
+    python scripts/mutation_score.py run [--resume] [MODULE ...]   # mutmut run, then the report
+    python scripts/mutation_score.py report [--survivors] [MODULE ...]
+
+`run` starts from a fresh copy (mutants/ is removed first: mutmut does not
+refresh the copies of files it does not mutate); --resume keeps mutants/ and
+the results in it, to go on with an interrupted run.
 
 MODULE is a path under marketplace/ without ".py" (e.g. "core/money"); none
 means the six modules configured under [tool.mutmut] in pyproject.toml. The
@@ -25,6 +29,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -171,6 +176,8 @@ def main(argv: list[str]) -> int:
     modules = [a for a in args if not a.startswith("--")] or configured_modules()
     sys.path.insert(0, str(ROOT))
     if command == "run":
+        if "--resume" not in args:
+            shutil.rmtree(ROOT / "mutants", ignore_errors=True)
         names = [] if modules == configured_modules() else [f"{dotted(m)}.*" for m in modules]
         subprocess.run([sys.executable, "-m", "mutmut", "run", "--max-children", "1", *names], cwd=ROOT)
     return report(modules, show_survivors)

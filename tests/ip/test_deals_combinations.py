@@ -14,7 +14,7 @@ import itertools
 from datetime import date, timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marketplace.ip.deals import DealTerms, add_months, effective_end, evaluate, scopes_overlap, terms_overlap
@@ -311,19 +311,12 @@ def deals(draw):
     )
 
 
-@settings(
-    max_examples=300,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@settings(max_examples=300, deadline=None, derandomize=True, database=None)
 @given(encs=encumbrances(), deal=deals(), data=st.data())
-def test_each_encumbrance_counts_on_its_own_in_any_order(app, encs, deal, data):
-    with app.app_context():
-        assert check(encs, deal) == expected(encs, deal)
-        shuffled = data.draw(st.permutations(encs))
-        assert check(shuffled, deal) == expected(shuffled, deal)
+def test_each_encumbrance_counts_on_its_own_in_any_order(encs, deal, data):
+    assert check(encs, deal) == expected(encs, deal)
+    shuffled = data.draw(st.permutations(encs))
+    assert check(shuffled, deal) == expected(shuffled, deal)
 
 
 # --- the pieces ---------------------------------------------------------------------------
