@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -98,6 +99,19 @@ def test_datetimes_are_utc_with_microseconds() -> None:
     assert canonical_entry({"t": utc.astimezone(timezone(timedelta(hours=-5)))}) == expected
     # naive datetimes are taken as UTC (a column without time zone)
     assert canonical_entry({"t": datetime(2024, 3, 1, 2, 3, 4)}) == expected
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "UTC"])
+def test_datetimes_do_not_depend_on_the_machines_time_zone(monkeypatch, zone: str) -> None:
+    # The canonical form is UTC whatever the process's local time zone (TZ).
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        aware = datetime(2024, 3, 1, 10, 3, 4, tzinfo=SHANGHAI)
+        assert canonical_entry({"t": aware}) == b'{"t":"2024-03-01T02:03:04.000000Z"}'
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_plain_values() -> None:
