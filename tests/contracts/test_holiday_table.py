@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from marketplace.contracts import workdays
 from marketplace.contracts.workdays import HOLIDAY_YEARS, is_working_day
 
 # year -> (notice, [(holiday, first day off, last day off, days in the notice, [adjusted working days])])
@@ -151,3 +152,36 @@ def test_named_days_off(day: date) -> None:
 )
 def test_named_adjusted_working_days(day: date) -> None:
     assert is_working_day(day)
+
+
+def test_the_table_reads_as_the_days_of_the_notices() -> None:
+    years, off, worked = workdays._build()
+    assert (years, off, worked) == (frozenset(NOTICES), frozenset(DAYS_OFF), frozenset(WORKED))
+
+
+def test_a_table_line_is_read_whole(monkeypatch) -> None:
+    monkeypatch.setattr(
+        workdays,
+        "_TABLE",
+        "\n  2030 Two Words   2030-01-30..2030-02-02  2030-01-26 2030-02-09  \n2031 One  2031-01-01..2031-01-01\n",
+    )
+    years, off, worked = workdays._build()
+    assert years == {2030, 2031}
+    assert off == {date(2030, 1, 30), date(2030, 1, 31), date(2030, 2, 1), date(2030, 2, 2), date(2031, 1, 1)}
+    assert worked == {date(2030, 1, 26), date(2030, 2, 9)}
+
+
+@pytest.mark.parametrize(
+    "table",
+    ["2030 New Year 2030-01-01", "2030 New Year  2030-01-01..", "New Year  2030-01-01..2030-01-01"],
+)
+def test_a_bad_table_line_is_refused(monkeypatch, table: str) -> None:
+    monkeypatch.setattr(workdays, "_TABLE", table)
+    with pytest.raises(RuntimeError, match="bad line"):
+        workdays._build()
+
+
+def test_a_day_both_off_and_worked_is_refused(monkeypatch) -> None:
+    monkeypatch.setattr(workdays, "_TABLE", "2030 New Year  2030-01-01..2030-01-03  2030-01-03")
+    with pytest.raises(RuntimeError, match="both off and worked"):
+        workdays._build()

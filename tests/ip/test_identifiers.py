@@ -461,3 +461,40 @@ def test_free_text_control_characters(text: str) -> None:
 
 def test_unknown_asset_kind() -> None:
     assert error_of(validate_identifier, "trademark", "123") == "Unknown asset kind trademark."
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("invention_patent", "Enter a patent application number."),
+        ("software_copyright", "Enter a software copyright registration number."),
+        ("achievement", "Enter the registration number."),
+    ],
+)
+def test_nothing_given(kind: str, message: str) -> None:
+    assert error_of(validate_identifier, kind, None) == message
+    assert error_of(validate_identifier, kind, "") == message
+
+
+def test_the_current_year_is_shanghais(monkeypatch) -> None:
+    """At 00:30 on 1 January in Shanghai it is still the old year in UTC."""
+    from datetime import UTC
+
+    from marketplace.ip import identifiers
+
+    class NewYearInShanghai(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            instant = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
+            return instant.astimezone(tz) if tz is not None else instant.replace(tzinfo=None)
+
+    monkeypatch.setattr(identifiers, "datetime", NewYearInShanghai)
+    assert validate_identifier("software_copyright", "2027SR0000001") == "2027SR0000001"
+    number = with_check("202710000001")
+    assert normalize_patent_number(number) == number
+    assert "not between 2003 and 2027" in error_of(normalize_patent_number, with_check("202810000001"))
+
+
+def test_error_carries_its_message() -> None:
+    error = IdentifierError("plain")
+    assert (str(error), error.message, error.args) == ("plain", "plain", ("plain",))
