@@ -474,3 +474,69 @@ def test_a_licence_terminated_before_its_term_began_never_counts():
     assert not terms_overlap(ON + DAY, ON, None, None)
     assert not terms_overlap(None, None, ON + DAY, ON)
     assert terms_overlap(ON, ON, None, None)
+
+
+def test_terms_for_months_keep_field_and_territory():
+    plain = DealTerms.for_months("license", license_type="sole", start=ON, months=6)
+    assert (plain.field_of_use, plain.territory, plain.term_start, plain.term_end) == (
+        "",
+        "",
+        ON,
+        date(2026, 11, 30),
+    )
+    scoped = DealTerms.for_months(
+        "license",
+        license_type="sole",
+        start=ON,
+        months=None,
+        field_of_use="大豆加工；玉米",
+        territory="Harbin",
+    )
+    assert (scoped.field_of_use, scoped.territory, scoped.term_start, scoped.term_end) == (
+        "大豆加工、玉米",
+        "harbin",
+        ON,
+        None,
+    )
+
+
+def test_to_dict():
+    from marketplace.ip.deals import DealCheck, DealReason
+
+    terms = DealTerms(
+        "license",
+        license_type="sole",
+        field_of_use="大豆",
+        territory="哈尔滨",
+        term_start=ON,
+        term_end=ON + DAY,
+    )
+    assert terms.to_dict() == {
+        "deal_kind": "license",
+        "license_type": "sole",
+        "field_of_use": "大豆",
+        "territory": "哈尔滨",
+        "term_start": "2026-06-01",
+        "term_end": "2026-06-02",
+    }
+    assert DealTerms("transfer").to_dict() == {
+        "deal_kind": "transfer",
+        "license_type": None,
+        "field_of_use": "",
+        "territory": "",
+        "term_start": None,
+        "term_end": None,
+    }
+    reason = DealReason("pledged", "the message", 7)
+    warning = DealReason("term_beyond_expiry", "expires")
+    assert reason.to_dict() == {"code": "pledged", "message": "the message", "encumbrance_id": 7}
+    check = DealCheck(reasons=[reason], warnings=[warning])
+    assert (check.ok, check.codes, check.message) == (False, ["pledged"], "the message")
+    assert check.to_dict() == {
+        "ok": False,
+        "reasons": [reason.to_dict()],
+        "warnings": [{"code": "term_beyond_expiry", "message": "expires", "encumbrance_id": None}],
+    }
+    both = DealCheck(reasons=[reason, DealReason("asset_expired", "gone")])
+    assert both.message == "the message gone"
+    assert DealCheck().ok and DealCheck().to_dict() == {"ok": True, "reasons": [], "warnings": []}
