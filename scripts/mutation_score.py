@@ -52,8 +52,19 @@ def dotted(module: str) -> str:
     return "marketplace." + module.replace("/", ".")
 
 
+def _is_message(node: ast.AST) -> bool:
+    """A translatable message, a string, an f-string, or None in its place."""
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_l":
+        return True
+    if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, str)):
+        return True
+    return isinstance(node, ast.JoinedStr)
+
+
 class _Normalize(ast.NodeTransformer):
-    """Blank out what only a message holds."""
+    """Blank out what only a message holds: the text of ``_l(...)`` calls, and
+    the message arguments of the exception a ``raise`` builds (its other
+    arguments, e.g. ``fields=errors``, stay)."""
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         if isinstance(node.func, ast.Name) and node.func.id == "_l":
@@ -62,8 +73,10 @@ class _Normalize(ast.NodeTransformer):
 
     def visit_Raise(self, node: ast.Raise) -> ast.AST:
         if isinstance(node.exc, ast.Call):
-            node.exc = ast.Call(func=node.exc.func, args=[], keywords=[])
-        return node
+            call = node.exc
+            call.args = [a for a in call.args if not _is_message(a)]
+            call.keywords = [k for k in call.keywords if not _is_message(k.value)]
+        return self.generic_visit(node)
 
 
 def _normal_form(code: str) -> str | None:

@@ -393,6 +393,11 @@ def test_same_day_overlap_through_the_rule():
         ("230100", "230000", True),
         ("绥化", "黑龙江", True),
         ("辽宁", "230000", False),
+        ("黑龙江", "210000", False),  # Liaoning's code
+        ("黑龙江", "23号园区", False),  # starts with 23 but is no region code
+        ("省", "市", False),  # a bare suffix is a term of its own
+        ("黑龙江市省", "黑龙江", False),  # one suffix is dropped, not two
+        ("", "吉林", True),
     ],
 )
 def test_territories(a, b, overlap):
@@ -411,6 +416,8 @@ def test_territories(a, b, overlap):
         ("新能源汽车", "汽车", True),
         ("汽车", "新能源汽车", True),
         ("汽车零件", "新能源汽车", False),
+        ("", "大豆加工", True),
+        ("大豆加工", "大豆加工", True),
     ],
 )
 def test_fields_of_use(a, b, overlap):
@@ -540,3 +547,33 @@ def test_to_dict():
     both = DealCheck(reasons=[reason, DealReason("asset_expired", "gone")])
     assert both.message == "the message gone"
     assert DealCheck().ok and DealCheck().to_dict() == {"ok": True, "reasons": [], "warnings": []}
+
+
+@pytest.mark.parametrize(
+    ("blocking", "deal", "words"),
+    [
+        ("pledge", "transfer", "The asset is pledged to party 100: it cannot be transferred"),
+        ("pledge", "sole", "The asset is pledged to party 100: a licence needs the pledgee's consent."),
+        ("committed_transfer", "sole", "is committed under contract C-100: no other deal is possible."),
+        ("exclusive_licence", "equity", "licence to party 100 is in force: the asset cannot be transferred"),
+        ("non_exclusive_licence", "transfer", "A non-exclusive licence to party 100 is in force"),
+        (
+            "sole_licence",
+            "non_exclusive",
+            "licence to party 100 overlaps in field of use, territory and term",
+        ),
+    ],
+)
+def test_each_answer_says_why_and_names_the_party(blocking, deal, words):
+    from flask import Flask
+    from flask_babel import Babel
+
+    app = Flask(__name__)
+    Babel(app)
+    with app.app_context():
+        result = evaluate(
+            IpAsset(legal_status="granted"), DEALS[deal], on=ON, encumbrances=[BLOCKING[blocking]()]
+        )
+        (answer,) = result.reasons or result.warnings
+        assert words in str(answer.message)
+        assert answer.encumbrance_id == 100
