@@ -577,3 +577,90 @@ def test_each_answer_says_why_and_names_the_party(blocking, deal, words):
         (answer,) = result.reasons or result.warnings
         assert words in str(answer.message)
         assert answer.encumbrance_id == 100
+
+
+@pytest.fixture
+def english():
+    from flask import Flask
+    from flask_babel import Babel
+
+    app = Flask(__name__)
+    Babel(app)
+    with app.app_context():
+        yield app
+
+
+def test_an_encumbrance_without_party_or_reference_is_named_by_its_number(english):
+    pledge = encumbrance(5, "pledge")
+    pledge.counterparty = None
+    (reason,) = evaluate(
+        IpAsset(legal_status="granted"), DEALS["transfer"], on=ON, encumbrances=[pledge]
+    ).reasons
+    assert "pledged to #5:" in str(reason.message)
+    pledge.reference = "ZY-1"
+    (reason,) = evaluate(
+        IpAsset(legal_status="granted"), DEALS["transfer"], on=ON, encumbrances=[pledge]
+    ).reasons
+    assert "pledged to ZY-1:" in str(reason.message)
+
+
+def test_status_answers_say_why(english):
+    lapsed = evaluate(IpAsset(legal_status="lapsed"), DEALS["transfer"], on=ON, encumbrances=[])
+    assert [(r.code, str(r.message)) for r in lapsed.reasons] == [
+        ("asset_not_in_force", "The asset is Lapsed: it cannot be dealt.")
+    ]
+    expired = evaluate(
+        IpAsset(legal_status="granted", expires_on=ON - DAY), DEALS["transfer"], on=ON, encumbrances=[]
+    )
+    assert [(r.code, str(r.message)) for r in expired.reasons] == [
+        ("asset_expired", "The asset expired on 2026-05-31: it cannot be dealt.")
+    ]
+
+
+def test_invalid_terms_say_why_per_field(english):
+    from marketplace.core.errors import ValidationError
+
+    cases = [
+        (dict(deal_kind="licence"), {"deal_kind": ["Choose licence, transfer or equity contribution."]}),
+        (
+            dict(deal_kind="license"),
+            {"license_type": ["Choose the licence type: exclusive, sole or non-exclusive."]},
+        ),
+        (
+            dict(deal_kind="transfer", license_type="sole"),
+            {"license_type": ["Only a licence has a licence type."]},
+        ),
+        (
+            dict(deal_kind="license", license_type="sole", term_start=ON, term_end=ON - DAY),
+            {"term_end": ["The term cannot end before it starts."]},
+        ),
+    ]
+    for kwargs, fields in cases:
+        with pytest.raises(ValidationError) as exc:
+            DealTerms(**kwargs)
+        assert {k: [str(m) for m in v] for k, v in exc.value.fields.items()} == fields
+    assert DealTerms("license", license_type="sole", term_start=ON, term_end=ON).term_end == ON
+
+
+def test_terms_fold_a_universal_territory_to_everything():
+    terms = DealTerms("license", license_type="sole", field_of_use="全国", territory="全国")
+    assert (terms.field_of_use, terms.territory) == ("全国", "")
+    assert DealTerms("license", license_type="sole", territory="Worldwide；吉林").territory == ""
+
+
+def test_the_check_reads_encumbrances_afresh(db):
+    """A change made behind the session's back (another request) is seen."""
+    from sqlalchemy import text
+
+    from marketplace.ip.deals import check_deal
+    from tests.factories import EncumbranceFactory, IpAssetFactory
+
+    asset = IpAssetFactory()
+    enc = EncumbranceFactory(asset=asset, kind="pledge", deal_kind=None, license_type=None, amount_fen=100)
+    db.session.flush()
+    assert check_deal(asset, DEALS["transfer"], on=ON).codes == ["pledged"]
+    db.session.execute(
+        text("UPDATE ip_encumbrances SET released_on = :d, released_at = :t WHERE id = :id"),
+        {"d": ON - DAY, "t": "2026-05-31 00:00:00", "id": enc.id},
+    )
+    assert check_deal(asset, DEALS["transfer"], on=ON).ok
