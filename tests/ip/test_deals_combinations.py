@@ -664,3 +664,42 @@ def test_the_check_reads_encumbrances_afresh(db):
         {"d": ON - DAY, "t": "2026-05-31 00:00:00", "id": enc.id},
     )
     assert check_deal(asset, DEALS["transfer"], on=ON).ok
+
+
+def test_the_status_can_be_left_out():
+    lapsed = IpAsset(legal_status="lapsed", expires_on=ON - DAY)
+    assert evaluate(lapsed, DEALS["transfer"], on=ON, encumbrances=[], check_status=False).ok
+    assert not evaluate(lapsed, DEALS["transfer"], on=ON, encumbrances=[]).ok
+
+
+def test_a_transfer_takes_the_right_from_the_deal_date_on_whatever_its_stated_term():
+    transfer = DealTerms.for_months("transfer", start=ON, months=1)
+    later = encumbrance(
+        1, "license", deal_kind="license", license_type="exclusive", term_start=ON + 400 * DAY
+    )
+    assert check([later], transfer)[0] == [("exclusive_license_in_force", 1)]
+
+
+def test_a_licence_beyond_the_assets_expiry_is_warned_about(english):
+    expires = ON + 400 * DAY
+    asset = IpAsset(legal_status="granted", expires_on=expires)
+
+    def answer(deal, encumbrances=()):
+        result = evaluate(asset, deal, on=ON, encumbrances=list(encumbrances))
+        return result.codes, [w.code for w in result.warnings]
+
+    def licence(end):
+        return DealTerms("license", license_type="non_exclusive", term_start=ON, term_end=end)
+
+    assert answer(licence(expires)) == ([], [])  # ends on the last day of the right
+    assert answer(licence(expires + DAY)) == ([], ["term_beyond_expiry"])
+    assert answer(licence(None)) == ([], ["term_beyond_expiry"])
+    assert answer(DEALS["transfer"]) == ([], [])
+    # another reason does not hide the warning; only the asset's own expiry does
+    exclusive = encumbrance(1, "license", deal_kind="license", license_type="exclusive")
+    assert answer(licence(None), [exclusive]) == (["licence_conflict"], ["term_beyond_expiry"])
+    (warning,) = evaluate(asset, licence(None), on=ON, encumbrances=[]).warnings
+    assert str(warning.message) == "The asset expires on 2027-07-06, before the licence term ends."
+    expired = IpAsset(legal_status="granted", expires_on=ON - DAY)
+    result = evaluate(expired, licence(None), on=ON, encumbrances=[])
+    assert (result.codes, result.warnings) == (["asset_expired"], [])
