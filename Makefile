@@ -8,7 +8,7 @@ FLASK := $(BIN)/flask --app wsgi
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test setup translations migrate seed lint format bench clean e2e-deps
+.PHONY: run test setup translations migrate seed lint format bench clean e2e-deps mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,11 @@ run: setup
 
 test: $(VENV)/.dev translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Mutation testing of the core rules (tens of minutes; not part of test or CI).
+# MODULES="core/money ip/deals" restricts it; the score table is printed at the end.
+mutate: $(VENV)/.dev translations
+	$(BIN)/python scripts/mutation_score.py run $(MODULES)
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .

@@ -25,15 +25,35 @@ from . import factories
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL", "")
 ON_POSTGRES = TEST_DATABASE_URL.startswith("postgresql")
+#: In CI (CI=true) or with REQUIRE_SERVICES=1 a service the tests need
+#: (PostgreSQL, localstripe, Chromium) that is missing fails the tests
+#: instead of skipping them: a green run then means they ran.
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES", "") == "1" or os.environ.get("CI", "").lower() in (
+    "1",
+    "true",
+    "yes",
+)
+
+
+def service_missing(reason: str) -> None:
+    """Skip the test for `reason`, or fail it where services are required."""
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{reason} (required here: CI or REQUIRE_SERVICES=1)", pytrace=False)
+    pytest.skip(reason)
 
 
 def pytest_collection_modifyitems(config, items):
-    if ON_POSTGRES:
-        return
+    if ON_POSTGRES or REQUIRE_SERVICES:
+        return  # where services are required, pytest_runtest_setup fails these instead
     skip = pytest.mark.skip(reason="needs PostgreSQL: set TEST_DATABASE_URL (CI does)")
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)
+
+
+def pytest_runtest_setup(item):
+    if not ON_POSTGRES and "postgres" in item.keywords:
+        service_missing("needs PostgreSQL: set TEST_DATABASE_URL (CI does)")
 
 
 class _BoundSession(FSASession):
@@ -113,8 +133,10 @@ def db(app):
 
 
 @pytest.fixture(autouse=True)
-def _reset_limits(app):
-    limiter.reset()
+def _reset_limits(request):
+    # Only where the test uses the app: pure tests then run without building it.
+    if "app" in request.fixturenames:
+        limiter.reset()
     yield
 
 

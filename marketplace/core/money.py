@@ -108,7 +108,7 @@ def format_auto(fen: int | None) -> str:
     magnitude = abs(int(fen))
     if magnitude >= FEN_PER_YI:
         return format_yi(fen)
-    if magnitude >= FEN_PER_WAN:
+    if magnitude >= 10 * FEN_PER_WAN:
         return format_wan(fen)
     return format_yuan(fen)
 

@@ -59,8 +59,9 @@ Overlap, precisely
 - Terms are closed date intervals [start, end]. A missing start means "from
   the deal date" for the new deal and "since ever" for an encumbrance; a
   missing end means "indefinitely" (e.g. to the end of the right). A
-  released encumbrance ends on its release date. Two terms overlap when
-  each starts on or before the other ends.
+  released encumbrance ends on its release date (one released before its
+  term began never counts). Two terms overlap when each starts on or before
+  the other ends.
 """
 
 from __future__ import annotations
@@ -172,7 +173,14 @@ def scopes_overlap(a: str | None, b: str | None, *, territory: bool = False) -> 
 
 
 def terms_overlap(a_start: date | None, a_end: date | None, b_start: date | None, b_end: date | None) -> bool:
-    """Closed date intervals; None start = since ever, None end = indefinitely."""
+    """Closed date intervals; None start = since ever, None end = indefinitely.
+
+    An empty interval (ending before it starts: a licence terminated before
+    its term began) overlaps nothing.
+    """
+    for start, end in ((a_start, a_end), (b_start, b_end)):
+        if start is not None and end is not None and end < start:
+            return False
     return (a_start is None or b_end is None or a_start <= b_end) and (
         b_start is None or a_end is None or b_start <= a_end
     )

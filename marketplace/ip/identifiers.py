@@ -27,10 +27,14 @@ __all__ = [
 
 _SHANGHAI = ZoneInfo("Asia/Shanghai")
 
-#: Weights of the 12 digits in the check-character computation.
+#: Weights of the 12 digits in the check-character computation (an 8-digit
+#: number of the old format uses the first 8: 2 to 9).
 _PATENT_WEIGHTS = (2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5)
 #: First year of the Chinese patent system (Patent Law in force 1 April 1985).
 FIRST_PATENT_YEAR = 1985
+#: Application numbers have 12 digits (YYYY K NNNNNNN) from 1 October 2003;
+#: before, 8 digits (YY K NNNNN), both followed by a dot and the check character.
+FIRST_12_DIGIT_YEAR = 2003
 #: Kind digit (5th digit) of an application number -> what it denotes.
 _KIND_DIGITS = {
     "1": "invention_patent",
@@ -67,7 +71,7 @@ FIRST_SOFTWARE_YEAR = 1992
 
 _PATENT_ALPHABET = frozenset("0123456789.X")
 _SOFTWARE_RE = re.compile(r"([0-9]{4})SR([0-9]{7})")
-_DIGITS12 = re.compile(r"[0-9]{12}")
+_CHECKED_DIGITS = re.compile(r"[0-9]{8}|[0-9]{12}")
 
 
 class IdentifierError(ValueError):
@@ -92,18 +96,34 @@ def _compact(text: str) -> str:
 
 
 def patent_check_char(first12: str) -> str:
-    """Return the check character ("0"-"9" or "X") of 12 application digits."""
-    if not isinstance(first12, str) or not _DIGITS12.fullmatch(first12):
-        raise IdentifierError(_l("A check character is computed from exactly 12 digits."))
+    """Return the check character ("0"-"9" or "X") of 12 application digits
+    (or of the 8 digits of a number of the format used before October 2003)."""
+    if not isinstance(first12, str) or not _CHECKED_DIGITS.fullmatch(first12):
+        raise IdentifierError(_l("A check character is computed from exactly 8 or 12 digits."))
     remainder = sum(int(d) * w for d, w in zip(first12, _PATENT_WEIGHTS, strict=False)) % 11
     return "X" if remainder == 10 else str(remainder)
+
+
+def _kind_digit(number: str) -> str:
+    """The kind digit of a canonical number: the 5th of 12 digits, the 3rd of 8."""
+    return number[2] if number.index(".") == 8 else number[4]
+
+
+def _filing_year(body: str) -> int:
+    if len(body) == 12:
+        return int(body[:4])
+    yy = int(body[:2])
+    return 1900 + yy if yy >= 50 else 2000 + yy
 
 
 def normalize_patent_number(text: str) -> str:
     """Return the canonical application number, e.g. "201710601862.3".
 
     Accepts an optional "CN" or "ZL" prefix (any case), spaces, full-width
-    digits and dot, and the number with or without its dot.
+    digits and dot, and the number with or without its dot. Numbers filed
+    before October 2003 have 8 digits (e.g. "93100001.7"), later ones 12;
+    a 12-digit number of a year before 2003, or an 8-digit one after it,
+    does not exist.
     """
     compact = _compact(text or "")
     if compact[:2] in ("CN", "ZL"):
@@ -133,12 +153,13 @@ def normalize_patent_number(text: str) -> str:
         body, check = compact.split(".")
     else:
         body, check = compact[:-1], compact[-1:]
-    if len(body) != 12 or len(check) != 1:
+    if len(body) not in (8, 12) or len(check) != 1:
         raise IdentifierError(
             _l(
                 "Patent application number %(number)s has the wrong length: "
                 "it must be 12 digits, a dot and a check character, "
-                "e.g. 201710601862.3.",
+                "e.g. 201710601862.3 (8 digits for numbers filed before "
+                "October 2003, e.g. 93100001.7).",
                 number=shown,
             )
         )
@@ -146,30 +167,44 @@ def normalize_patent_number(text: str) -> str:
         raise IdentifierError(
             _l(
                 "Patent application number %(number)s has an X among its "
-                "first 12 digits: only the check character can be X.",
+                "digits: only the check character can be X.",
                 number=shown,
             )
         )
-    year = int(body[:4])
-    last_year = _current_year()
-    if not FIRST_PATENT_YEAR <= year <= last_year:
+    year = _filing_year(body)
+    if len(body) == 12:
+        first_year, last_year = FIRST_12_DIGIT_YEAR, _current_year()
+    else:
+        first_year, last_year = FIRST_PATENT_YEAR, FIRST_12_DIGIT_YEAR
+    if not first_year <= year <= last_year:
         raise IdentifierError(
             _l(
                 "Patent application number %(number)s starts with the year "
                 "%(year)s, which is not between %(first)s and %(last)s.",
                 number=shown,
-                year=body[:4],
-                first=FIRST_PATENT_YEAR,
+                year=year,
+                first=first_year,
                 last=last_year,
             )
         )
-    if body[4] not in _KIND_DIGITS:
+    kind = _kind_digit(f"{body}.")
+    if kind not in _KIND_DIGITS:
+        if len(body) == 8:
+            raise IdentifierError(
+                _l(
+                    "Patent application number %(number)s has the unknown kind "
+                    "digit %(digit)s: the third digit of an 8-digit number must "
+                    "be 1, 2, 3, 8 or 9.",
+                    number=shown,
+                    digit=kind,
+                )
+            )
         raise IdentifierError(
             _l(
                 "Patent application number %(number)s has the unknown kind "
                 "digit %(digit)s: the fifth digit must be 1, 2, 3, 8 or 9.",
                 number=shown,
-                digit=body[4],
+                digit=kind,
             )
         )
     expected = patent_check_char(body)
@@ -194,7 +229,7 @@ def patent_kind_digit_matches(number: str, asset_kind: str) -> bool:
     accepted = PATENT_KINDS.get(asset_kind)
     if accepted is None:
         return False
-    return normalize_patent_number(number)[4] in accepted
+    return _kind_digit(normalize_patent_number(number)) in accepted
 
 
 def granted_display(number: str) -> str:
@@ -258,14 +293,14 @@ def validate_identifier(asset_kind: str, text: str) -> str:
     """
     if asset_kind in PATENT_KINDS:
         number = normalize_patent_number(text)
-        if number[4] not in PATENT_KINDS[asset_kind]:
+        digit = _kind_digit(number)
+        if digit not in PATENT_KINDS[asset_kind]:
             raise IdentifierError(
                 _l(
-                    '%(number)s is a number of kind "%(actual)s" (fifth '
-                    'digit %(digit)s), not "%(expected)s".',
+                    '%(number)s is a number of kind "%(actual)s" (kind digit %(digit)s), not "%(expected)s".',
                     number=number,
-                    actual=_KIND_NAMES[_KIND_DIGITS[number[4]]],
-                    digit=number[4],
+                    actual=_KIND_NAMES[_KIND_DIGITS[digit]],
+                    digit=digit,
                     expected=_KIND_NAMES[asset_kind],
                 )
             )

@@ -114,13 +114,16 @@ def test_the_ledger_entry_carries_the_contract_dimensions(cast, db):
 
 
 @pytest.mark.postgres
-def test_concurrent_registrations_get_distinct_consecutive_numbers(app, monkeypatch):
+def test_concurrent_registrations_get_distinct_consecutive_numbers(app):
     """Eight regulators register eight contracts at the same moment, each in its own
-    connection and transaction with real commits: the numbers are 1..8, no gaps, no twins."""
+    connection and transaction with real commits, each appending to the real ledger:
+    the numbers are 1..8, no gaps, no twins, and the ledger holds eight entries whose
+    chain verifies and whose summaries equal the sums of its entries."""
     from marketplace.extensions import db as _db
+    from marketplace.ledger import services as ledger
 
-    monkeypatch.setattr(ledger_link, "append", lambda event, *, actor, recorded_at=None: None)
-    monkeypatch.setattr(ledger_link, "contract_totals", lambda contract_id: (0, 0))
+    with app.app_context():
+        assert _db.session.scalar(select(func.count()).select_from(LedgerEntry)) == 0, "ledger not empty"
     year = 2031  # a year nothing else uses: its prefix's counter starts empty
     with app.app_context():
         org_ids, user_ids, contract_ids = [], [], []
@@ -196,7 +199,17 @@ def test_concurrent_registrations_get_distinct_consecutive_numbers(app, monkeypa
         assert not errors, errors
         numbers = sorted(results.values())
         assert numbers == [f"{year}230100{n:06d}" for n in range(1, 9)]
+        with app.app_context():
+            entries = _db.session.scalars(select(LedgerEntry).order_by(LedgerEntry.seq)).all()
+            assert sorted(e.contract_id for e in entries) == sorted(contract_ids)
+            assert [e.seq for e in entries] == list(range(entries[0].seq, entries[0].seq + 8))
+            assert sum(e.turnover_delta_fen for e in entries) == 8 * 100_00
+            assert ledger.verify_ledger().ok
+            assert ledger.summaries_match_entries()
+            assert all(contract_totals(cid) == (100_00, 100_00) for cid in contract_ids)
+            _db.session.remove()
     finally:
+        _reset_ledger(app)
         with app.app_context():
             _db.session.execute(
                 delete(ContractRegistration).where(ContractRegistration.contract_id.in_(contract_ids))
@@ -219,6 +232,25 @@ def test_concurrent_registrations_get_distinct_consecutive_numbers(app, monkeypa
 
             _db.session.execute(delete(Organization).where(Organization.id.in_(org_ids)))
             _db.session.commit()
+
+
+def _reset_ledger(app) -> None:
+    """Empty the ledger the committed test filled (the append-only guard is lifted for this only)."""
+    from sqlalchemy import text
+
+    from marketplace.extensions import db as _db
+    from marketplace.ledger.chain import GENESIS_HASH
+
+    with app.app_context(), _db.engine.begin() as conn:
+        conn.execute(text("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only"))
+        conn.execute(text("DELETE FROM ledger_entries"))
+        conn.execute(text("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only"))
+        conn.execute(text("DELETE FROM ledger_summary"))
+        conn.execute(text("DELETE FROM ledger_contract_totals"))
+        conn.execute(
+            text("UPDATE ledger_head SET seq = 0, hash = :genesis, recorded_at = NULL WHERE id = 1"),
+            {"genesis": GENESIS_HASH},
+        )
 
 
 def test_the_ledger_links_entries_to_contract_pages(app, db):

@@ -171,3 +171,21 @@ def test_parse_serial_zero() -> None:
     assert error_of(parse_registration_no, "2024230101000000") == (
         "Registration number 2024230101000000 has the serial 000000; serials start at 000001."
     )
+
+
+@pytest.mark.parametrize("year", [1000, 1001, 9998, 9999])
+def test_four_digit_years_at_the_edges(year: int) -> None:
+    number = format_registration_no(year, "230100", 1, 1)
+    assert number == f"{year}230101000001"
+    assert parse_registration_no(number).year == year
+
+
+def test_parse_year_1000_is_the_first() -> None:
+    assert parse_registration_no("1000230101000042").year == 1000
+    assert "does not start with a year" in error_of(parse_registration_no, "0999230101000042")
+    assert "does not start with a year" in error_of(parse_registration_no, "0000230101000042")
+
+
+def test_error_carries_its_message() -> None:
+    error = RegistrationNoError("plain")
+    assert (str(error), error.message, error.args) == ("plain", "plain", ("plain",))

@@ -1,6 +1,22 @@
-import pytest
+from decimal import Decimal
 
-from marketplace.core.money import MoneyError, format_auto, format_wan, format_yi, format_yuan, parse_yuan
+import pytest
+from flask import Flask
+from flask_babel import Babel, force_locale
+
+from marketplace.core.money import (
+    FEN_PER_WAN,
+    FEN_PER_YI,
+    FEN_PER_YUAN,
+    MAX_FEN,
+    MoneyError,
+    fen_to_yuan_text,
+    format_auto,
+    format_wan,
+    format_yi,
+    format_yuan,
+    parse_yuan,
+)
 
 
 @pytest.mark.parametrize(
@@ -16,19 +32,139 @@ from marketplace.core.money import MoneyError, format_auto, format_wan, format_y
         ("100元", 10000),
     ],
 )
-def test_parse_yuan_reads_what_people_type(app, text, fen):
+def test_parse_yuan_reads_what_people_type(text, fen):
     assert parse_yuan(text) == fen
 
 
-@pytest.mark.parametrize("text", ["", "abc", "1.234", "-5", "1e3x", "NaN", "Infinity", "99999999999999"])
-def test_parse_yuan_refuses_bad_amounts(app, text):
-    with app.test_request_context():
+EN_MESSAGES = {
+    "enter": "Enter an amount in yuan, e.g. 1234.56.",
+    "decimals": "An amount in yuan has at most two decimals.",
+    "negative": "The amount cannot be negative.",
+    "large": "The amount is too large.",
+}
+
+
+@pytest.fixture
+def english() -> Flask:
+    """A bare app with Babel and no catalogue: messages read as their English source."""
+    app = Flask(__name__)
+    Babel(app)
+    return app
+
+
+def _error(app, value, **kwargs):
+    with app.test_request_context(), force_locale("en"):
         with pytest.raises(MoneyError) as exc:
-            parse_yuan(text)
-        assert str(exc.value)
+            parse_yuan(value, **kwargs)
+        return str(exc.value)
 
 
-def test_parse_yuan_never_uses_floats(app):
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "enter"),
+        ("   ", "enter"),
+        ("元", "enter"),
+        ("abc", "enter"),
+        ("1e3x", "enter"),
+        ("NaN", "enter"),
+        ("Infinity", "enter"),
+        ("1.234", "decimals"),
+        ("0.001", "decimals"),
+        ("1.2300", "decimals"),
+        ("-5", "negative"),
+        ("－５", "negative"),
+        ("-0.01", "negative"),
+        ("99999999999999", "large"),
+        ("1000000000000.01", "large"),
+    ],
+)
+def test_parse_yuan_refuses_bad_amounts_and_says_why(english, text, message):
+    assert _error(english, text) == EN_MESSAGES[message]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (True, "enter"),
+        (False, "enter"),
+        (Decimal("NaN"), "enter"),
+        (Decimal("Infinity"), "enter"),
+        (Decimal("1.234"), "decimals"),
+        (-1, "negative"),
+        (Decimal("-0.01"), "negative"),
+        (10**12 + 1, "large"),
+        (Decimal("1000000000000.01"), "large"),
+    ],
+)
+def test_parse_yuan_refuses_bad_numbers_and_says_why(english, value, message):
+    assert _error(english, value) == EN_MESSAGES[message]
+
+
+def test_parse_yuan_messages_speak_chinese(app):
+    with app.test_request_context(), force_locale("zh_Hans"):
+        with pytest.raises(MoneyError) as exc:
+            parse_yuan("-5")
+        assert str(exc.value) == "金额不能为负数。"
+    assert exc.value.message is exc.value.args[0]
+
+
+@pytest.mark.parametrize(
+    ("value", "fen"),
+    [
+        (0, 0),
+        (5, 500),
+        (10**12, MAX_FEN),
+        (Decimal("1.23"), 123),
+        (Decimal("1.2"), 120),
+        (Decimal("0.01"), 1),
+        (Decimal("1E+2"), 10000),
+        (Decimal("1000000000000"), MAX_FEN),
+    ],
+)
+def test_parse_yuan_takes_int_and_decimal(value, fen):
+    assert parse_yuan(value) == fen
+
+
+@pytest.mark.parametrize(
+    ("text", "fen"),
+    [
+        ("０", 0),
+        ("-0", 0),
+        ("0.00", 0),
+        ("1.20", 120),
+        ("１，２３４．５６", 123456),
+        ("￥88", 8800),
+        ("¥ 1,000", 100000),
+        ("  88 元 ", 8800),
+        ("1000000000000", MAX_FEN),
+        ("1,000,000,000,000.00", MAX_FEN),
+    ],
+)
+def test_parse_yuan_reads_full_width_and_boundaries(text, fen):
+    assert parse_yuan(text) == fen
+
+
+@pytest.mark.parametrize(
+    ("value", "fen"),
+    [
+        ("-5", -500),
+        ("－１，２３４．５６", -123456),
+        (-7, -700),
+        (Decimal("-0.01"), -1),
+        ("-1000000000000", -MAX_FEN),
+        ("5", 500),
+    ],
+)
+def test_parse_yuan_allows_negative_when_asked(value, fen):
+    assert parse_yuan(value, allow_negative=True) == fen
+
+
+def test_parse_yuan_refuses_too_large_negative_amounts(english):
+    assert _error(english, "-1000000000000.01", allow_negative=True) == EN_MESSAGES["large"]
+
+
+def test_parse_yuan_never_uses_floats():
     # 0.29 * 100 is 28.999999999999996 in floating point
     assert parse_yuan("0.29") == 29
     assert parse_yuan("1000000000.07") == 100000000007
@@ -50,3 +186,119 @@ def test_domain_errors_render_outside_a_request(app):
 
     with app.app_context():
         assert str(Conflict())
+
+
+def test_units():
+    assert (FEN_PER_YUAN, FEN_PER_WAN, FEN_PER_YI) == (100, 1_000_000, 10_000_000_000)
+    assert MAX_FEN == 10**14
+
+
+@pytest.mark.parametrize(
+    ("fen", "text"),
+    [
+        (0, "0.00 元"),
+        (1, "0.01 元"),
+        (-1, "-0.01 元"),
+        (100, "1.00 元"),
+        (123456, "1,234.56 元"),
+        (-123456, "-1,234.56 元"),
+        (MAX_FEN, "1,000,000,000,000.00 元"),
+        (None, ""),
+    ],
+)
+def test_format_yuan(fen, text):
+    assert format_yuan(fen) == text
+
+
+def test_format_yuan_without_unit():
+    assert format_yuan(0, unit=False) == "0.00"
+    assert format_yuan(-123456, unit=False) == "-1,234.56"
+    assert format_yuan(None, unit=False) == ""
+
+
+@pytest.mark.parametrize(
+    ("fen", "text"),
+    [
+        (0, "0.00 万元"),
+        (4_999, "0.00 万元"),
+        (5_000, "0.01 万元"),  # half up, not to even
+        (15_000, "0.02 万元"),
+        (25_000, "0.03 万元"),
+        (-5_000, "-0.01 万元"),
+        (1_000_000, "1.00 万元"),
+        (10**13, "10,000,000.00 万元"),
+        (None, ""),
+    ],
+)
+def test_format_wan_rounds_half_up(fen, text):
+    assert format_wan(fen) == text
+
+
+def test_format_wan_and_yi_places():
+    assert format_wan(123_456_789, places=0) == "123 万元"
+    assert format_wan(123_450_000, places=1) == "123.5 万元"
+    assert format_wan(123_456_789, places=3) == "123.457 万元"
+    assert format_yi(25_000_000_000, places=0) == "3 亿元"
+    assert format_yi(12_345_678_901, places=3) == "1.235 亿元"
+
+
+@pytest.mark.parametrize(
+    ("fen", "text"),
+    [
+        (0, "0.00 亿元"),
+        (49_999_999, "0.00 亿元"),
+        (50_000_000, "0.01 亿元"),  # half up, not to even
+        (250_000_000, "0.03 亿元"),
+        (-50_000_000, "-0.01 亿元"),
+        (10_000_000_000, "1.00 亿元"),
+        (MAX_FEN, "10,000.00 亿元"),
+        (None, ""),
+    ],
+)
+def test_format_yi_rounds_half_up(fen, text):
+    assert format_yi(fen) == text
+
+
+@pytest.mark.parametrize(
+    ("fen", "text"),
+    [
+        (0, "0.00 元"),
+        (9_999_999, "99,999.99 元"),  # below 10 万元: yuan
+        (-9_999_999, "-99,999.99 元"),
+        (10_000_000, "10.00 万元"),  # from 10 万元: 万元
+        (-10_000_000, "-10.00 万元"),
+        (9_999_999_999, "10,000.00 万元"),  # just below 1 亿元, rounded
+        (10_000_000_000, "1.00 亿元"),  # from 1 亿元: 亿元
+        (-10_000_000_000, "-1.00 亿元"),
+        (None, ""),
+    ],
+)
+def test_format_auto_thresholds(fen, text):
+    assert format_auto(fen) == text
+
+
+@pytest.mark.parametrize(
+    ("fen", "text"),
+    [
+        (0, "0.00"),
+        (5, "0.05"),
+        (-5, "-0.05"),
+        (123456, "1234.56"),
+        (-123456, "-1234.56"),
+        (MAX_FEN, "1000000000000.00"),
+        (None, ""),
+    ],
+)
+def test_fen_to_yuan_text(fen, text):
+    assert fen_to_yuan_text(fen) == text
+
+
+@pytest.mark.parametrize("fen", [0, 1, 99, 100, 123456, MAX_FEN])
+def test_fen_to_yuan_text_reads_back(fen):
+    assert parse_yuan(fen_to_yuan_text(fen)) == fen
+    assert parse_yuan(fen_to_yuan_text(-fen), allow_negative=True) == -fen
+
+
+def test_money_error_carries_its_message():
+    error = MoneyError("plain")
+    assert str(error) == "plain" and error.message == "plain" and error.args == ("plain",)

@@ -16,22 +16,32 @@ from pathlib import Path
 
 import pytest
 
+from ..conftest import REQUIRE_SERVICES, service_missing
+
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 HAVE_CHROMIUM = os.path.exists(CHROMIUM)
 
 
+NO_CHROMIUM = (
+    f"no Chromium at {CHROMIUM}: install Debian's chromium and fonts-noto-cjk "
+    "(.ci/run does) to run the browser tests"
+)
+
+
 def pytest_collection_modifyitems(config, items):
-    if HAVE_CHROMIUM:
-        return
-    skip = pytest.mark.skip(
-        reason=f"no Chromium at {CHROMIUM}: install Debian's chromium and fonts-noto-cjk "
-        "(.ci/run does) to run the browser tests"
-    )
+    if HAVE_CHROMIUM or REQUIRE_SERVICES:
+        return  # where services are required, pytest_runtest_setup fails these instead
+    skip = pytest.mark.skip(reason=NO_CHROMIUM)
     for item in items:
         if "e2e" in str(item.fspath):
             item.add_marker(skip)
+
+
+def pytest_runtest_setup(item):
+    if not HAVE_CHROMIUM and "e2e" in str(item.fspath):
+        service_missing(NO_CHROMIUM)
 
 
 def _free_port() -> int:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
@@ -56,6 +57,12 @@ def with_check(first12: str) -> str:
     return f"{first12}.{patent_check_char(first12)}"
 
 
+def with_check8(first8: str) -> str:
+    """An 8-digit number with its check character, computed here by the rule."""
+    remainder = sum(int(d) * w for d, w in zip(first8, range(2, 10), strict=True)) % 11
+    return f"{first8}.{'X' if remainder == 10 else remainder}"
+
+
 # --- check character ------------------------------------------------------
 
 
@@ -69,9 +76,21 @@ def test_check_char_remainder_ten_is_x() -> None:
     assert patent_check_char("201811564288") == "X"
 
 
-@pytest.mark.parametrize("bad", ["", "12345", "2017106018623", "20171060186a", fullwidth("201710601862")])
-def test_check_char_needs_12_ascii_digits(bad: str) -> None:
-    assert "12 digits" in error_of(patent_check_char, bad)
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "12345",
+        "9310000",
+        "931000011",
+        "2017106018623",
+        "20171060186a",
+        fullwidth("201710601862"),
+        201710601862,
+    ],
+)
+def test_check_char_needs_8_or_12_ascii_digits(bad: str) -> None:
+    assert error_of(patent_check_char, bad) == "A check character is computed from exactly 8 or 12 digits."
 
 
 # --- normalization ----------------------------------------------------------
@@ -132,40 +151,149 @@ def test_normalize_two_dots() -> None:
         "201710601862",  # check character missing
         "201710601862.",  # dot but no check character
         "201710601862.33",  # two check characters
-        "93100001.6",  # old 8-digit format (before 2003): not accepted
+        "9310001.6",  # 7 digits
+        "931000011.6",  # 9 digits
+        "93100001.66",
         ".3",
     ],
 )
 def test_normalize_wrong_length(text: str) -> None:
     assert error_of(normalize_patent_number, text) == (
         f"Patent application number {text} has the wrong length: it must be "
-        "12 digits, a dot and a check character, e.g. 201710601862.3."
+        "12 digits, a dot and a check character, e.g. 201710601862.3 "
+        "(8 digits for numbers filed before October 2003, e.g. 93100001.7)."
     )
 
 
 def test_normalize_x_in_body() -> None:
     assert error_of(normalize_patent_number, "2017106018X2.3") == (
-        "Patent application number 2017106018X2.3 has an X among its first "
-        "12 digits: only the check character can be X."
+        "Patent application number 2017106018X2.3 has an X among its "
+        "digits: only the check character can be X."
+    )
+    assert "has an X among its digits" in error_of(normalize_patent_number, "931X0001.7")
+
+
+def this_year() -> int:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).year
+
+
+@pytest.mark.parametrize("year", [1984, 1985, 1999, 2002])
+def test_twelve_digits_before_2003_do_not_exist(year: int) -> None:
+    number = with_check(f"{year}10601862")
+    assert error_of(normalize_patent_number, number) == (
+        f"Patent application number {number} starts with the year {year}, "
+        f"which is not between 2003 and {this_year()}."
     )
 
 
-def test_normalize_year_too_early() -> None:
-    number = with_check("198410601862")
-    message = error_of(normalize_patent_number, number)
-    assert message.startswith(f"Patent application number {number} starts with the year 1984")
-    assert "not between 1985 and" in message
-
-
 def test_normalize_year_in_future() -> None:
-    future = date.today().year + 2
-    number = with_check(f"{future}10601862")
-    assert f"the year {future}" in error_of(normalize_patent_number, number)
+    for future in (this_year() + 1, this_year() + 2):
+        number = with_check(f"{future}10601862")
+        assert error_of(normalize_patent_number, number) == (
+            f"Patent application number {number} starts with the year {future}, "
+            f"which is not between 2003 and {this_year()}."
+        )
 
 
-def test_normalize_first_year_accepted() -> None:
-    number = with_check("198510000001")
+@pytest.mark.parametrize("year", [2003, 2004])
+def test_normalize_first_twelve_digit_years_accepted(year: int) -> None:
+    number = with_check(f"{year}10000001")
     assert normalize_patent_number(number) == number
+
+
+def test_normalize_current_year_accepted() -> None:
+    number = with_check(f"{this_year()}10601862")
+    assert normalize_patent_number(number) == number
+
+
+# --- the 8-digit numbers filed before October 2003 ----------------------------
+
+
+@pytest.mark.parametrize(
+    ("first8", "check"),
+    [
+        # 9*2 + 3*3 + 1*4 + 0*5 + 0*6 + 0*7 + 0*8 + 1*9 = 40 = 3*11 + 7
+        ("93100001", "7"),
+        # 8*2 + 5*3 + 1*4 + 0 + 0 + 0 + 0 + 1*9 = 44 = 4*11 + 0
+        ("85100001", "0"),
+        # 0*2 + 3*3 + 2*4 + 1*5 + 2*6 + 3*7 + 4*8 + 5*9 = 132 = 12*11 + 0
+        ("03212345", "0"),
+        # 9*2 + 8*3 + 1*4 + 0*5 + 0*6 + 0*7 + 0*8 + 6*9 = 100 = 9*11 + 1
+        ("98100006", "1"),
+        # 9*2 + 9*3 + 3*4 + 0 + 0 + 0 + 0 + 1*9 = 66 = 6*11 + 0
+        ("99300001", "0"),
+        # 0*2 + 1*3 + 8*4 + 0 + 0 + 0 + 0 + 8*9 = 107 = 9*11 + 8
+        ("01800008", "8"),
+        # 9*2 + 6*3 + 2*4 + 0*5 + 0*6 + 0*7 + 4*8 + 0*9 = 76 = 6*11 + 10 -> "X"
+        ("96200040", "X"),
+    ],
+)
+def test_eight_digit_check_character(first8: str, check: str) -> None:
+    assert patent_check_char(first8) == check
+    assert normalize_patent_number(f"{first8}.{check}") == f"{first8}.{check}"
+    assert normalize_patent_number(f"CN {first8}{check.lower()}") == f"{first8}.{check}"
+
+
+@pytest.mark.parametrize("text", ["ZL 93 1 00001.7", fullwidth("93100001.7"), "931000017", "cn93100001.7"])
+def test_eight_digit_forms(text: str) -> None:
+    assert normalize_patent_number(text) == "93100001.7"
+
+
+def test_eight_digit_wrong_check_character() -> None:
+    assert error_of(normalize_patent_number, "93100001.6") == (
+        "The check character of patent application number 93100001.6 is wrong: it should be 7."
+    )
+
+
+@pytest.mark.parametrize(
+    ("yy", "year"), [("84", 1984), ("50", 1950), ("04", 2004), ("49", 2049), ("17", 2017)]
+)
+def test_eight_digit_years_outside_1985_to_2003_do_not_exist(yy: str, year: int) -> None:
+    number = with_check8(f"{yy}100001")
+    assert error_of(normalize_patent_number, number) == (
+        f"Patent application number {number} starts with the year {year}, which is not between 1985 and 2003."
+    )
+
+
+@pytest.mark.parametrize("yy", ["85", "99", "00", "03"])
+def test_eight_digit_years_1985_to_2003(yy: str) -> None:
+    number = with_check8(f"{yy}100001")
+    assert normalize_patent_number(number) == number
+
+
+@pytest.mark.parametrize("digit", "04567")
+def test_eight_digit_unknown_kind_digit(digit: str) -> None:
+    number = with_check8(f"93{digit}00001")
+    assert error_of(normalize_patent_number, number) == (
+        f"Patent application number {number} has the unknown kind digit "
+        f"{digit}: the third digit of an 8-digit number must be 1, 2, 3, 8 or 9."
+    )
+
+
+@pytest.mark.parametrize(
+    ("first8", "kind"),
+    [
+        ("93100001", "invention_patent"),
+        ("93800001", "invention_patent"),
+        ("93200001", "utility_model"),
+        ("93900001", "utility_model"),
+        ("93300001", "design_patent"),
+    ],
+)
+def test_eight_digit_kinds(first8: str, kind: str) -> None:
+    number = with_check8(first8)
+    assert validate_identifier(kind, number) == number
+    assert patent_kind_digit_matches(number, kind)
+    others = {"invention_patent", "utility_model", "design_patent"} - {kind}
+    assert not any(patent_kind_digit_matches(number, other) for other in others)
+    assert granted_display(number) == "ZL" + number
+
+
+def test_eight_digit_of_wrong_kind() -> None:
+    number = with_check8("93200001")
+    assert error_of(validate_identifier, "invention_patent", number) == (
+        f'{number} is a number of kind "utility model" (kind digit 2), not "invention patent".'
+    )
 
 
 @pytest.mark.parametrize("digit", "04567")
@@ -255,13 +383,13 @@ def test_validate_identifier_canonical(kind: str, text: str, canonical: str) -> 
 
 def test_validate_patent_of_wrong_kind() -> None:
     assert error_of(validate_identifier, "invention_patent", "202322865413.3") == (
-        '202322865413.3 is a number of kind "utility model" (fifth digit 2), not "invention patent".'
+        '202322865413.3 is a number of kind "utility model" (kind digit 2), not "invention patent".'
     )
 
 
 def test_validate_design_given_pct_invention() -> None:
     message = error_of(validate_identifier, "design_patent", "201880013080.0")
-    assert '"invention patent" (fifth digit 8), not "design patent"' in message
+    assert '"invention patent" (kind digit 8), not "design patent"' in message
 
 
 def test_validate_patent_passes_format_errors_through() -> None:
@@ -292,6 +420,20 @@ def test_software_copyright_empty() -> None:
     )
 
 
+@pytest.mark.parametrize("year", [1992, 1993, 2023])
+def test_software_copyright_years_accepted(year: int) -> None:
+    assert validate_identifier("software_copyright", f"{year}SR0000001") == f"{year}SR0000001"
+
+
+def test_software_copyright_current_year_is_the_last() -> None:
+    year = this_year()
+    assert validate_identifier("software_copyright", f"{year}SR0000001") == f"{year}SR0000001"
+    assert error_of(validate_identifier, "software_copyright", f"{year + 1}sr 0000001") == (
+        f"Software copyright registration number {year + 1}SR0000001 starts with the year "
+        f"{year + 1}, which is not between 1992 and {year}."
+    )
+
+
 def test_software_copyright_year_range() -> None:
     message = error_of(validate_identifier, "software_copyright", "1991SR0000001")
     assert "the year 1991, which is not between 1992 and" in message
@@ -319,3 +461,40 @@ def test_free_text_control_characters(text: str) -> None:
 
 def test_unknown_asset_kind() -> None:
     assert error_of(validate_identifier, "trademark", "123") == "Unknown asset kind trademark."
+
+
+@pytest.mark.parametrize(
+    ("kind", "message"),
+    [
+        ("invention_patent", "Enter a patent application number."),
+        ("software_copyright", "Enter a software copyright registration number."),
+        ("achievement", "Enter the registration number."),
+    ],
+)
+def test_nothing_given(kind: str, message: str) -> None:
+    assert error_of(validate_identifier, kind, None) == message
+    assert error_of(validate_identifier, kind, "") == message
+
+
+def test_the_current_year_is_shanghais(monkeypatch) -> None:
+    """At 00:30 on 1 January in Shanghai it is still the old year in UTC."""
+    from datetime import UTC
+
+    from marketplace.ip import identifiers
+
+    class NewYearInShanghai(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            instant = datetime(2026, 12, 31, 16, 30, tzinfo=UTC)
+            return instant.astimezone(tz) if tz is not None else instant.replace(tzinfo=None)
+
+    monkeypatch.setattr(identifiers, "datetime", NewYearInShanghai)
+    assert validate_identifier("software_copyright", "2027SR0000001") == "2027SR0000001"
+    number = with_check("202710000001")
+    assert normalize_patent_number(number) == number
+    assert "not between 2003 and 2027" in error_of(normalize_patent_number, with_check("202810000001"))
+
+
+def test_error_carries_its_message() -> None:
+    error = IdentifierError("plain")
+    assert (str(error), error.message, error.args) == ("plain", "plain", ("plain",))

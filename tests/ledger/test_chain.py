@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import time
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
@@ -98,6 +99,19 @@ def test_datetimes_are_utc_with_microseconds() -> None:
     assert canonical_entry({"t": utc.astimezone(timezone(timedelta(hours=-5)))}) == expected
     # naive datetimes are taken as UTC (a column without time zone)
     assert canonical_entry({"t": datetime(2024, 3, 1, 2, 3, 4)}) == expected
+
+
+@pytest.mark.parametrize("zone", ["Asia/Shanghai", "America/New_York", "UTC"])
+def test_datetimes_do_not_depend_on_the_machines_time_zone(monkeypatch, zone: str) -> None:
+    # The canonical form is UTC whatever the process's local time zone (TZ).
+    monkeypatch.setenv("TZ", zone)
+    time.tzset()
+    try:
+        aware = datetime(2024, 3, 1, 10, 3, 4, tzinfo=SHANGHAI)
+        assert canonical_entry({"t": aware}) == b'{"t":"2024-03-01T02:03:04.000000Z"}'
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 def test_plain_values() -> None:
@@ -252,6 +266,33 @@ def test_decreasing_sequence_is_detected() -> None:
         REASON_SEQ_ORDER,
     )
     assert str(result.message) == "Entry 1 is out of sequence: entries were reordered."
+
+
+@pytest.mark.parametrize("position", [1, 2, 4])
+def test_duplicate_sequence_number_is_detected(position: int) -> None:
+    # Entry `position` repeats the number of the one before it; its links and
+    # hash are in order, so only the sequence check can see it.
+    chain = build_chain(5)
+    _seq, prev, own, fields = chain[position]
+    chain[position] = (chain[position - 1][0], prev, own, fields)
+    result = verify_chain(chain)
+    assert result == VerifyResult(
+        False, position, chain[position - 1][2], chain[position - 1][0], REASON_SEQ_ORDER
+    )
+    assert str(result.message) == f"Entry {position} is out of sequence: entries were reordered."
+
+
+def test_duplicate_first_sequence_numbers() -> None:
+    chain = build_chain(2)
+    chain[1] = (1, *chain[1][1:])
+    assert verify_chain(chain)[3:] == (1, REASON_SEQ_ORDER)
+
+
+def test_sequence_may_start_anywhere_and_grow_by_one() -> None:
+    chain = build_chain(3)
+    for shift in (-1, -5):
+        renumbered = [(seq + shift, prev, own, fields) for seq, prev, own, fields in chain]
+        assert verify_chain(renumbered) == VerifyResult(True, 3, chain[-1][2])
 
 
 def test_removed_entry_is_detected() -> None:

@@ -37,6 +37,7 @@ from marketplace.contracts.models import Contract, ContractMilestone
 from marketplace.core.timeutil import today_shanghai
 from marketplace.payments.gateway import reset_gateways
 from tests import factories
+from tests.conftest import service_missing
 
 WEBHOOK_SECRET = "whsec_test_localstripe_secret"
 _regnos = itertools.count(1)
@@ -164,7 +165,7 @@ class LocalStripe:
 def localstripe():
     command = _localstripe_command()
     if command is None:
-        pytest.skip("localstripe is not installed (pip install -r requirements-dev.txt)")
+        service_missing("localstripe is not installed (pip install -r requirements-dev.txt)")
     port = _free_port()
     log = open(os.devnull, "wb")
     proc = subprocess.Popen(
@@ -182,7 +183,7 @@ def localstripe():
         except (urllib.error.URLError, ConnectionError, OSError):
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                pytest.skip(f"localstripe did not start on port {port} (exit code {proc.poll()})")
+                service_missing(f"localstripe did not start on port {port} (exit code {proc.poll()})")
             time.sleep(0.1)
 
     inbox = WebhookInbox()
