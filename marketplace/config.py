@@ -32,6 +32,12 @@ class Config:
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search"))
+    # "whoosh" (one host, index in SEARCH_INDEX_DIR), "postgres" (several app servers) or "module:factory"
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    # Whoosh: drain the outbox in the request that queued a change (off when `flask search worker` runs)
+    SEARCH_DRAIN_IN_REQUEST = _bool("SEARCH_DRAIN_IN_REQUEST", True)
+    # "filesystem" (UPLOAD_DIR on this host) or "database" (every app server sees the files)
+    UPLOAD_STORAGE = os.environ.get("UPLOAD_STORAGE", "filesystem")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "10")) * 1024 * 1024
@@ -99,3 +105,6 @@ class TestConfig(Config):
     SERVER_NAME = "localhost"
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
+    SEARCH_BACKEND = "whoosh"  # the search and upload tests choose the others themselves
+    SEARCH_DRAIN_IN_REQUEST = True
+    UPLOAD_STORAGE = "filesystem"

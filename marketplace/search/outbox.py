@@ -57,8 +57,16 @@ class SearchOutbox(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
-def enqueue(listing_id: int, op: str = OP_UPSERT) -> SearchOutbox:
-    """Record, in the current transaction, that a listing's index entry must change."""
+def enqueue(listing_id: int, op: str = OP_UPSERT) -> SearchOutbox | None:
+    """Record, in the current transaction, that a listing's index entry must change.
+
+    With the PostgreSQL backend the document itself changes now, in this
+    transaction (no outbox row, nothing to drain; see ``service.write_through``).
+    """
+    from .service import write_through
+
+    if write_through(listing_id):
+        return None
     row = SearchOutbox(listing_id=listing_id, op=op)
     db.session.add(row)
     if has_request_context():
@@ -158,6 +166,10 @@ def drain_quietly() -> DrainResult | None:
 def drain_after_request(response):
     """After-request hook: drain when the request queued an index change and
     succeeded (its commit is done by then; a failed request rolled its rows back)."""
-    if g.pop("search_outbox_pending", False) and response.status_code < 400:
+    if (
+        g.pop("search_outbox_pending", False)
+        and response.status_code < 400
+        and current_app.config.get("SEARCH_DRAIN_IN_REQUEST", True)
+    ):
         drain_quietly()
     return response
