@@ -6,9 +6,16 @@ commit, `drain` reads the rows, looks at each listing's *current* state in the
 database (published -> upsert, anything else -> delete), writes the index and
 only then deletes the rows it handled. If the process dies between the commit
 and the indexing, or the index write fails, the rows stay and the next drain
-(after the next request that changes a listing, `flask search drain`, or
-`flask search reindex`) handles them. Index writes are idempotent, so handling
-a row twice is harmless.
+(after the next request that changes a listing, `flask search worker`,
+`flask search drain`, or `flask search reindex`) handles them. Index writes
+are idempotent, so handling a row twice is harmless.
+
+Who drains: by default (``SEARCH_DRAIN_IN_REQUEST=true``, so that ``make run``
+needs nothing else) the request that queued a change drains after its commit.
+With ``SEARCH_DRAIN_IN_REQUEST=false`` no request writes the index: a
+long-running ``flask search worker`` (one per index, on the index's host)
+applies the outbox every second. The PostgreSQL backend needs neither: its
+documents change in the listing's own transaction.
 
 Only one drain (or rebuild) runs at a time: `index_lock` holds an exclusive
 `flock` on a file in the index directory (and a thread lock within the
@@ -150,6 +157,33 @@ def drain(*, batch: int = 500, timeout: float = 30.0) -> DrainResult:
             result.deleted += len(gone)
             result.rows += len(rows)
     return result
+
+
+def run_worker(stop: threading.Event, *, interval: float = 1.0, report=None) -> DrainResult:
+    """Drain until ``stop`` is set, looking at the outbox every ``interval``
+    seconds. A failing drain is logged and retried at the next look (its rows
+    stay); a drain in progress is finished before stopping, so nothing is left
+    half-applied. Returns what was applied in total."""
+    total = DrainResult()
+    while not stop.is_set():
+        try:
+            result = drain(timeout=max(interval, 5.0))
+        except IndexLockTimeout:
+            result = None
+        except Exception:  # noqa: BLE001 - logged; the outbox keeps the work
+            db.session.rollback()
+            log.exception("search worker: index update failed; retrying")
+            result = None
+        finally:
+            db.session.remove()
+        if result is not None and result.rows:
+            total.rows += result.rows
+            total.upserted += result.upserted
+            total.deleted += result.deleted
+            if report is not None:
+                report(result)
+        stop.wait(interval)
+    return total
 
 
 def drain_quietly() -> DrainResult | None:
