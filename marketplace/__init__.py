@@ -123,6 +123,7 @@ def register_commands(app: Flask) -> None:
     from .offers import cli as offers_cli
     from .payments import cli as payments_cli
     from .search import cli as search_cli
+    from .storage import cli as storage_cli
 
     for module in (
         accounts_cli,
@@ -134,5 +135,6 @@ def register_commands(app: Flask) -> None:
         ledger_cli,
         payments_cli,
         search_cli,
+        storage_cli,
     ):
         module.register(app)
