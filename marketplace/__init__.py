@@ -28,6 +28,13 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_commands(app)
+    if app.config.get("TRUSTED_PROXY_COUNT"):
+        # Behind nginx: the client's address (rate limits, audit) and scheme come
+        # from the X-Forwarded-* headers that many proxies in front of us set.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
 
 

@@ -50,6 +50,8 @@ class Config:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
     PREFERRED_URL_SCHEME = os.environ.get("PREFERRED_URL_SCHEME", "http")
+    # Proxies (nginx) in front of the app whose X-Forwarded-For/-Proto are trusted; 0 = none
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0)
 
     # i18n
     BABEL_DEFAULT_LOCALE = "zh_Hans"

@@ -13,11 +13,12 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import Engine, delete, select
 from sqlalchemy.orm import Session
 
 #: Bytes per chunk, on disk reads and in the database.
@@ -137,19 +138,22 @@ class DatabaseStorage:
         if s.get(StoredFile, name) is None:
             raise StoredFileMissing(name)
 
+        # The download is streamed after the view returns, when the request's
+        # session may be gone: read the chunks through a connection of our own
+        # (or the session's connection when it is bound to one, as in tests).
+        bind = s.get_bind()
+
         def read() -> Iterator[bytes]:
-            seq = 0
-            while True:
-                session = self._session()
-                data = session.scalar(
-                    select(StoredFileChunk.data).where(
-                        StoredFileChunk.file_name == name, StoredFileChunk.seq == seq
-                    )
-                )
-                if data is None:
-                    return
-                yield bytes(data)
-                seq += 1
+            query = select(StoredFileChunk.data).where(StoredFileChunk.file_name == name)
+            opened = bind.connect() if isinstance(bind, Engine) else nullcontext(bind)
+            with opened as conn:
+                seq = 0
+                while True:
+                    data = conn.execute(query.where(StoredFileChunk.seq == seq)).scalar()
+                    if data is None:
+                        return
+                    yield bytes(data)
+                    seq += 1
 
         return read()
 
