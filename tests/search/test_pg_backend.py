@@ -64,6 +64,21 @@ def test_terms_with_quotes_and_backslashes_are_literal(pg):
     assert pg.search(SearchQuery(q="'")).total == 0
 
 
+def test_rebuild_with_two_processes_gives_the_same_index(pg):
+    before = pg.search(SearchQuery(q="石墨烯 anode 大豆", per_page=50))
+    pg.procs = 2
+    assert pg.rebuild(CORPUS + [replace(CORPUS[0], title_zh="重复")]) == len(CORPUS)
+    after = pg.search(SearchQuery(q="石墨烯 anode 大豆", per_page=50))
+    assert [(h.id, h.highlights) for h in after.hits] == [(h.id, h.highlights) for h in before.hits]
+    assert after.facets == before.facets
+
+
+def test_odd_facet_values_survive_the_copy(pg):
+    pg.rebuild([_doc(44, title_zh="怪值", title_en="O'Brien back\\slash", deal_kinds=['a"b', "c\\d", "e,f"])])
+    assert pg.search(SearchQuery(q="怪值")).facets["deal_kind"] == {'a"b': 1, "c\\d": 1, "e,f": 1}
+    assert [h.id for h in pg.search(SearchQuery(q="back\\slash O'Brien")).hits] == [44]
+
+
 def test_ranking_weights_title_over_abstract(pg):
     pg.upsert(
         [
