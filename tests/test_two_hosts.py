@@ -272,13 +272,10 @@ def test_a_receipt_uploaded_through_a_downloads_through_b(hosts, sql):
     assert download.status_code == 200
     assert download.headers["Content-Type"] == "image/png"
     assert download.content == PNG
-    assert requests.get(
-        f"{hosts['B']}/payments/{payment_id}/receipts/{attachment_id}", timeout=10
-    ).status_code in (
-        302,
-        401,
-        404,
-    )  # not without logging in
+    anonymous = requests.get(
+        f"{hosts['B']}/payments/{payment_id}/receipts/{attachment_id}", allow_redirects=False, timeout=10
+    )
+    assert anonymous.status_code in (302, 401, 404) and anonymous.content != PNG  # not without logging in
 
 
 def test_wrong_passwords_over_both_hosts_meet_one_limit(hosts):
