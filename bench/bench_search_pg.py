@@ -102,10 +102,96 @@ def _fill(app, n: int) -> float:
         return time.perf_counter() - started
 
 
+def _fill_postgres(app, n: int) -> float:
+    """The same rows as ``bench_search_web._build_database``, written with COPY
+    (a million ORM inserts would take most of an hour on the 2-core machine)."""
+    import json
+
+    from bench.gen_listings import generate
+    from marketplace.accounts.models import Organization, User
+    from marketplace.extensions import db
+
+    listing_cols = (
+        "id, org_id, status, title_zh, title_en, abstract_zh, abstract_en, keywords, problem, comparison,"
+        " price_fen, industry, ip_kind, source_kind, region_code, maturity, submitted_at, published_at,"
+        " created_at, updated_at"
+    )
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+        started = time.perf_counter()
+        orgs: dict[tuple[str, str], int] = {}
+        raw = db.session.connection().connection.dbapi_connection
+        cursor = raw.cursor()
+        listings: list[tuple] = []
+        terms: list[tuple] = []
+
+        def flush() -> None:
+            with cursor.copy(f"COPY listings ({listing_cols}) FROM STDIN") as copy:
+                for row in listings:
+                    copy.write_row(row)
+            with cursor.copy(
+                "COPY listing_terms (listing_id, deal_kind, field_of_use, territory, license_type) FROM STDIN"
+            ) as copy:
+                for row in terms:
+                    copy.write_row(row)
+            listings.clear()
+            terms.clear()
+
+        for count, doc in enumerate(generate(n), start=1):
+            key = (doc.source_kind, doc.region)
+            if key not in orgs:
+                org = Organization(
+                    name=f"基准测试机构 {key[0]} {key[1]}", kind=key[0], region_code=key[1], status="approved"
+                )
+                db.session.add(org)
+                db.session.flush()
+                orgs[key] = org.id
+                if len(orgs) == 1:
+                    db.session.add(
+                        User(
+                            email="bench@example.cn",
+                            name="基准",
+                            password_hash="x",
+                            role="seller",
+                            organization_id=org.id,
+                        )
+                    )
+                    db.session.flush()
+            listings.append(
+                (
+                    doc.id, orgs[key], "published", doc.title_zh or None, doc.title_en or None,
+                    doc.abstract_zh or None, doc.abstract_en or None, json.dumps(doc.keywords, ensure_ascii=False),
+                    doc.problem or None, "比现有方案效率提高 20%", doc.price_fen, doc.industry,
+                    doc.ip_kinds[0] if doc.ip_kinds else None, doc.source_kind, doc.region, doc.maturity,
+                    doc.published_at, doc.published_at, doc.published_at, doc.published_at,
+                )
+            )  # fmt: skip
+            for kind in doc.deal_kinds:
+                terms.append((doc.id, kind, "", "", "non_exclusive" if kind == "license" else None))
+            if count % 20_000 == 0:
+                flush()
+                print(
+                    f"    {count:>9,} listings  {time.perf_counter() - started:7.1f} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+        flush()
+        db.session.execute(db.text("SELECT setval('listings_id_seq', (SELECT max(id) FROM listings))"))
+        db.session.commit()
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
+        return time.perf_counter() - started
+
+
 def _progress(started: float, every: int = 50_000):
     def report(done: int) -> None:
         if done % every == 0:
-            print(f"    {done:>9,} analysed  {time.perf_counter() - started:7.1f} s", file=sys.stderr, flush=True)
+            print(
+                f"    {done:>9,} analysed  {time.perf_counter() - started:7.1f} s",
+                file=sys.stderr,
+                flush=True,
+            )
 
     return report
 
@@ -117,7 +203,7 @@ def bench_postgres(url: str, n: int, procs: int, repeat: int, folder: str) -> di
 
     app = _app(url, os.path.join(folder, "unused-index"))
     print(f"PostgreSQL: {n:,} published listings", file=sys.stderr)
-    fill = _fill(app, n)
+    fill = _fill_postgres(app, n)
     print(f"  listings written in {fill:.0f} s", file=sys.stderr)
     with app.app_context():
         backend = PostgresBackend(lambda: db.session, procs=procs)
@@ -128,7 +214,10 @@ def bench_postgres(url: str, n: int, procs: int, repeat: int, folder: str) -> di
         db.session.execute(db.text("ANALYZE search_documents"))
         db.session.commit()
         size = db.session.scalar(db.text("SELECT pg_size_pretty(pg_total_relation_size('search_documents'))"))
-        print(f"  rebuilt {count:,} documents in {build:.0f} s ({count / build:,.0f}/s); {size}", file=sys.stderr)
+        print(
+            f"  rebuilt {count:,} documents in {build:.0f} s ({count / build:,.0f}/s); {size}",
+            file=sys.stderr,
+        )
     timings = _run(app, PostgresBackend(lambda: db.session), repeat)
     timings.update(n=n, build=build, fill=fill, size=size)
     with app.app_context():
@@ -165,7 +254,9 @@ def report(runs: list[tuple[str, dict]], repeat: int) -> None:
     names = [f"{name} {r['n']:,}" for name, r in runs]
     print(f"\nSearch benchmark, 1 cold + {repeat} warm runs per query, milliseconds (median / p95)")
     for name, r in runs:
-        print(f"  {name} at {r['n']:,}: full rebuild {r['build']:.0f} s ({r['n'] / r['build']:,.0f} listings/s) {r['size']}")
+        print(
+            f"  {name} at {r['n']:,}: full rebuild {r['build']:.0f} s ({r['n'] / r['build']:,.0f} listings/s) {r['size']}"
+        )
     for surface in ("backend", "page"):
         print(f"\nthrough the {surface}")
         header = f"{'query':<54} {'hits':>8}" + "".join(f" {n:>22}" for n in names)
@@ -186,8 +277,12 @@ def report(runs: list[tuple[str, dict]], repeat: int) -> None:
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL"), help="PostgreSQL (emptied!)")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--database-url", default=os.environ.get("BENCH_DATABASE_URL"), help="PostgreSQL (emptied!)"
+    )
     parser.add_argument("--n", type=int, default=1_000_000, help="listings on PostgreSQL")
     parser.add_argument("--whoosh-n", type=int, default=100_000, help="listings with Whoosh (0: skip)")
     parser.add_argument("--procs", type=int, default=2, help="analysis/indexing processes")
@@ -195,7 +290,9 @@ def main() -> int:
     parser.add_argument("--keep", help="folder for the Whoosh database and index (kept)")
     args = parser.parse_args()
     if not (args.database_url or "").startswith("postgresql"):
-        parser.error("--database-url (or BENCH_DATABASE_URL) must name a PostgreSQL database to empty and fill")
+        parser.error(
+            "--database-url (or BENCH_DATABASE_URL) must name a PostgreSQL database to empty and fill"
+        )
     folder = args.keep or tempfile.mkdtemp(prefix="bench-search-pg-")
     os.makedirs(folder, exist_ok=True)
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Index, String, Text
+from sqlalchemy import DDL, JSON, BigInteger, Index, String, Text, event
 from sqlalchemy.dialects.postgresql import ARRAY, TSVECTOR
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -28,6 +28,12 @@ class SearchDocument(db.Model):
         Index("ix_search_documents_document", "document", postgresql_using="gin"),
         Index("ix_search_documents_published", "published_at", "listing_id"),
         Index("ix_search_documents_price", "price_fen", "published_at"),
+        Index("ix_search_documents_industry", "industry"),
+        Index("ix_search_documents_region", "region"),
+        Index("ix_search_documents_maturity", "maturity"),
+        Index("ix_search_documents_source_kind", "source_kind"),
+        Index("ix_search_documents_deal_kinds", "deal_kinds", postgresql_using="gin"),
+        Index("ix_search_documents_ip_kinds", "ip_kinds", postgresql_using="gin"),
     )
 
     listing_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
@@ -45,6 +51,12 @@ class SearchDocument(db.Model):
     price_fen: Mapped[int | None] = mapped_column(BigInteger)
     price_bucket: Mapped[str] = mapped_column(String(16), nullable=False)
     published_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+
+# Rows over 128 bytes move their tsvector and texts out of line (TOAST), so that
+# the scans for facet counts and sorting read a narrow heap (also in 0009_shared_state).
+TOAST_TARGET = DDL("ALTER TABLE search_documents SET (toast_tuple_target = 128)")
+event.listen(SearchDocument.__table__, "after_create", TOAST_TARGET.execute_if(dialect="postgresql"))
 
 
 class SearchFacetCount(db.Model):

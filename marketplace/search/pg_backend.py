@@ -202,12 +202,7 @@ class _Copier:
         with self.cursor.copy(self._COPY) as copy:
             for row in rows:
                 copy.write_row(
-                    [
-                        _array_literal(row[n])
-                        if n in ("deal_kinds", "ip_kinds")
-                        else row[n]
-                        for n in names
-                    ]
+                    [_array_literal(row[n]) if n in ("deal_kinds", "ip_kinds") else row[n] for n in names]
                 )
 
 
@@ -529,6 +524,14 @@ class PostgresBackend:
                 facets[facet][value] = int(n)
         return facets, total
 
+    def _own_counts(self, s: Session, key: str, price_flag: str, params: dict[str, Any]) -> dict[str, int]:
+        if key in _SCALAR:
+            col = _SCALAR[key]
+            sql = f"SELECT {col}, count(*) FROM search_documents WHERE {price_flag} AND {col} IS NOT NULL GROUP BY {col}"
+        else:
+            sql = f"SELECT v, count(*) FROM search_documents, unnest({_ARRAY[key]}) AS v WHERE {price_flag} GROUP BY v"
+        return {value: int(n) for value, n in s.execute(text(sql), params) if n}
+
     def _count_facets(
         self,
         s: Session,
@@ -542,9 +545,19 @@ class PostgresBackend:
         cols = ", ".join(f"{expr} AS m_{key}" for key, expr in flags.items())
         price_col = f"{price_flag} AS m_price" if price_flag else "TRUE AS m_price"
         sql_where = (" WHERE " + " AND ".join(where)) if where else ""
+        kept_own: dict[str, int] | None = None
         if len(names) > 1:
-            fails = " + ".join(f"(NOT {flags[k]})::int" for k in names)
-            sql_where += (" AND " if sql_where else " WHERE ") + f"({fails}) <= 1"
+            # rows failing at most one filter: OR over each filter left out (index-friendly)
+            either = " OR ".join(
+                "(" + " AND ".join(flags[k] for k in names if k != skip) + ")" for skip in names
+            )
+            sql_where += (" AND " if sql_where else " WHERE ") + f"({either})"
+        elif len(names) == 1 and not where:
+            # No text, one facet filtered: that facet's own counts are the kept
+            # ones; every other count needs only the rows that pass the filter.
+            kept_own, _ = self._kept_facets(s)
+            kept_own = kept_own[names[0]]
+            sql_where = f" WHERE {flags[names[0]]}"
 
         def passing(skip: str | None, with_price: bool = True) -> str:
             conds = [f"m_{k}" for k in names if k != skip]
@@ -555,12 +568,17 @@ class PostgresBackend:
         branches = [
             f"SELECT '_total' AS facet, '' AS value, count(*) FILTER (WHERE {passing(None)}) AS n FROM m"
         ]
+        own = names[0] if kept_own is not None else None
         for key, column in _SCALAR.items():
+            if key == own:
+                continue
             branches.append(
                 f"SELECT '{key}', {column}, count(*) FILTER (WHERE {passing(key)}) FROM m"
                 f" WHERE {column} IS NOT NULL GROUP BY {column}"
             )
         for key, column in _ARRAY.items():
+            if key == own:
+                continue
             branches.append(
                 f"SELECT '{key}', v, count(*) FILTER (WHERE {passing(key)}) FROM m, unnest(m.{column}) AS v GROUP BY v"
             )
@@ -580,6 +598,11 @@ class PostgresBackend:
                 total = int(n or 0)
             elif n:
                 facets[facet][value] = int(n)
+        if own is not None:
+            if price_flag is None:
+                facets[own] = dict(kept_own or {})
+            else:  # the own facet with the price filter applied: count it over the priced rows
+                facets[own] = self._own_counts(s, own, price_flag, params)
         for bucket in PRICE_BUCKETS:
             facets[PRICE_FACET].setdefault(bucket, 0)
         for key in FACET_KEYS:

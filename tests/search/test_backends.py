@@ -513,3 +513,26 @@ def test_rebuild_failure_keeps_old_index(fresh):
         fresh.rebuild(broken())
     assert fresh.count() == 9
     assert fresh.upsert([_doc(12, title_zh="锁已释放")]) == 1  # the lock was released
+
+
+@pytest.mark.parametrize("filters", [{"deal_kind": ["license"]}, {"region": ["230100"]}, {}])
+def test_filters_with_a_price_range_count_like_an_oracle(backend, filters):
+    low, high = 10_000_000, 1_000_000_000
+    result = search(backend, filters=filters, min_price_fen=low, max_price_fen=high)
+
+    def priced(doc):
+        return doc.price_fen is not None and low <= doc.price_fen <= high
+
+    query = SearchQuery(filters=filters)
+    assert sorted(ids(result)) == sorted(d.id for d in _oracle(query, None) if priced(d))
+    for key in FACET_KEYS:
+        expected: dict[str, int] = {}
+        for doc in _oracle(query, key):
+            if priced(doc):
+                for value in doc.facet_values()[key]:
+                    expected[value] = expected.get(value, 0) + 1
+        assert result.facets[key] == expected, key
+    expected_prices = dict.fromkeys(PRICE_BUCKETS, 0)
+    for doc in _oracle(query, None):
+        expected_prices[price_bucket(doc.price_fen)] += 1
+    assert result.facets[PRICE_FACET] == expected_prices
