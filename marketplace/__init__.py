@@ -29,6 +29,13 @@ def create_app(config: type[Config] | None = None) -> Flask:
     register_template_helpers(app)
     register_security_headers(app)
     register_commands(app)
+    if app.config.get("TRUSTED_PROXY_COUNT"):
+        # Behind nginx: the client's address (rate limits, audit) and scheme come
+        # from the X-Forwarded-* headers that many proxies in front of us set.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = int(app.config["TRUSTED_PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
 
 
@@ -126,6 +133,7 @@ def register_commands(app: Flask) -> None:
     from .offers import cli as offers_cli
     from .payments import cli as payments_cli
     from .search import cli as search_cli
+    from .storage import cli as storage_cli
 
     for module in (
         accounts_cli,
@@ -137,5 +145,6 @@ def register_commands(app: Flask) -> None:
         ledger_cli,
         payments_cli,
         search_cli,
+        storage_cli,
     ):
         module.register(app)

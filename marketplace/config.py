@@ -31,9 +31,18 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     # SQLite only: how long a transaction that will write waits for another to finish.
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "30000"))
+    if os.environ.get("DATABASE_PREPARE_THRESHOLD", "").strip().lower() == "none":
+        # PgBouncer < 1.21 in transaction mode: psycopg must never prepare statements
+        SQLALCHEMY_ENGINE_OPTIONS = {**SQLALCHEMY_ENGINE_OPTIONS, "connect_args": {"prepare_threshold": None}}
     SQLALCHEMY_TRACK_MODIFICATIONS = False
 
     SEARCH_INDEX_DIR = os.environ.get("SEARCH_INDEX_DIR", str(INSTANCE_DIR / "search"))
+    # "whoosh" (one host, index in SEARCH_INDEX_DIR), "postgres" (several app servers) or "module:factory"
+    SEARCH_BACKEND = os.environ.get("SEARCH_BACKEND", "whoosh")
+    # Whoosh: drain the outbox in the request that queued a change (off when `flask search worker` runs)
+    SEARCH_DRAIN_IN_REQUEST = _bool("SEARCH_DRAIN_IN_REQUEST", True)
+    # "filesystem" (UPLOAD_DIR on this host) or "database" (every app server sees the files)
+    UPLOAD_STORAGE = os.environ.get("UPLOAD_STORAGE", "filesystem")
     UPLOAD_DIR = os.environ.get("UPLOAD_DIR", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_UPLOAD_MB", "20")) * 1024 * 1024
     UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "10")) * 1024 * 1024
@@ -51,6 +60,8 @@ class Config:
     # The site's address for links in e-mails (e.g. https://tech.example.cn); unset, the
     # request's host is used.
     PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "")
+    # Proxies (nginx) in front of the app whose X-Forwarded-For/-Proto are trusted; 0 = none
+    TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0") or 0)
 
     # i18n
     BABEL_DEFAULT_LOCALE = "zh_Hans"
@@ -118,3 +129,6 @@ class TestConfig(Config):
     SERVER_NAME = "localhost"
     STRIPE_SECRET_KEY = ""
     STRIPE_WEBHOOK_SECRET = ""
+    SEARCH_BACKEND = "whoosh"  # the search and upload tests choose the others themselves
+    SEARCH_DRAIN_IN_REQUEST = True
+    UPLOAD_STORAGE = "filesystem"

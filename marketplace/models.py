@@ -13,4 +13,6 @@ from .listings import models as listings_models  # noqa: F401
 from .notifications import models as notifications_models  # noqa: F401
 from .offers import models as offers_models  # noqa: F401
 from .payments import models as payments_models  # noqa: F401
+from .search import models as search_models  # noqa: F401
 from .search import outbox as search_outbox  # noqa: F401
+from .storage import models as storage_models  # noqa: F401

@@ -1,23 +1,26 @@
-"""Attachments: PDF and images, type and size checked, stored under the
-instance folder with a random name, served only through a domain view that
-checks permission first."""
+"""Attachments: PDF and images, type and size checked, stored with a random
+name in the upload storage (``UPLOAD_STORAGE``: a folder of this host, or the
+database for several app servers; see :mod:`marketplace.storage`), served only
+through a domain view that checks permission first, in chunks."""
 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, send_file
+from flask import abort, current_app, send_file
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import FileStorage
 
 from ..extensions import db
+from ..storage import CHUNK_SIZE, FilesystemStorage, StoredFileMissing, get_storage
 from .errors import ValidationError
 from .timeutil import utcnow
 from .types import UTCDateTime
@@ -50,6 +53,7 @@ class Attachment(db.Model):
 
     @property
     def path(self) -> Path:
+        """Where the file system storage keeps it (the file is there only with that storage)."""
         return Path(current_app.config["UPLOAD_DIR"]) / self.storage_name[:2] / self.storage_name
 
 
@@ -65,8 +69,10 @@ def save_upload(
 ) -> Attachment:
     """Check and store an uploaded file for `subject`; raise ValidationError when refused.
 
-    The bytes are written before the database row is committed; a rolled-back
-    request leaves an unreferenced file behind, never a row without a file.
+    With the file system storage the bytes are written before the database
+    row is committed: a rolled-back request leaves an unreferenced file behind,
+    never a row without a file. The database storage writes them in the same
+    transaction as the row.
     """
     if file is None or not file.filename:
         raise ValidationError(fields={field: [_l("Choose a file to upload.")]})
@@ -84,17 +90,14 @@ def save_upload(
     if subject.id is None:
         db.session.flush()
     storage_name = secrets.token_hex(16) + EXTENSIONS[content_type]
-    folder = Path(current_app.config["UPLOAD_DIR"]) / storage_name[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    tmp = folder / (storage_name + ".part")
-    tmp.write_bytes(data)
-    os.replace(tmp, folder / storage_name)
+    sha256 = hashlib.sha256(data).hexdigest()
+    get_storage().save(storage_name, data, content_type=content_type, sha256=sha256)
     attachment = Attachment(
         storage_name=storage_name,
         original_name=os.path.basename(file.filename)[:255],
         content_type=content_type,
         size=len(data),
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=sha256,
         subject_type=getattr(subject, "__audit_type__", subject.__tablename__),
         subject_id=subject.id,
         purpose=purpose,
@@ -115,15 +118,61 @@ def attachments_of(subject: Any, purpose: str | None = None) -> list[Attachment]
     return list(db.session.scalars(stmt.order_by(Attachment.uploaded_at, Attachment.id)))
 
 
-def send_attachment(attachment: Attachment):
-    """The file as a download. Call only after checking the user may see its subject."""
+class _ChunkReader(io.RawIOBase):
+    """A read-only file over an iterator of chunks (what send_file streams from)."""
+
+    def __init__(self, chunks) -> None:
+        self._chunks = iter(chunks)
+        self._rest = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while not self._rest:
+            try:
+                self._rest = next(self._chunks)
+            except StopIteration:
+                return 0
+        n = min(len(buffer), len(self._rest))
+        buffer[:n] = self._rest[:n]
+        self._rest = self._rest[n:]
+        return n
+
+
+def removal_of(attachment: Attachment):
+    """Forget the stored file of an attachment being deleted; the returned
+    object's ``unlink(missing_ok=True)`` is to be called after the commit."""
+    after = get_storage().remove(attachment.storage_name)
+
+    class _Removal:
+        def unlink(self, missing_ok: bool = True) -> None:
+            after()
+
+    return _Removal()
+
+
+def send_attachment(attachment: Attachment, download_name: str | None = None):
+    """The file as a download, read in chunks. Call only after checking the user may see its subject."""
+    storage = get_storage()
+    try:
+        source = (
+            attachment.path
+            if isinstance(storage, FilesystemStorage)
+            else io.BufferedReader(_ChunkReader(storage.chunks(attachment.storage_name)), CHUNK_SIZE)
+        )
+    except StoredFileMissing:
+        abort(404)
     response = send_file(
-        attachment.path,
+        source,
         mimetype=attachment.content_type,
         as_attachment=attachment.content_type == "application/pdf",
-        download_name=attachment.original_name,
+        download_name=download_name or attachment.original_name,
         max_age=0,
+        etag=attachment.sha256,
     )
+    if not isinstance(source, Path):
+        response.content_length = attachment.size
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from flask import current_app
@@ -33,7 +32,7 @@ from ..core.catalog import INDUSTRIES, PROVINCE_CODE
 from ..core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from ..core.models import record_audit
 from ..core.timeutil import today_shanghai, utcnow
-from ..core.uploads import Attachment, attachments_of, save_upload
+from ..core.uploads import Attachment, attachments_of, removal_of, save_upload
 from ..extensions import db
 from ..notifications.services import N_, notify
 from . import states
@@ -910,9 +909,9 @@ def asset_attachment(asset: IpAsset, attachment_id: Any) -> Attachment:
     raise NotFound()
 
 
-def remove_attachment(asset: IpAsset, attachment: Attachment, *, actor) -> Path:
-    """Remove an attachment's record; returns the stored file's path, to delete after commit."""
-    path = attachment.path
+def remove_attachment(asset: IpAsset, attachment: Attachment, *, actor):
+    """Remove an attachment's record; returns the stored file, to unlink after commit."""
+    path = removal_of(attachment)
     record_audit(
         "ip.attachment_removed",
         asset,

@@ -179,18 +179,9 @@ def attachment_of_offer(offer: Offer, attachment_id: Any) -> tuple[Attachment, O
 
 def send_offer_attachment(attachment: Attachment, name: str):
     """The file as a download under the name the viewer may see (call after the permission check)."""
-    from flask import send_file
+    from ..core.uploads import send_attachment
 
-    response = send_file(
-        attachment.path,
-        mimetype=attachment.content_type,
-        as_attachment=attachment.content_type == "application/pdf",
-        download_name=name,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_attachment(attachment, download_name=name)
 
 
 def attachment_display_name(offer: Offer, message: OfferMessage, attachment: Attachment, viewer) -> str:

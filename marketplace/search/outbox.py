@@ -6,9 +6,16 @@ commit, `drain` reads the rows, looks at each listing's *current* state in the
 database (published -> upsert, anything else -> delete), writes the index and
 only then deletes the rows it handled. If the process dies between the commit
 and the indexing, or the index write fails, the rows stay and the next drain
-(after the next request that changes a listing, `flask search drain`, or
-`flask search reindex`) handles them. Index writes are idempotent, so handling
-a row twice is harmless.
+(after the next request that changes a listing, `flask search worker`,
+`flask search drain`, or `flask search reindex`) handles them. Index writes
+are idempotent, so handling a row twice is harmless.
+
+Who drains: by default (``SEARCH_DRAIN_IN_REQUEST=true``, so that ``make run``
+needs nothing else) the request that queued a change drains after its commit.
+With ``SEARCH_DRAIN_IN_REQUEST=false`` no request writes the index: a
+long-running ``flask search worker`` (one per index, on the index's host)
+applies the outbox every second. The PostgreSQL backend needs neither: its
+documents change in the listing's own transaction.
 
 Only one drain (or rebuild) runs at a time: `index_lock` holds an exclusive
 `flock` on a file in the index directory (and a thread lock within the
@@ -57,8 +64,16 @@ class SearchOutbox(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
 
-def enqueue(listing_id: int, op: str = OP_UPSERT) -> SearchOutbox:
-    """Record, in the current transaction, that a listing's index entry must change."""
+def enqueue(listing_id: int, op: str = OP_UPSERT) -> SearchOutbox | None:
+    """Record, in the current transaction, that a listing's index entry must change.
+
+    With the PostgreSQL backend the document itself changes now, in this
+    transaction (no outbox row, nothing to drain; see ``service.write_through``).
+    """
+    from .service import write_through
+
+    if write_through(listing_id):
+        return None
     row = SearchOutbox(listing_id=listing_id, op=op)
     db.session.add(row)
     if has_request_context():
@@ -144,6 +159,33 @@ def drain(*, batch: int = 500, timeout: float = 30.0) -> DrainResult:
     return result
 
 
+def run_worker(stop: threading.Event, *, interval: float = 1.0, report=None) -> DrainResult:
+    """Drain until ``stop`` is set, looking at the outbox every ``interval``
+    seconds. A failing drain is logged and retried at the next look (its rows
+    stay); a drain in progress is finished before stopping, so nothing is left
+    half-applied. Returns what was applied in total."""
+    total = DrainResult()
+    while not stop.is_set():
+        try:
+            result = drain(timeout=max(interval, 5.0))
+        except IndexLockTimeout:
+            result = None
+        except Exception:  # noqa: BLE001 - logged; the outbox keeps the work
+            db.session.rollback()
+            log.exception("search worker: index update failed; retrying")
+            result = None
+        finally:
+            db.session.remove()
+        if result is not None and result.rows:
+            total.rows += result.rows
+            total.upserted += result.upserted
+            total.deleted += result.deleted
+            if report is not None:
+                report(result)
+        stop.wait(interval)
+    return total
+
+
 def drain_quietly() -> DrainResult | None:
     """Drain, logging instead of raising: a failed index write must not fail a
     request whose change is already committed; the rows wait for the next drain."""
@@ -158,6 +200,10 @@ def drain_quietly() -> DrainResult | None:
 def drain_after_request(response):
     """After-request hook: drain when the request queued an index change and
     succeeded (its commit is done by then; a failed request rolled its rows back)."""
-    if g.pop("search_outbox_pending", False) and response.status_code < 400:
+    if (
+        g.pop("search_outbox_pending", False)
+        and response.status_code < 400
+        and current_app.config.get("SEARCH_DRAIN_IN_REQUEST", True)
+    ):
         drain_quietly()
     return response

@@ -5,9 +5,11 @@ The database is the source of truth; the index only holds published listings
 (`listing_docs_for` turns anything else into a deletion) and can always be
 rebuilt (`reindex`, `flask search reindex`).
 
-Backend choice: ``SEARCH_BACKEND`` in the app config or the environment (``"whoosh"`` by default,
-or ``"package.module:factory"`` called with the app), ``SEARCH_INDEX_DIR`` for
-the Whoosh index. The backend is created on first use, once per process, and
+Backend choice: ``SEARCH_BACKEND`` in the app config or the environment:
+``"whoosh"`` (the default; one host, the index in ``SEARCH_INDEX_DIR``),
+``"postgres"`` (PostgreSQL full-text search in the app's database, for several
+app servers; documents change in the listing's own transaction) or
+``"package.module:factory"`` called with the app. The backend is created on first use, once per process, and
 only then is jieba's dictionary loaded (about a second), so start-up and tests
 that never search do not pay for it.
 """
@@ -23,7 +25,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
 from ..core.catalog import INDUSTRIES, ORG_KINDS, REGIONS
@@ -45,6 +47,12 @@ def _create_backend(app) -> SearchBackend:
         from .whoosh_backend import WhooshBackend
 
         return WhooshBackend(app.config["SEARCH_INDEX_DIR"])
+    if spec == "postgres":
+        from .pg_backend import PostgresBackend
+
+        if db.engine.dialect.name != "postgresql":
+            raise RuntimeError("SEARCH_BACKEND=postgres needs DATABASE_URL to point at PostgreSQL")
+        return PostgresBackend(lambda: db.session, live_listings=True)
     module_name, _, attr = spec.partition(":")
     factory = getattr(importlib.import_module(module_name), attr)
     return factory(app)
@@ -147,16 +155,71 @@ def reindex(progress: Callable[[int], None] | None = None) -> int:
 
     Outbox rows that existed when the rebuild started are covered by it and
     removed; rows added meanwhile stay for the next drain.
+
+    With a transactional backend (PostgreSQL) the whole rebuild is one
+    transaction holding the rebuild lock; listing changes committed meanwhile
+    leave outbox rows (see :func:`write_through`), which are applied right
+    after the swap, under the backend's write lock, and removed.
     """
     from .outbox import SearchOutbox, index_lock
 
     backend = get_backend()
+    if getattr(backend, "transactional", False):
+        from .pg_backend import REBUILD_LOCK
+
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": REBUILD_LOCK})
+
+        def after_swap() -> None:
+            rows = list(db.session.scalars(select(SearchOutbox)))
+            ids = sorted({row.listing_id for row in rows})
+            docs = listing_docs_for(ids)
+            live = {doc.id for doc in docs}
+            backend.upsert(docs)
+            backend.delete([i for i in ids if i not in live])
+            if rows:
+                db.session.execute(
+                    SearchOutbox.__table__.delete().where(SearchOutbox.id.in_([r.id for r in rows]))
+                )
+
+        try:
+            count = backend.rebuild(iter_published_docs(), progress=progress, after_swap=after_swap)
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        return count
     with index_lock():
         high = db.session.scalar(select(func.max(SearchOutbox.id))) or 0
         count = backend.rebuild(iter_published_docs(), progress=progress)
         db.session.execute(SearchOutbox.__table__.delete().where(SearchOutbox.id <= high))
         db.session.commit()
     return count
+
+
+def write_through(listing_id: int) -> bool:
+    """With a transactional backend, bring a listing's document up to date in
+    the current transaction; False (nothing done) with the others.
+
+    While a reindex runs (it holds the rebuild lock), an outbox row is left
+    too, which the reindex applies after its swap, so the change is not lost
+    under the rebuilt documents. Otherwise the shared rebuild lock is held
+    until the commit, so a reindex starting meanwhile waits and reads this
+    change.
+    """
+    backend = get_backend()
+    if not getattr(backend, "transactional", False):
+        return False
+    from .outbox import OP_UPSERT, SearchOutbox
+
+    db.session.flush()
+    if not backend.try_share_rebuild_lock():
+        db.session.add(SearchOutbox(listing_id=listing_id, op=OP_UPSERT))
+    docs = listing_docs_for([listing_id])
+    if docs:
+        backend.upsert(docs)
+    else:
+        backend.delete([listing_id])
+    return True
 
 
 # -- searching -----------------------------------------------------------------

@@ -10,6 +10,30 @@ from tests import factories
 from .conftest import make_listing
 
 
+@pytest.fixture(params=["whoosh", pytest.param("postgres", marks=pytest.mark.postgres)])
+def search_index(request, app, db):
+    """Each test of this module runs with both backends. The PostgreSQL one
+    works in the test's transaction, like the listings themselves."""
+    from marketplace.search.service import get_backend, set_backend
+
+    if request.param == "whoosh":
+        backend = get_backend()
+        backend.rebuild([])
+        yield backend
+        backend.rebuild([])
+        return
+    from marketplace.search.pg_backend import PostgresBackend
+
+    previous = get_backend()
+    backend = PostgresBackend(lambda: db.session, live_listings=True)
+    backend.rebuild([])
+    set_backend(backend)
+    try:
+        yield backend
+    finally:
+        set_backend(previous)
+
+
 @pytest.fixture
 def corpus(db, seller, publish, search_index):
     """Four published listings and one of each other state."""

@@ -1,9 +1,11 @@
-"""Tests of the Whoosh/jieba search backend on a small fixed corpus."""
+"""Tests of the search backends on a small fixed corpus: every test that is
+not about one engine's own machinery runs against Whoosh and, on PostgreSQL,
+against the PostgreSQL full-text backend (the ``backend``/``fresh``/``empty``
+fixtures of ``conftest.py`` are parametrized over both)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import pytest
 
@@ -19,193 +21,7 @@ from marketplace.search.backend import (
 )
 from marketplace.search.whoosh_backend import IndexBusyError, WhooshBackend
 
-
-def _doc(id: int, **kw) -> ListingDoc:
-    base = dict(
-        id=id,
-        title_zh="",
-        title_en="",
-        abstract_zh="",
-        abstract_en="",
-        keywords=[],
-        problem="",
-        industry="other",
-        deal_kinds=["license"],
-        ip_kinds=["achievement"],
-        source_kind="enterprise",
-        region="230100",
-        maturity="lab",
-        price_fen=None,
-        published_at=datetime(2025, 1, 1, tzinfo=UTC),
-    )
-    base.update(kw)
-    return ListingDoc(**base)
-
-
-def _day(month: int, day: int, year: int = 2025) -> datetime:
-    return datetime(year, month, day, 8, 0, tzinfo=UTC)
-
-
-CORPUS: list[ListingDoc] = [
-    _doc(
-        1,
-        title_zh="大豆蛋白高效提取技术",
-        abstract_zh="以低温豆粕为原料提取大豆分离蛋白，蛋白收率提高12%。",
-        keywords=["大豆蛋白", "提取"],
-        problem="收率低",
-        industry="agri_processing",
-        deal_kinds=["license", "transfer"],
-        ip_kinds=["invention_patent"],
-        source_kind="university",
-        region="230100",
-        maturity="pilot",
-        price_fen=5_000_000,
-        published_at=_day(1, 10),
-    ),
-    _doc(
-        2,
-        title_zh="大豆精量播种机",
-        title_en="Precision soybean seeder",
-        abstract_zh="适用于黑土地的大豆播种装备。",
-        keywords=["播种机"],
-        problem="出苗不齐",
-        industry="agri_machinery",
-        deal_kinds=["transfer"],
-        ip_kinds=["utility_model"],
-        source_kind="enterprise",
-        region="231200",
-        maturity="mass_production",
-        price_fen=None,
-        published_at=_day(3, 1),
-    ),
-    _doc(
-        3,
-        title_en="Graphene anode material for lithium-ion batteries",
-        abstract_en="A graphene anode with 30% higher capacity than graphite.",
-        keywords=["graphene", "anode"],
-        industry="new_materials",
-        deal_kinds=["license"],
-        ip_kinds=["invention_patent"],
-        source_kind="research_institute",
-        region="230100",
-        maturity="lab",
-        price_fen=50_000_000,
-        published_at=_day(2, 1),
-    ),
-    _doc(
-        4,
-        title_zh="石墨烯导热膜",
-        title_en="Graphene thermal film",
-        abstract_zh="用于电子器件散热的石墨烯薄膜。",
-        keywords=["石墨烯"],
-        problem="散热差",
-        industry="new_materials",
-        deal_kinds=["equity"],
-        ip_kinds=["invention_patent", "technical_secret"],
-        source_kind="university",
-        region="230600",
-        maturity="small_batch",
-        price_fen=200_000_000,
-        published_at=_day(4, 1),
-    ),
-    _doc(
-        5,
-        title_zh="石墨烯负极材料制备方法",
-        abstract_zh="一种高容量负极材料。",
-        abstract_en="Scalable anode coating process.",
-        keywords=["负极材料"],
-        problem="容量低",
-        industry="new_materials",
-        deal_kinds=["license", "equity"],
-        ip_kinds=["invention_patent"],
-        source_kind="enterprise",
-        region="230200",
-        maturity="pilot",
-        price_fen=2_000_000_000,
-        published_at=_day(12, 1, 2024),
-    ),
-    _doc(
-        6,
-        title_zh="工业机器人视觉引导系统",
-        title_en="Vision guided industrial robot",
-        abstract_zh="焊接机器人视觉定位精度0.1毫米。",
-        keywords=["工业机器人"],
-        problem="定位不准",
-        industry="high_end_equipment",
-        deal_kinds=["license"],
-        ip_kinds=["software_copyright"],
-        source_kind="enterprise",
-        region="230100",
-        maturity="mass_production",
-        price_fen=10_000_000,
-        published_at=_day(5, 1),
-    ),
-    _doc(
-        7,
-        title_zh="冰雪装备智能造雪机",
-        title_en="Smart snowmaking machine",
-        abstract_zh="零下30摄氏度稳定造雪。",
-        keywords=["冰雪装备"],
-        problem="能耗高",
-        industry="ice_snow",
-        deal_kinds=["transfer"],
-        ip_kinds=["design_patent"],
-        source_kind="enterprise",
-        region="231000",
-        maturity="small_batch",
-        price_fen=9_999_999,
-        published_at=_day(6, 1),
-    ),
-    _doc(
-        8,
-        title_zh="<script>alert(1)</script> 玉米深加工 & 淀粉",
-        abstract_zh="玉米 <b>淀粉</b> 收率 > 70%",
-        keywords=["玉米"],
-        industry="agri_processing",
-        deal_kinds=["transfer"],
-        ip_kinds=["achievement"],
-        source_kind="research_institute",
-        region="230100",
-        maturity="pilot",
-        price_fen=100_000_000,
-        published_at=_day(2, 15),
-    ),
-    _doc(
-        9,
-        title_zh="寒地水稻新品种",
-        abstract_zh="耐寒水稻品种，适合第一积温带。",
-        keywords=["水稻"],
-        problem="低温冷害",
-        industry="biology",
-        deal_kinds=["license"],
-        ip_kinds=["plant_variety"],
-        source_kind="research_institute",
-        region="232700",
-        maturity="lab",
-        price_fen=None,
-        published_at=_day(11, 1, 2024),
-    ),
-]
-NEWEST_ORDER = [7, 6, 4, 2, 8, 3, 1, 5, 9]
-
-
-@pytest.fixture(scope="module")
-def backend(tmp_path_factory) -> WhooshBackend:
-    """A read-only backend over CORPUS, shared by the module."""
-    b = WhooshBackend(str(tmp_path_factory.mktemp("search") / "index"))
-    assert b.rebuild(CORPUS) == len(CORPUS)
-    b.warm()
-    yield b
-    b.close()
-
-
-@pytest.fixture
-def fresh(tmp_path) -> WhooshBackend:
-    """A backend over CORPUS that a test may modify."""
-    b = WhooshBackend(str(tmp_path / "index"), lock_timeout=0.2)
-    b.rebuild(CORPUS)
-    yield b
-    b.close()
+from .corpus import CORPUS, NEWEST_ORDER, _doc
 
 
 def ids(result: SearchResult) -> list[int]:
@@ -235,8 +51,8 @@ def test_price_bucket_boundaries():
     assert price_bucket(1_000_000_000) == "gte_10m"
 
 
-def test_empty_index(tmp_path):
-    b = WhooshBackend(str(tmp_path / "empty"))
+def test_empty_index(empty):
+    b = empty
     assert b.count() == 0
     for query in (SearchQuery(), SearchQuery(q="大豆", filters={"region": ["230100"]})):
         result = b.search(query)
@@ -628,7 +444,8 @@ def test_delete(fresh):
     assert fresh.delete([]) == 0
 
 
-def test_changes_are_seen_by_other_instances(fresh):
+def test_changes_are_seen_by_other_instances(whoosh_fresh):
+    fresh = whoosh_fresh
     other = WhooshBackend(fresh.index_dir)
     assert other.count() == 9
     fresh.delete([9])
@@ -681,11 +498,10 @@ def test_rebuild_swaps_atomically(tmp_path, procs):
     writer.close()
 
 
-def test_rebuild_keeps_first_of_duplicate_ids(tmp_path):
-    b = WhooshBackend(str(tmp_path / "index"))
+def test_rebuild_keeps_first_of_duplicate_ids(empty):
+    b = empty
     assert b.rebuild([CORPUS[0], replace(CORPUS[0], title_zh="重复")]) == 1
     assert ids(search(b, "大豆")) == [1]
-    b.close()
 
 
 def test_rebuild_failure_keeps_old_index(fresh):
@@ -697,3 +513,26 @@ def test_rebuild_failure_keeps_old_index(fresh):
         fresh.rebuild(broken())
     assert fresh.count() == 9
     assert fresh.upsert([_doc(12, title_zh="锁已释放")]) == 1  # the lock was released
+
+
+@pytest.mark.parametrize("filters", [{"deal_kind": ["license"]}, {"region": ["230100"]}, {}])
+def test_filters_with_a_price_range_count_like_an_oracle(backend, filters):
+    low, high = 10_000_000, 1_000_000_000
+    result = search(backend, filters=filters, min_price_fen=low, max_price_fen=high)
+
+    def priced(doc):
+        return doc.price_fen is not None and low <= doc.price_fen <= high
+
+    query = SearchQuery(filters=filters)
+    assert sorted(ids(result)) == sorted(d.id for d in _oracle(query, None) if priced(d))
+    for key in FACET_KEYS:
+        expected: dict[str, int] = {}
+        for doc in _oracle(query, key):
+            if priced(doc):
+                for value in doc.facet_values()[key]:
+                    expected[value] = expected.get(value, 0) + 1
+        assert result.facets[key] == expected, key
+    expected_prices = dict.fromkeys(PRICE_BUCKETS, 0)
+    for doc in _oracle(query, None):
+        expected_prices[price_bucket(doc.price_fen)] += 1
+    assert result.facets[PRICE_FACET] == expected_prices
