@@ -85,6 +85,7 @@ def env(database_url, tmp_path_factory):
     }
     base.update(
         MARKETPLACE_ENV="production",
+        ALLOW_PLAIN_HTTP="1",  # loopback, no TLS in the test
         SECRET_KEY="two-hosts-" + secrets.token_hex(16),
         DATABASE_URL=database_url,
         SEARCH_BACKEND="postgres",
