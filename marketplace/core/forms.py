@@ -5,15 +5,26 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import Field, StringField
+from wtforms import Field, FieldList, FormField, StringField
 from wtforms.validators import ValidationError as WTFValidationError
 
 from .errors import DomainError
+from .input import NOT_ALLOWED, has_bad_text
 from .money import MoneyError, fen_to_yuan_text, parse_yuan
 
 
 class BaseForm(FlaskForm):
-    """A form that can show the field errors a service raised."""
+    """A form that can show the field errors a service raised, and that refuses
+    NUL bytes and unpaired surrogates in any field before its validators run."""
+
+    def validate(self, extra_validators=None) -> bool:
+        bad = [field for field in _leaf_fields(self) if any(has_bad_text(v) for v in field.raw_data or ())]
+        if not bad:
+            return super().validate(extra_validators)
+        for field in bad:
+            field.errors = [NOT_ALLOWED]
+        self._errors = None
+        return False
 
     def apply_errors(self, error: DomainError) -> bool:
         """Attach a service's field errors to the matching fields.
@@ -59,6 +70,21 @@ class MoneyField(StringField):
         if isinstance(value, Decimal):
             value = int(value)
         self.data = value
+
+
+def _leaf_fields(form):
+    """Every field of a form, inside FormFields and FieldLists too."""
+    for field in form:
+        if isinstance(field, FormField):
+            yield from _leaf_fields(field.form)
+        elif isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    yield from _leaf_fields(entry.form)
+                else:
+                    yield entry
+        else:
+            yield field
 
 
 def strip_filter(value):
