@@ -9,20 +9,29 @@ from wtforms import Field, FieldList, FormField, StringField
 from wtforms.validators import ValidationError as WTFValidationError
 
 from .errors import DomainError
-from .input import NOT_ALLOWED, has_bad_text
+from .input import NOT_ALLOWED, NOT_AN_ID, has_bad_text, id_out_of_range, is_id_name
 from .money import MoneyError, fen_to_yuan_text, parse_yuan
 
 
 class BaseForm(FlaskForm):
-    """A form that can show the field errors a service raised, and that refuses
-    NUL bytes and unpaired surrogates in any field before its validators run."""
+    """A form that can show the field errors a service raised, and that refuses NUL
+    bytes and unpaired surrogates in any field, and ids (`*_id`, `*_ids`) beyond the
+    database's integer range, before its validators run (core.input)."""
 
     def validate(self, extra_validators=None) -> bool:
-        bad = [field for field in _leaf_fields(self) if any(has_bad_text(v) for v in field.raw_data or ())]
+        leaves = list(_leaf_fields(self))
+        bad = {field: NOT_ALLOWED for field in leaves if any(has_bad_text(v) for v in field.raw_data or ())}
+        for field in leaves:
+            if (
+                field not in bad
+                and is_id_name(field.short_name)
+                and id_out_of_range(list(field.raw_data or ()))
+            ):
+                bad[field] = NOT_AN_ID
         if not bad:
             return super().validate(extra_validators)
-        for field in bad:
-            field.errors = [NOT_ALLOWED]
+        for field, message in bad.items():
+            field.errors = [message]
         self._errors = None
         return False
 

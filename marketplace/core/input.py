@@ -34,6 +34,29 @@ MAX_JSON_DEPTH = 20
 _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 
 NOT_ALLOWED = _l("Contains a character that is not allowed (a NUL byte or an unpaired surrogate).")
+NOT_AN_ID = _l("Not a valid number: numbers of records are between 1 and %(max)s.", max=MAX_ID)
+_ID_TOKEN = re.compile(r"[0-9]+")
+
+
+def is_id_name(name: str) -> bool:
+    """Fields and parameters that carry ids of records (`org_id`, `asset_ids`)."""
+    return name.endswith(("_id", "_ids"))
+
+
+def id_out_of_range(value: Any) -> bool:
+    """True when an id-carrying value holds a number beyond MAX_ID (which no query may see:
+    PostgreSQL's `integer` overflows, SQLite's beyond 2^63). Other shapes are the forms' business."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int):
+        return value > MAX_ID
+    if isinstance(value, float):
+        return value > MAX_ID
+    if isinstance(value, str):
+        return any(len(t) > 10 or int(t) > MAX_ID for t in _ID_TOKEN.findall(value))
+    if isinstance(value, list):
+        return any(id_out_of_range(v) for v in value)
+    return False
 
 
 class IdConverter(IntegerConverter):
@@ -94,9 +117,11 @@ def shown(name: str) -> str:
     return _BAD_TEXT.sub("\ufffd", name)
 
 
-def bad_json_paths(value: Any, prefix: str = "") -> list[str]:
-    """Dotted paths ("owners.0.name") of the strings (or keys) with bad text, without recursion."""
+def bad_json_paths(value: Any, prefix: str = "") -> tuple[list[str], list[str]]:
+    """Dotted paths ("owners.0.name") of the strings (or keys) with bad text, and of the
+    ids (`*_id`, `*_ids`) out of range; without recursion."""
     found: list[str] = []
+    ids: list[str] = []
     stack = [(value, prefix)]
     while stack:
         item, path = stack.pop()
@@ -105,15 +130,17 @@ def bad_json_paths(value: Any, prefix: str = "") -> list[str]:
                 name = f"{path}.{shown(str(key))}" if path else shown(str(key))
                 if has_bad_text(key):
                     found.append(name)
-                else:
-                    stack.append((child, name))
+                    continue
+                if is_id_name(str(key)) and id_out_of_range(child):
+                    ids.append(name)
+                stack.append((child, name))
         elif isinstance(item, list):
             stack.extend(
                 (child, f"{path}.{index}" if path else str(index)) for index, child in enumerate(item)
             )
         elif has_bad_text(item):
             found.append(path or "body")
-    return sorted(set(found))
+    return sorted(set(found)), sorted(set(ids))
 
 
 def _bad_multidict(data) -> list[str]:
@@ -129,6 +156,7 @@ def _is_api() -> bool:
 def refuse_bad_input() -> None:
     """before_request: refuse NUL bytes, lone surrogates and too-deep JSON (see the module)."""
     bad: list[str] = []
+    ids: list[str] = [k for k in request.args if is_id_name(k) and id_out_of_range(request.args.getlist(k))]
     bad += [shown(k) for k, v in (request.view_args or {}).items() if has_bad_text(v)]
     bad += _bad_multidict(request.args)
     bad += sorted({shown(key) for key, f in request.files.items(multi=True) if has_bad_text(f.filename)})
@@ -145,13 +173,18 @@ def refuse_bad_input() -> None:
                     ) from None
                 except ValueError:
                     body = None  # not JSON: the view answers 400 when it needs a body
-                bad += bad_json_paths(body)
-    # Page forms (POST) report bad text on their own fields: BaseForm.validate.
-    if not bad:
+                bad_text, bad_ids = bad_json_paths(body)
+                bad += bad_text
+                ids += bad_ids
+        ids += [k for k in request.form if is_id_name(k) and id_out_of_range(request.form.getlist(k))]
+    # Page forms (POST) report bad text and ids on their own fields: BaseForm.validate.
+    if not bad and not ids:
         return
     names = sorted(set(bad))
-    if _is_api():
-        raise ValidationError(fields={name: [NOT_ALLOWED] for name in names})
+    if _is_api() or not bad:
+        fields = {shown(name): [NOT_AN_ID] for name in ids}
+        fields.update({name: [NOT_ALLOWED] for name in names})
+        raise ValidationError(fields=fields)
     raise ValidationError(
         _l(
             "%(fields)s: contains a character that is not allowed (a NUL byte or an unpaired surrogate).",

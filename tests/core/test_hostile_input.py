@@ -278,3 +278,38 @@ def test_too_many_or_too_long_keywords_are_field_errors(api, client, db, login_a
         data={"title_zh": "寒地测试技术", "keywords": "、".join(f"词{n}" for n in range(13))},
     )
     assert response.status_code in (200, 404, 405)
+
+
+# --- Ids beyond the integer range inside bodies, forms and query strings ---------------
+
+
+@pytest.mark.parametrize("ident", [MAX_ID + 1, 2**63, 10**30])
+def test_ids_out_of_range_in_a_body_are_422_per_field(api, db, ident):
+    agency = factories.user_with_role("agency")
+    seller = factories.user_with_role("seller")
+    listing = factories.ListingFactory(seller=seller, published=True)
+    db.session.flush()
+    response = api(agency).post(
+        "/api/v1/contracts",
+        json={"seller_org_id": ident, "buyer_org_id": 1, "asset_ids": [1, ident], "title": "x"},
+    )
+    assert response.status_code == 422
+    assert {"seller_org_id", "asset_ids"} <= set(response.get_json()["error"]["fields"])
+    response = api(agency).post(
+        f"/api/v1/listings/{listing.id}/offers",
+        json={"client_org_id": ident, "terms": {"deal_kind": "license", "license_type": "non_exclusive"}},
+    )
+    assert response.status_code == 422
+    assert list(response.get_json()["error"]["fields"]) == ["client_org_id"]
+    response = api(factories.user_with_role("regulator")).get(f"/api/v1/ledger/entries?contract_id={ident}")
+    assert response.status_code == 422
+
+
+def test_ids_out_of_range_in_a_page_form_are_field_errors(client, db, login_as):
+    login_as("agency")
+    response = client.post(
+        "/contracts/new?lang=en",
+        data={"seller_org_id": str(2**40), "buyer_org_id": "1", "asset_ids": f"1, {2**64}", "title": "x"},
+    )
+    assert response.status_code == 200
+    assert "Not a valid number" in response.get_data(as_text=True)
