@@ -36,6 +36,7 @@ _BAD_TEXT = re.compile("[\x00\ud800-\udfff]")
 NOT_ALLOWED = _l("Contains a character that is not allowed (a NUL byte or an unpaired surrogate).")
 NOT_AN_ID = _l("Not a valid number: numbers of records are between 1 and %(max)s.", max=MAX_ID)
 _ID_TOKEN = re.compile(r"[0-9]+")
+_ID_TEXT = re.compile(r"[\s,，、;；+\-0-9]+")  # numbers and separators only
 
 
 def is_id_name(name: str) -> bool:
@@ -48,11 +49,11 @@ def id_out_of_range(value: Any) -> bool:
     PostgreSQL's `integer` overflows, SQLite's beyond 2^63). Other shapes are the forms' business."""
     if isinstance(value, bool):
         return False
-    if isinstance(value, int):
-        return value > MAX_ID
-    if isinstance(value, float):
-        return value > MAX_ID
+    if isinstance(value, int | float):
+        return abs(value) > MAX_ID
     if isinstance(value, str):
+        if not _ID_TEXT.fullmatch(value):
+            return False  # not a number (a Stripe id, a name): the forms say what is wrong
         return any(len(t) > 10 or int(t) > MAX_ID for t in _ID_TOKEN.findall(value))
     if isinstance(value, list):
         return any(id_out_of_range(v) for v in value)

@@ -283,7 +283,7 @@ def test_too_many_or_too_long_keywords_are_field_errors(api, client, db, login_a
 # --- Ids beyond the integer range inside bodies, forms and query strings ---------------
 
 
-@pytest.mark.parametrize("ident", [MAX_ID + 1, 2**63, 10**30])
+@pytest.mark.parametrize("ident", [MAX_ID + 1, 2**63, 10**30, -(2**40)])
 def test_ids_out_of_range_in_a_body_are_422_per_field(api, db, ident):
     agency = factories.user_with_role("agency")
     seller = factories.user_with_role("seller")
