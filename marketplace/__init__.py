@@ -19,6 +19,7 @@ def create_app(config: type[Config] | None = None) -> Flask:
         instance_relative_config=False,
     )
     app.config.from_object(config or Config)
+    register_input_guards(app)
     app.json.ensure_ascii = False  # Chinese text as is in the API (UTF-8)
     Config.check(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
@@ -37,6 +38,16 @@ def create_app(config: type[Config] | None = None) -> Flask:
         hops = int(app.config["TRUSTED_PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     return app
+
+
+def register_input_guards(app: Flask) -> None:
+    """Bounded ids in routes, depth-limited JSON, no NUL or lone surrogate in any text
+    (before the blueprints: the `int` converter must be in place when routes are added)."""
+    from .core import input as input_guards
+    from .core.i18n import escape_lazy_strings
+
+    input_guards.register(app)
+    escape_lazy_strings()
 
 
 def register_extensions(app: Flask) -> None:

@@ -6,6 +6,7 @@ import re
 
 from flask import current_app, jsonify
 
+from ..core.input import MAX_ID
 from . import api_bp
 from .docs import describe
 
@@ -27,6 +28,24 @@ ERROR_SCHEMA = {
         }
     },
 }
+
+
+#: A route id: the `int` converter answers 404 outside this range (core.input).
+INT_ID = {"type": "integer", "minimum": 1, "maximum": MAX_ID}
+
+
+def _once(params: list[dict]) -> list[dict]:
+    """Each parameter once per (name, location); the route's own description of a path
+    parameter (its type and bounds) wins over a view's repetition of it."""
+    seen: dict[tuple[str, str], dict] = {}
+    for param in params:
+        key = (param["name"], param["in"])
+        if key in seen:
+            if param.get("description") and not seen[key].get("description"):
+                seen[key] = {**seen[key], "description": param["description"]}
+            continue
+        seen[key] = param
+    return list(seen.values())
 
 
 def build_document() -> dict:
@@ -57,9 +76,9 @@ def build_document() -> dict:
                     "name": name,
                     "in": "path",
                     "required": True,
-                    "schema": {"type": "integer" if f"<int:{name}>" in rule.rule else "string"},
+                    "schema": INT_ID if f"<int:{name}>" in rule.rule else {"type": "string", "minLength": 1},
                 }
-                for name in rule.arguments
+                for name in sorted(rule.arguments)
             ]
             if info:
                 params += info["params"]
@@ -82,7 +101,7 @@ def build_document() -> dict:
                         }
                     )
             if params:
-                op["parameters"] = params
+                op["parameters"] = _once(params)
             paths.setdefault(path, {})[method.lower()] = op
     return {
         "openapi": "3.1.0",

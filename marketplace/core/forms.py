@@ -5,15 +5,35 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_wtf import FlaskForm
-from wtforms import Field, StringField
+from wtforms import Field, FieldList, FormField, StringField
 from wtforms.validators import ValidationError as WTFValidationError
 
 from .errors import DomainError
+from .input import NOT_ALLOWED, NOT_AN_ID, has_bad_text, id_out_of_range, is_id_name
 from .money import MoneyError, fen_to_yuan_text, parse_yuan
 
 
 class BaseForm(FlaskForm):
-    """A form that can show the field errors a service raised."""
+    """A form that can show the field errors a service raised, and that refuses NUL
+    bytes and unpaired surrogates in any field, and ids (`*_id`, `*_ids`) beyond the
+    database's integer range, before its validators run (core.input)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        leaves = list(_leaf_fields(self))
+        bad = {field: NOT_ALLOWED for field in leaves if any(has_bad_text(v) for v in field.raw_data or ())}
+        for field in leaves:
+            if (
+                field not in bad
+                and is_id_name(field.short_name)
+                and id_out_of_range(list(field.raw_data or ()))
+            ):
+                bad[field] = NOT_AN_ID
+        if not bad:
+            return super().validate(extra_validators)
+        for field, message in bad.items():
+            field.errors = [message]
+        self._errors = None
+        return False
 
     def apply_errors(self, error: DomainError) -> bool:
         """Attach a service's field errors to the matching fields.
@@ -59,6 +79,21 @@ class MoneyField(StringField):
         if isinstance(value, Decimal):
             value = int(value)
         self.data = value
+
+
+def _leaf_fields(form):
+    """Every field of a form, inside FormFields and FieldLists too."""
+    for field in form:
+        if isinstance(field, FormField):
+            yield from _leaf_fields(field.form)
+        elif isinstance(field, FieldList):
+            for entry in field.entries:
+                if isinstance(entry, FormField):
+                    yield from _leaf_fields(entry.form)
+                else:
+                    yield entry
+        else:
+            yield field
 
 
 def strip_filter(value):

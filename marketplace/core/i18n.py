@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import Markup, escape
 
 
 def select_locale() -> str:
@@ -27,3 +29,19 @@ def select_locale() -> str:
 
 def html_lang(locale: str) -> str:
     return "zh-Hans" if str(locale).startswith("zh") else "en"
+
+
+def _lazy_html(self: LazyString) -> Markup:
+    return escape(str(self))
+
+
+def escape_lazy_strings() -> None:
+    """Make every lazy translated string plain text in templates.
+
+    Flask-Babel's LazyString answers `__html__` with its text, so Jinja (and
+    the session's flash messages) treat it as safe markup: a message such as
+    _l("Unknown value(s): %(values)s.", values=user_text) would print the
+    user's markup as is. Messages are text: escaped as a whole, arguments
+    included. (gettext's plain strings are escaped by Jinja already.)
+    """
+    LazyString.__html__ = _lazy_html

@@ -151,6 +151,12 @@ _ENTRY = obj(
     params=[
         {"name": "after_seq", "in": "query", "schema": {"type": "integer", "minimum": 0}},
         {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT}},
+        {
+            "name": "per_page",
+            "in": "query",
+            "description": "the same as limit (when limit is not given)",
+            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT},
+        },
         {"name": "kind", "in": "query", "schema": STRING},
         {"name": "contract_id", "in": "query", "schema": INTEGER},
         {"name": "registration_no", "in": "query", "schema": STRING},
@@ -197,6 +203,9 @@ def _figures(fig: services.Figures) -> dict:
     tags=["ledger"],
     params=[
         {"name": "group_by", "in": "query", "schema": {"type": "string", "enum": list(GROUP_BY)}},
+        {"name": "kind", "in": "query", "schema": STRING},
+        {"name": "contract_id", "in": "query", "schema": INTEGER},
+        {"name": "registration_no", "in": "query", "schema": STRING},
         *_FILTER_PARAMS,
     ],
     responses={

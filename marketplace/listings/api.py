@@ -78,6 +78,15 @@ SEARCH_PARAMS = [
     ],
     {"name": "min_price_fen", "in": "query", "schema": {"type": "integer", "minimum": 0}},
     {"name": "max_price_fen", "in": "query", "schema": {"type": "integer", "minimum": 0}},
+    *[
+        {
+            "name": name,
+            "in": "query",
+            "description": f"in yuan (the web page's form), when {name}_fen is not given",
+            "schema": {"type": "string"},
+        }
+        for name in ("min_price", "max_price")
+    ],
     {
         "name": "sort",
         "in": "query",

@@ -23,7 +23,7 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from ..core.catalog import INDUSTRIES
@@ -58,9 +58,9 @@ class KeywordsField(Field):
 
     def pre_validate(self, form):
         if len(self.data or []) > MAX_KEYWORDS:
-            raise ValueError(_l("At most %(n)s keywords.", n=MAX_KEYWORDS))
+            raise ValidationError(_l("At most %(n)s keywords.", n=MAX_KEYWORDS))
         if any(len(w) > 40 for w in self.data or []):
-            raise ValueError(_l("A keyword has at most 40 characters."))
+            raise ValidationError(_l("A keyword has at most 40 characters."))
 
 
 class MultiCheckboxField(SelectMultipleField):
