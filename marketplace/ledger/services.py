@@ -25,6 +25,7 @@ from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..core.money import MAX_FEN
 from ..core.timeutil import SHANGHAI, start_of_day_utc, to_shanghai, utcnow
 from ..extensions import db
+from . import merkle
 from .catalog import (
     CATEGORIES,
     ENTRY_KINDS,
@@ -34,7 +35,7 @@ from .catalog import (
     dimension_order,
 )
 from .chain import GENESIS_HASH, VerifyResult, entry_hash, verify_chain
-from .models import ContractTotal, LedgerEntry, LedgerHead, LedgerSummary, TargetValue
+from .models import ContractTotal, LedgerEntry, LedgerHead, LedgerSummary, MerkleNode, TargetValue
 from .permissions import can_append, can_record_targets
 
 __all__ = [
@@ -181,7 +182,9 @@ def _lock_head() -> Any:
     """
     session = db.session
     session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq))
-    stmt = select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.recorded_at).where(_HEAD.c.id == 1)
+    stmt = select(
+        _HEAD.c.seq, _HEAD.c.hash, _HEAD.c.recorded_at, _HEAD.c.tree_size, _HEAD.c.tree_frontier
+    ).where(_HEAD.c.id == 1)
     head = session.execute(stmt).first()
     if head is None:  # a schema created without the head row
         session.execute(_HEAD.insert().values(id=1, seq=0, hash=GENESIS_HASH, recorded_at=None))
@@ -358,12 +361,20 @@ def _append_sqlite(entry: LedgerEntry, event: LedgerEvent, recorded_at: datetime
         event, found if found.turnover_fen is not None else None
     )
     _link(entry, head, recorded_at, old_turnover, new_turnover)
+    tree_size, frontier, nodes = _tree_append(head.seq, head.tree_size, head.tree_frontier, entry)
     session.add(entry)
     session.flush()
+    session.execute(MerkleNode.__table__.insert(), merkle.node_rows(nodes))
     session.execute(
         update(_HEAD)
         .where(_HEAD.c.id == 1)
-        .values(seq=entry.seq, hash=entry.hash, recorded_at=entry.recorded_at)
+        .values(
+            seq=entry.seq,
+            hash=entry.hash,
+            recorded_at=entry.recorded_at,
+            tree_size=tree_size,
+            tree_frontier=frontier,
+        )
     )
     totals_stmt = _insert(_TOTALS).values(
         contract_id=event.contract_id,
@@ -402,7 +413,7 @@ def _append_sqlite(entry: LedgerEntry, event: LedgerEvent, recorded_at: datetime
 #    in the statement's snapshot, taken before it waited for the lock, so they
 #    may be older than the head: the write checks them.
 _PG_LOCK = """
-SELECT h.seq, h.hash, h.recorded_at,
+SELECT h.seq, h.hash, h.recorded_at, h.tree_size, h.tree_frontier,
        (SELECT e.seq FROM ledger_entries e WHERE e.event_key = %(event_key)s) AS found_seq,
        t.turnover_fen, t.tech_income_fen, t.cancelled, t.last_seq
 FROM ledger_head h
@@ -430,8 +441,13 @@ WITH ok AS (
     %(prev_hash)s, %(hash)s
   FROM ok
 ), h AS (
-  UPDATE ledger_head SET seq = %(seq)s, hash = %(hash)s, recorded_at = %(recorded_at)s
+  UPDATE ledger_head SET seq = %(seq)s, hash = %(hash)s, recorded_at = %(recorded_at)s,
+    tree_size = %(tree_size)s, tree_frontier = %(tree_frontier)s
   WHERE id = 1 AND EXISTS (SELECT FROM ok)
+), m AS (
+  INSERT INTO ledger_merkle_nodes (level, idx, hash)
+  SELECT u.level, u.idx, u.hash
+  FROM ok, unnest(%(m_level)s::smallint[], %(m_idx)s::bigint[], %(m_hash)s::bytea[]) AS u (level, idx, hash)
 ), t AS (
   INSERT INTO ledger_contract_totals
     (contract_id, registration_no, turnover_fen, tech_income_fen, entries, last_seq, cancelled)
@@ -488,13 +504,22 @@ def _append_postgres(entry: LedgerEntry, event: LedgerEvent, recorded_at: dateti
                 (GENESIS_HASH,),
             )
             continue
-        head_seq, head_hash, head_at, found_seq, turnover, income, cancelled, totals_seq = row
+        head_seq, head_hash, head_at, tree_size, tree_frontier, found_seq, turnover, income, cancelled, totals_seq = row  # fmt: skip
         if found_seq is not None:  # entries are never removed: an older snapshot is enough
             return _existing_entry(found_seq, event)
+        if tree_size != head_seq:  # entries loaded without the tree: extend it, under the lock
+            merkle.catch_up(session)
+            continue
         totals = None if turnover is None else _Totals(turnover, income, cancelled)
         old_turnover, new_turnover, new_income = _check_rules(event, totals)
         _link(entry, _Head(head_seq, head_hash, head_at), recorded_at, old_turnover, new_turnover)
         params.update({name: getattr(entry, name) for name in _LINKED})
+        params["tree_size"], params["tree_frontier"], nodes = _tree_append(
+            head_seq, tree_size, tree_frontier, entry
+        )
+        params["m_level"], params["m_idx"], params["m_hash"] = (
+            list(column) for column in zip(*nodes, strict=True)
+        )
         params.update(
             totals_seq=totals_seq or 0,
             new_turnover=new_turnover,
@@ -506,6 +531,20 @@ def _append_postgres(entry: LedgerEntry, event: LedgerEvent, recorded_at: dateti
             session.add(entry)
             return entry
     raise RuntimeError("the ledger's head or a contract's totals changed under the ledger's lock")
+
+
+def _tree_append(
+    head_seq: int, tree_size: int, packed: bytes | None, entry: LedgerEntry
+) -> tuple[int, bytes, list[tuple[int, int, bytes]]]:
+    """The Merkle tree with the entry as its next leaf: (size, frontier, nodes to store)."""
+    if tree_size != head_seq:
+        merkle.catch_up(db.session)  # entries loaded without the tree (SQLite; PostgreSQL reads again)
+        tree_size, packed = db.session.execute(
+            select(_HEAD.c.tree_size, _HEAD.c.tree_frontier).where(_HEAD.c.id == 1)
+        ).one()
+    frontier = merkle.unpack_frontier(packed, tree_size)
+    nodes = merkle.extend_frontier(frontier, tree_size, merkle.entry_leaf_hash(entry_fields(entry)))
+    return tree_size + 1, merkle.pack_frontier(frontier), nodes
 
 
 def contract_totals(contract_id: int) -> tuple[int, int]:
@@ -778,32 +817,40 @@ class LedgerCheck:
     message: Any = None
 
 
-def _chain_rows(batch: int) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+def chain_rows(
+    *, after_seq: int = 0, batch: int = 10_000, session: Any = None
+) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+    """(seq, prev_hash, hash, fields) of the entries after ``after_seq``, in order (streamed)."""
+    session = session or db.session
     c = _ENTRIES.c
-    stmt = select(
-        c.seq,
-        c.kind,
-        c.contract_id,
-        c.registration_no,
-        c.turnover_delta_fen,
-        c.tech_income_delta_fen,
-        c.contracts_delta,
-        c.effective_on,
-        c.recorded_at,
-        c.regulator_id,
-        c.event_key,
-        c.year,
-        c.seller_region,
-        c.seller_org_kind,
-        c.industry,
-        c.category,
-        c.prev_hash,
-        c.hash,
-    ).order_by(c.seq)
-    if _dialect() == "postgresql":
-        yield from _chain_rows_postgres(batch)
+    stmt = (
+        select(
+            c.seq,
+            c.kind,
+            c.contract_id,
+            c.registration_no,
+            c.turnover_delta_fen,
+            c.tech_income_delta_fen,
+            c.contracts_delta,
+            c.effective_on,
+            c.recorded_at,
+            c.regulator_id,
+            c.event_key,
+            c.year,
+            c.seller_region,
+            c.seller_org_kind,
+            c.industry,
+            c.category,
+            c.prev_hash,
+            c.hash,
+        )
+        .where(c.seq > after_seq)
+        .order_by(c.seq)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        yield from _chain_rows_postgres(int(after_seq), session)
         return
-    result = db.session.execute(stmt.execution_options(yield_per=batch))
+    result = session.execute(stmt.execution_options(yield_per=batch))
     try:
         for row in result:
             yield row.seq, row.prev_hash, row.hash, entry_fields(row)
@@ -821,7 +868,7 @@ COPY (SELECT seq, kind, contract_id, registration_no, turnover_delta_fen, tech_i
        to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
        regulator_id, event_key, year, seller_region, seller_org_kind, industry, category,
        prev_hash, hash
-FROM ledger_entries ORDER BY seq) TO STDOUT
+FROM ledger_entries WHERE seq > {after_seq:d} ORDER BY seq) TO STDOUT
 """
 _PG_CHAIN_TYPES = [
     "int8", "text", "int4", "text", "int8", "int8", "int2", "text", "text", "int4", "text", "int4",
@@ -829,9 +876,9 @@ _PG_CHAIN_TYPES = [
 ]  # fmt: skip
 
 
-def _chain_rows_postgres(batch: int) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
-    driver = db.session.connection().connection.driver_connection
-    with driver.cursor() as cur, cur.copy(_PG_CHAIN_COPY) as copy:
+def _chain_rows_postgres(after_seq: int, session: Any) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cur, cur.copy(_PG_CHAIN_COPY.format(after_seq=after_seq)) as copy:
         copy.set_types(_PG_CHAIN_TYPES)
         rows = copy.rows()
         try:
@@ -871,7 +918,7 @@ def verify_ledger(*, batch: int = 10_000) -> LedgerCheck:
     """Recompute the chain from the first entry to the last (streaming), and
     check that the head row names the last entry (so entries removed from
     the end are noticed too)."""
-    with closing(_chain_rows(batch)) as rows:
+    with closing(chain_rows(batch=batch)) as rows:
         result: VerifyResult = verify_chain(rows)
     if not result.ok:
         return LedgerCheck(
