@@ -94,8 +94,8 @@ def _build_tree():
         sa.column("hash", sa.LargeBinary()),
     )
     frontier, size, pending = [], 0, []
-    result = bind.execution_options(stream_results=True, yield_per=5000).execute(
-        sa.select(entries).order_by(entries.c.seq)
+    result = bind.execute(
+        sa.select(entries).order_by(entries.c.seq).execution_options(stream_results=True, yield_per=5000)
     )
     for row in result:
         if row.seq != size + 1:
