@@ -339,6 +339,14 @@ def run(export: Path, checkpoint: dict | None, key, older: list[dict], proofs: l
         else:
             report.fail(f"{_name(cp)}: the signature does not verify with this public key")
 
+    partial = [
+        f"{k} {meta[k]}" for k, whole in (("year", "all"), ("scope", "230000")) if meta.get(k, whole) != whole
+    ]
+    if partial:
+        report.fail(
+            f"the export covers only {', '.join(partial)}: export the whole ledger (every year, the whole province)"
+        )
+        return False
     size = int(checkpoint["tree_size"])
     tree = Tree({size, *(int(cp["tree_size"]) for cp in older)})
     prev, chain_broken = GENESIS, None
@@ -371,7 +379,9 @@ def run(export: Path, checkpoint: dict | None, key, older: list[dict], proofs: l
     def root_check(cp: dict, label: str) -> None:
         n = int(cp["tree_size"])
         if n > tree.size:
-            report.fail(f"{_name(cp)}: the export holds only {tree.size} entries; export again")
+            report.fail(
+                f"{_name(cp)}: the export holds only {tree.size} entries; export the whole ledger again"
+            )
         elif tree.roots[n].hex() != str(cp["root_hash"]).lower():
             report.fail(
                 f"{_name(cp)}: the first {n} entries of the export give the root {tree.roots[n].hex()}, "
