@@ -161,15 +161,23 @@ def verify_signature(cp: LedgerCheckpoint, public_hex: str | None = None) -> boo
 # --- Checkpoints -----------------------------------------------------------------------
 
 
-def create_checkpoint(*, key=None, signed_at: datetime | None = None) -> LedgerCheckpoint:
-    """Sign the tree as the head row states it now and store the checkpoint
-    (in the caller's transaction; not committed here). Takes no lock: the
-    head row's size and frontier are read together, in one snapshot."""
+def create_checkpoint(
+    *, key=None, signed_at: datetime | None = None, tree_size: int | None = None
+) -> LedgerCheckpoint:
+    """Sign the tree as the head row states it now (or its first ``tree_size``
+    leaves) and store the checkpoint (in the caller's transaction; not
+    committed here). Takes no lock: the head row's size and frontier are
+    read together, in one snapshot."""
     from cryptography.hazmat.primitives import serialization
 
     key = key or load_signing_key()
     size, frontier = merkle.tree_head()
-    root = merkle.frontier_root(frontier).hex()
+    if tree_size is None or tree_size == size:
+        root = merkle.frontier_root(frontier).hex()
+    elif 0 <= tree_size < size:
+        size, root = tree_size, merkle.stored_root(tree_size).hex()
+    else:
+        raise ValueError(f"the tree has {size} leaves, not {tree_size}")
     moment = (signed_at or utcnow()).astimezone(UTC).replace(microsecond=0)
     public_raw = key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     origin_ = origin()
