@@ -20,7 +20,8 @@ The hash chain (chain.py) stays as it is: the tree is kept beside it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
+from contextlib import closing
 from typing import Any
 
 from sqlalchemy import select, tuple_, update
@@ -304,42 +305,40 @@ def node_rows(nodes: list[tuple[int, int, bytes]]) -> list[dict[str, Any]]:
     return [{"level": level, "idx": index, "hash": h} for level, index, h in nodes]
 
 
-def catch_up(session=None, *, rows: Iterator | None = None, batch: int = 5000, progress=None) -> int:
+def catch_up(session=None, *, batch: int = 20_000, progress=None) -> int:
     """Extend the stored tree to the head of the chain from the entries
     (after a bulk load, or the migration that introduced the tree). Call it
-    holding the ledger's lock, or where nothing appends. Returns the leaves added."""
+    holding the ledger's lock, or where nothing appends. Returns the leaves added.
+
+    Reads the entries in windows of ``batch`` (each read whole before its
+    nodes are written: on PostgreSQL the rows come by COPY, which holds the
+    connection), so memory stays bounded."""
     from .services import chain_rows
 
     head, nodes = _tables()
     session = session or _session()
     size, frontier = tree_head(session)
+    target = int(session.execute(select(head.c.seq).where(head.c.id == 1)).scalar() or 0)
     added = 0
-    pending: list[tuple[int, int, bytes]] = []
-
-    def flush() -> None:
-        if pending:
-            session.execute(nodes.insert(), node_rows(pending))
-            pending.clear()
-
-    source = rows if rows is not None else chain_rows(after_seq=size, session=session)
-    try:
-        for seq, _prev, _own, fields in source:
+    while size < target:
+        with closing(
+            chain_rows(after_seq=size, until_seq=min(size + batch, target), session=session)
+        ) as rows:
+            window = [(seq, entry_leaf_hash(fields)) for seq, _prev, _own, fields in rows]
+        if not window:
+            break
+        pending: list[tuple[int, int, bytes]] = []
+        for seq, leaf in window:
             if seq != size + 1:
                 raise ValueError(
                     f"entry {seq} follows entry {size}: the tree needs sequence numbers without gaps"
                 )
-            pending.extend(extend_frontier(frontier, size, entry_leaf_hash(fields)))
+            pending.extend(extend_frontier(frontier, size, leaf))
             size += 1
-            added += 1
-            if len(pending) >= batch:
-                flush()
-                if progress:
-                    progress(size)
-    finally:
-        close = getattr(source, "close", None)
-        if close:
-            close()
-    flush()
+        session.execute(nodes.insert(), node_rows(pending))
+        added += len(window)
+        if progress:
+            progress(size)
     if added:
         session.execute(
             update(head).where(head.c.id == 1).values(tree_size=size, tree_frontier=pack_frontier(frontier))

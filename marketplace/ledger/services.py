@@ -818,9 +818,11 @@ class LedgerCheck:
 
 
 def chain_rows(
-    *, after_seq: int = 0, batch: int = 10_000, session: Any = None
+    *, after_seq: int = 0, until_seq: int | None = None, batch: int = 10_000, session: Any = None
 ) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
-    """(seq, prev_hash, hash, fields) of the entries after ``after_seq``, in order (streamed)."""
+    """(seq, prev_hash, hash, fields) of the entries after ``after_seq`` (up
+    to ``until_seq``), in order, streamed (on PostgreSQL by COPY: the
+    connection runs nothing else until the rows are read)."""
     session = session or db.session
     c = _ENTRIES.c
     stmt = (
@@ -847,8 +849,11 @@ def chain_rows(
         .where(c.seq > after_seq)
         .order_by(c.seq)
     )
+    if until_seq is not None:
+        stmt = stmt.where(c.seq <= until_seq)
     if session.get_bind().dialect.name == "postgresql":
-        yield from _chain_rows_postgres(int(after_seq), session)
+        until = "" if until_seq is None else f" AND seq <= {int(until_seq):d}"
+        yield from _chain_rows_postgres(int(after_seq), until, session)
         return
     result = session.execute(stmt.execution_options(yield_per=batch))
     try:
@@ -868,7 +873,7 @@ COPY (SELECT seq, kind, contract_id, registration_no, turnover_delta_fen, tech_i
        to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
        regulator_id, event_key, year, seller_region, seller_org_kind, industry, category,
        prev_hash, hash
-FROM ledger_entries WHERE seq > {after_seq:d} ORDER BY seq) TO STDOUT
+FROM ledger_entries WHERE seq > {after_seq:d}{until} ORDER BY seq) TO STDOUT
 """
 _PG_CHAIN_TYPES = [
     "int8", "text", "int4", "text", "int8", "int8", "int2", "text", "text", "int4", "text", "int4",
@@ -876,9 +881,11 @@ _PG_CHAIN_TYPES = [
 ]  # fmt: skip
 
 
-def _chain_rows_postgres(after_seq: int, session: Any) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+def _chain_rows_postgres(
+    after_seq: int, until: str, session: Any
+) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
     driver = session.connection().connection.driver_connection
-    with driver.cursor() as cur, cur.copy(_PG_CHAIN_COPY.format(after_seq=after_seq)) as copy:
+    with driver.cursor() as cur, cur.copy(_PG_CHAIN_COPY.format(after_seq=after_seq, until=until)) as copy:
         copy.set_types(_PG_CHAIN_TYPES)
         rows = copy.rows()
         try:

@@ -20,6 +20,7 @@ from alembic import op
 import sqlalchemy as sa
 
 APPEND_ONLY_TABLES = ("ledger_merkle_nodes", "ledger_checkpoints")
+WINDOW = 10000  # entries read at a time
 
 
 def _create_guards():
@@ -93,26 +94,26 @@ def _build_tree():
         "ledger_merkle_nodes", sa.column("level", sa.SmallInteger()), sa.column("idx", sa.BigInteger()),
         sa.column("hash", sa.LargeBinary()),
     )
-    frontier, size, pending = [], 0, []
-    result = bind.execute(
-        sa.select(entries).order_by(entries.c.seq).execution_options(stream_results=True, yield_per=5000)
-    )
-    for row in result:
-        if row.seq != size + 1:
-            raise RuntimeError(f"entry {row.seq} follows entry {size}: sequence numbers have a gap")
-        node = hashlib.sha256(b"\x00" + _canonical(row)).digest()
-        pending.append({"level": 0, "idx": size, "hash": node})
-        level, index = 0, size
-        while index & 1:
-            node = hashlib.sha256(b"\x01" + frontier.pop() + node).digest()
-            level, index = level + 1, index >> 1
-            pending.append({"level": level, "idx": index, "hash": node})
-        frontier.append(node)
-        size += 1
-        if len(pending) >= 10000:
-            bind.execute(nodes.insert(), pending)
-            pending = []
-    if pending:
+    frontier, size = [], 0
+    while True:  # windows read whole before their nodes are written
+        window = bind.execute(
+            sa.select(entries).where(entries.c.seq > size).order_by(entries.c.seq).limit(WINDOW)
+        ).fetchall()
+        if not window:
+            break
+        pending = []
+        for row in window:
+            if row.seq != size + 1:
+                raise RuntimeError(f"entry {row.seq} follows entry {size}: sequence numbers have a gap")
+            node = hashlib.sha256(b"\x00" + _canonical(row)).digest()
+            pending.append({"level": 0, "idx": size, "hash": node})
+            level, index = 0, size
+            while index & 1:
+                node = hashlib.sha256(b"\x01" + frontier.pop() + node).digest()
+                level, index = level + 1, index >> 1
+                pending.append({"level": level, "idx": index, "hash": node})
+            frontier.append(node)
+            size += 1
         bind.execute(nodes.insert(), pending)
     if size:
         head = sa.table(

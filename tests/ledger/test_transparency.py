@@ -244,7 +244,7 @@ def _rewrite_keeping_the_chain_valid(db, seq: int) -> None:
             text("ALTER TABLE ledger_merkle_nodes DISABLE TRIGGER ledger_merkle_nodes_append_only")
         )
     else:
-        db.session.execute(text("DROP TRIGGER ledger_merkle_nodes_no_delete"))
+        db.session.execute(text("DROP TRIGGER IF EXISTS ledger_merkle_nodes_no_delete"))
     db.session.execute(text("DELETE FROM ledger_merkle_nodes"))
     db.session.execute(text("UPDATE ledger_head SET tree_size = 0, tree_frontier = NULL"))
     merkle.catch_up(db.session)
