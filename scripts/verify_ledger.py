@@ -7,6 +7,8 @@ code, nor its database, nor a network.
     python verify_ledger.py --export ledger-entries-all-230000.csv \\
         --checkpoint checkpoint.json --public-key ledger-key.pem \\
         [--older-checkpoint last-month.json ...] [--proof proof.json ...]
+    python verify_ledger.py --checkpoint checkpoint.json --public-key ledger-key.pem \\
+        --proof proof.json          # a certificate's proof, without an export
 
 What it checks, each reported on its own line (exit status 0 when all hold,
 1 when any fails, 2 when the input cannot be read):
@@ -252,7 +254,7 @@ def read_checkpoint(path: Path) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise InputError(f"{path}: not a JSON checkpoint ({exc})") from None
-    if isinstance(data, dict) and "latest" in data and "tree_size" not in data:
+    if isinstance(data, dict) and "latest" in data and "items" in data:
         data = data["latest"]  # the answer of GET /api/v1/ledger/checkpoints
     if not isinstance(data, dict) or not all(
         k in data for k in ("origin", "tree_size", "root_hash", "signed_at")
@@ -325,9 +327,13 @@ def _name(cp: dict) -> str:
     return f"checkpoint {ident}(size {int(cp['tree_size'])}, signed {cp['signed_at']})"
 
 
-def run(export: Path, checkpoint: dict | None, key, older: list[dict], proofs: list[dict], out) -> bool:
+def run(
+    export: Path | None, checkpoint: dict | None, key, older: list[dict], proofs: list[dict], out
+) -> bool:
     report = Report(out)
-    rows, meta = read_export(export)
+    rows, meta = read_export(export) if export is not None else ([], {})
+    if checkpoint is None and export is None:
+        raise InputError("give --checkpoint (and --export, --proof or both)")
     if checkpoint is None:
         checkpoint = checkpoint_from_meta(meta)
         if checkpoint is None:
@@ -348,6 +354,9 @@ def run(export: Path, checkpoint: dict | None, key, older: list[dict], proofs: l
         )
         return False
     size = int(checkpoint["tree_size"])
+    if export is None:
+        _check_proofs(report, proofs, checkpoint)
+        return not report.failed
     tree = Tree({size, *(int(cp["tree_size"]) for cp in older)})
     prev, chain_broken = GENESIS, None
     for position, row in enumerate(rows, 1):
@@ -399,6 +408,12 @@ def run(export: Path, checkpoint: dict | None, key, older: list[dict], proofs: l
             cp, "the ledger is NOT consistent with this older checkpoint (entries it covers were rewritten)"
         )
 
+    _check_proofs(report, proofs, checkpoint)
+    return not report.failed
+
+
+def _check_proofs(report: Report, proofs: list[dict], checkpoint: dict) -> None:
+    size = int(checkpoint["tree_size"])
     for proof in proofs:
         seq = proof.get("seq")
         leaf = leaf_hash(str(proof.get("canonical", "")).encode("utf-8"))
@@ -415,7 +430,6 @@ def run(export: Path, checkpoint: dict | None, key, older: list[dict], proofs: l
             report.ok(f"inclusion proof of entry {seq}: leads to the checkpoint's root")
         else:
             report.fail(f"inclusion proof of entry {seq}: does NOT lead to the checkpoint's root")
-    return not report.failed
 
 
 def _proofs(path: Path) -> list[dict]:
@@ -427,7 +441,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--export", required=True, type=Path, help="CSV or XLSX export of the whole ledger")
+    parser.add_argument("--export", type=Path, help="CSV or XLSX export of the whole ledger")
     parser.add_argument("--checkpoint", type=Path, help="the signed checkpoint (JSON)")
     parser.add_argument(
         "--public-key", required=True, help="the platform's public key: PEM file or 64 hex digits"

@@ -387,3 +387,37 @@ def test_exports_print_the_latest_checkpoint(client, login_as, ledger):
     meta = dict(line[2:].split(": ", 1) for line in body.splitlines() if line.startswith("# "))
     assert meta["checkpoint_root_hash"] == ledger["second"].root_hash
     assert meta["checkpoint_tree_size"] == "7" and meta["checkpoint_signature"] == ledger["second"].signature
+
+
+def test_a_certificate_holder_checks_the_proof_offline_without_an_export(api, ledger, tmp_path):
+    entry = ledger["entries"][5]
+    leaf = merkle.entry_leaf_hash(services.entry_fields(entry)).hex()
+    body = (
+        api().get(f"/api/v1/ledger/proof?registration_no={entry.registration_no}&leaf_hash={leaf}").get_json()
+    )
+    cp = _json(tmp_path / "cp.json", api().get("/api/v1/ledger/checkpoints").get_json())  # the whole answer
+    proof = _json(tmp_path / "proof.json", body)
+    done = _verify("--checkpoint", cp, "--proof", proof, "--public-key", ledger["second"].public_key)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "inclusion proof of entry 1" in done.stdout and "inclusion proof of entry 6" in done.stdout
+    body["items"][1]["canonical"] = body["items"][1]["canonical"].replace(
+        '"kind":"amendment"', '"kind":"registration"'
+    )
+    body["items"][1]["leaf_hash"] = merkle.leaf_hash(body["items"][1]["canonical"].encode()).hex()
+    done = _verify(
+        "--checkpoint", cp, "--proof", _json(proof, body), "--public-key", ledger["second"].public_key
+    )
+    assert done.returncode == 1 and "inclusion proof of entry 6: does NOT lead" in done.stdout
+
+
+def test_the_verifier_needs_nothing_of_the_platform() -> None:
+    source = VERIFIER.read_text(encoding="utf-8")
+    imports = {line.split()[1] for line in source.splitlines() if line.startswith(("import ", "from "))}
+    imports |= {
+        line.split()[1]
+        for line in source.splitlines()
+        if line.strip().startswith(("from cryptography", "import "))
+    }
+    assert not any(name.startswith("marketplace") for name in imports)
+    third_party = {name.split(".")[0] for name in imports} - set(sys.stdlib_module_names) - {"__future__"}
+    assert third_party <= {"cryptography"}, third_party
