@@ -59,6 +59,15 @@ def entry_leaf_hash(fields: Any) -> bytes:
     return leaf_hash(canonical_entry(fields))
 
 
+def chain_hash_and_leaf(prev_hash: str, fields: Any) -> tuple[str, bytes]:
+    """chain.entry_hash(prev_hash, fields) and the entry's leaf hash, from one
+    canonical form (an append computes both while it holds the ledger's lock)."""
+    if not isinstance(prev_hash, str) or len(prev_hash) != 64 or prev_hash.strip("0123456789abcdef"):
+        raise ValueError(f"prev_hash must be 64 lowercase hex digits: {prev_hash!r}")
+    canonical = canonical_entry(fields)
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical).hexdigest(), leaf_hash(canonical)
+
+
 def _split(n: int) -> int:
     """The largest power of two smaller than ``n`` (n >= 2)."""
     return 1 << ((n - 1).bit_length() - 1)

@@ -34,7 +34,7 @@ from .catalog import (
     TARGETS_BY_CODE,
     dimension_order,
 )
-from .chain import GENESIS_HASH, VerifyResult, entry_hash, verify_chain
+from .chain import GENESIS_HASH, VerifyResult, verify_chain
 from .models import ContractTotal, LedgerEntry, LedgerHead, LedgerSummary, MerkleNode, TargetValue
 from .permissions import can_append, can_record_targets
 
@@ -298,8 +298,9 @@ def _new_entry(event: LedgerEvent, actor: User) -> LedgerEntry:
 
 def _link(
     entry: LedgerEntry, head: Any, recorded_at: datetime | None, old_turnover: int, new_turnover: int
-) -> None:
-    """Put the entry on the chain after ``head`` (seq, hash, recorded_at)."""
+) -> bytes:
+    """Put the entry on the chain after ``head`` (seq, hash, recorded_at);
+    returns its Merkle leaf hash."""
     now = recorded_at or utcnow()
     if head.recorded_at is not None and now < head.recorded_at:
         now = head.recorded_at  # the chain's times never go backwards
@@ -307,7 +308,8 @@ def _link(
     entry.recorded_at = now.astimezone(UTC)
     entry.contracts_delta = int(new_turnover > 0) - int(old_turnover > 0)
     entry.prev_hash = head.hash
-    entry.hash = entry_hash(head.hash, entry_fields(entry))
+    entry.hash, leaf = merkle.chain_hash_and_leaf(head.hash, entry_fields(entry))  # = chain.entry_hash
+    return leaf
 
 
 def append_entry(event: LedgerEvent, *, actor: User, recorded_at: datetime | None = None) -> LedgerEntry:
@@ -360,8 +362,8 @@ def _append_sqlite(entry: LedgerEntry, event: LedgerEvent, recorded_at: datetime
     old_turnover, new_turnover, new_income = _check_rules(
         event, found if found.turnover_fen is not None else None
     )
-    _link(entry, head, recorded_at, old_turnover, new_turnover)
-    tree_size, frontier, nodes = _tree_append(head.seq, head.tree_size, head.tree_frontier, entry)
+    leaf = _link(entry, head, recorded_at, old_turnover, new_turnover)
+    tree_size, frontier, nodes = _tree_append(head.seq, head.tree_size, head.tree_frontier, leaf)
     session.add(entry)
     session.flush()
     session.execute(MerkleNode.__table__.insert(), merkle.node_rows(nodes))
@@ -512,10 +514,10 @@ def _append_postgres(entry: LedgerEntry, event: LedgerEvent, recorded_at: dateti
             continue
         totals = None if turnover is None else _Totals(turnover, income, cancelled)
         old_turnover, new_turnover, new_income = _check_rules(event, totals)
-        _link(entry, _Head(head_seq, head_hash, head_at), recorded_at, old_turnover, new_turnover)
+        leaf = _link(entry, _Head(head_seq, head_hash, head_at), recorded_at, old_turnover, new_turnover)
         params.update({name: getattr(entry, name) for name in _LINKED})
         params["tree_size"], params["tree_frontier"], nodes = _tree_append(
-            head_seq, tree_size, tree_frontier, entry
+            head_seq, tree_size, tree_frontier, leaf
         )
         params["m_level"], params["m_idx"], params["m_hash"] = (
             list(column) for column in zip(*nodes, strict=True)
@@ -534,7 +536,7 @@ def _append_postgres(entry: LedgerEntry, event: LedgerEvent, recorded_at: dateti
 
 
 def _tree_append(
-    head_seq: int, tree_size: int, packed: bytes | None, entry: LedgerEntry
+    head_seq: int, tree_size: int, packed: bytes | None, leaf: bytes
 ) -> tuple[int, bytes, list[tuple[int, int, bytes]]]:
     """The Merkle tree with the entry as its next leaf: (size, frontier, nodes to store)."""
     if tree_size != head_seq:
@@ -543,7 +545,7 @@ def _tree_append(
             select(_HEAD.c.tree_size, _HEAD.c.tree_frontier).where(_HEAD.c.id == 1)
         ).one()
     frontier = merkle.unpack_frontier(packed, tree_size)
-    nodes = merkle.extend_frontier(frontier, tree_size, merkle.entry_leaf_hash(entry_fields(entry)))
+    nodes = merkle.extend_frontier(frontier, tree_size, leaf)
     return tree_size + 1, merkle.pack_frontier(frontier), nodes
 
 

@@ -184,3 +184,24 @@ def test_the_migration_builds_the_same_tree(db) -> None:
     module.WINDOW = 4  # several windows
     module._build_tree()
     assert merkle.tree_head() == (size, frontier) and merkle.stored_root(size) == expected
+
+
+def test_the_append_computes_the_chains_hash_from_the_same_canonical_form() -> None:
+    from marketplace.ledger.chain import canonical_entry, entry_hash
+
+    rng = random.Random(1)
+    for _ in range(50):
+        fields = {
+            "seq": rng.randrange(10**9),
+            "kind": "registration",
+            "note": "黑龙江",
+            "n": rng.random() > 0.5,
+        }
+        prev = rng.randbytes(32).hex()
+        assert merkle.chain_hash_and_leaf(prev, fields) == (
+            entry_hash(prev, fields),
+            merkle.leaf_hash(canonical_entry(fields)),
+        )
+    for bad in ("0" * 63, "G" * 64, "A" * 64, None):
+        with pytest.raises(ValueError):
+            merkle.chain_hash_and_leaf(bad, {"seq": 1})
