@@ -39,7 +39,7 @@ from sqlalchemy import func, select
 from ..core.timeutil import utcnow
 from ..extensions import db
 from . import merkle
-from .models import LedgerCheckpoint
+from .models import LedgerCheckpoint, LedgerHead
 
 __all__ = [
     "CheckpointCheck",
@@ -193,6 +193,19 @@ def create_checkpoint(
     db.session.add(cp)
     db.session.flush()
     return cp
+
+
+def bring_tree_up_to_date() -> int:
+    """Extend the stored tree to the chain's head if entries were loaded
+    without it (under the ledger's lock, as an append would). Returns the leaves added."""
+    from .services import _lock_head
+
+    size, _frontier = merkle.tree_head()
+    head_seq = db.session.scalar(select(LedgerHead.seq).where(LedgerHead.id == 1)) or 0
+    if size == head_seq:
+        return 0
+    _lock_head()
+    return merkle.catch_up(db.session)
 
 
 def latest_checkpoint() -> LedgerCheckpoint | None:

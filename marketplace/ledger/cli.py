@@ -105,9 +105,11 @@ def register(app: Flask) -> None:
         import json
 
         from ..extensions import db
-        from .checkpoints import SigningKeyError, checkpoint_json, create_checkpoint
+        from .checkpoints import SigningKeyError, bring_tree_up_to_date, checkpoint_json, create_checkpoint
 
         try:
+            if bring_tree_up_to_date():  # entries loaded without the tree (bulk loads)
+                db.session.commit()
             cp = create_checkpoint()
         except SigningKeyError as exc:
             click.echo(f"Error: {exc}", err=True)

@@ -421,3 +421,19 @@ def test_the_verifier_needs_nothing_of_the_platform() -> None:
     assert not any(name.startswith("marketplace") for name in imports)
     third_party = {name.split(".")[0] for name in imports} - set(sys.stdlib_module_names) - {"__future__"}
     assert third_party <= {"cryptography"}, third_party
+
+
+def test_cli_checkpoint_first_extends_a_tree_left_behind_by_a_bulk_load(app, db, ledger):
+    root = ledger["second"].root_hash
+    if ON_POSTGRES:
+        db.session.execute(
+            text("ALTER TABLE ledger_merkle_nodes DISABLE TRIGGER ledger_merkle_nodes_append_only")
+        )
+    else:
+        db.session.execute(text("DROP TRIGGER IF EXISTS ledger_merkle_nodes_no_delete"))
+    db.session.execute(text("DELETE FROM ledger_merkle_nodes"))
+    db.session.execute(text("UPDATE ledger_head SET tree_size = 0, tree_frontier = NULL"))
+    result = app.test_cli_runner().invoke(args=["ledger", "checkpoint"])
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.output)
+    assert (body["tree_size"], body["root_hash"]) == (7, root)
