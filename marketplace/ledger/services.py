@@ -7,6 +7,7 @@ caller's transaction and are never committed here.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from contextlib import closing
@@ -448,8 +449,7 @@ WITH ok AS (
   WHERE id = 1 AND EXISTS (SELECT FROM ok)
 ), m AS (
   INSERT INTO ledger_merkle_nodes (level, idx, hash)
-  SELECT u.level, u.idx, u.hash
-  FROM ok, unnest(%(m_level)s::smallint[], %(m_idx)s::bigint[], %(m_hash)s::bytea[]) AS u (level, idx, hash)
+  SELECT v.level, v.idx, v.hash FROM ok, (VALUES {{nodes}}) AS v (level, idx, hash)
 ), t AS (
   INSERT INTO ledger_contract_totals
     (contract_id, registration_no, turnover_fen, tech_income_fen, entries, last_seq, cancelled)
@@ -475,6 +475,14 @@ WITH ok AS (
 )
 SELECT count(*) FROM ok
 """
+
+
+@functools.cache
+def _pg_write(nodes: int) -> str:
+    """_PG_WRITE storing ``nodes`` Merkle nodes (the leaf and the subtrees it
+    completes: 1 to 64), as scalar parameters (cheaper to send than arrays)."""
+    rows = ", ".join(f"(%(n{i}_l)s::smallint, %(n{i}_i)s::bigint, %(n{i}_h)s::bytea)" for i in range(nodes))
+    return _PG_WRITE.replace("{nodes}", rows)
 
 
 # The fields an entry gets from the head it is chained onto.
@@ -519,16 +527,15 @@ def _append_postgres(entry: LedgerEntry, event: LedgerEvent, recorded_at: dateti
         params["tree_size"], params["tree_frontier"], nodes = _tree_append(
             head_seq, tree_size, tree_frontier, leaf
         )
-        params["m_level"], params["m_idx"], params["m_hash"] = (
-            list(column) for column in zip(*nodes, strict=True)
-        )
+        for i, (level, index, node) in enumerate(nodes):
+            params[f"n{i}_l"], params[f"n{i}_i"], params[f"n{i}_h"] = level, index, node
         params.update(
             totals_seq=totals_seq or 0,
             new_turnover=new_turnover,
             new_income=new_income,
             period=period_of(entry.recorded_at),
         )
-        if conn.execute(_PG_WRITE, params).fetchone()[0]:
+        if conn.execute(_pg_write(len(nodes)), params).fetchone()[0]:
             make_transient_to_detached(entry)  # joins the session as already stored
             session.add(entry)
             return entry
