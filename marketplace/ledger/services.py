@@ -535,7 +535,8 @@ def _append_postgres(entry: LedgerEntry, event: LedgerEvent, recorded_at: dateti
             new_income=new_income,
             period=period_of(entry.recorded_at),
         )
-        if conn.execute(_pg_write(len(nodes)), params).fetchone()[0]:
+        # Prepared at its first use: each node count has its own text (up to log2 n of them).
+        if conn.execute(_pg_write(len(nodes)), params, prepare=True).fetchone()[0]:
             make_transient_to_detached(entry)  # joins the session as already stored
             session.add(entry)
             return entry
