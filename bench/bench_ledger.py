@@ -328,6 +328,12 @@ def main() -> None:
             print(f"loading {args.entries:,} entries (bulk path: COPY, hashes computed in Python) ...")
             n, seconds = bulk_load(db, regulator_id, args.entries)
             print(f"loaded {n:,} entries in {seconds:.0f} s")
+            from marketplace.ledger import merkle
+
+            t0 = time.perf_counter()
+            merkle.catch_up(db.session)  # the Merkle tree over the loaded entries, as the migration builds it
+            db.session.commit()
+            print(f"Merkle tree built over them in {time.perf_counter() - t0:.0f} s")
         db.session.remove()
     parts = set(args.parts.split(","))
     if "summaries" in parts:

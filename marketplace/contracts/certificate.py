@@ -53,6 +53,9 @@ def certificate_lines(contract: Contract) -> list[tuple[str, str]]:
     if current is not None and current.seq > 1:
         kind = "变更登记" if current.kind == "amendment" else "注销登记"
         lines.append((kind, f"{current.label_no}（{shanghai_date(current.registered_at).isoformat()}）"))
+    from ..ledger.checkpoints import certificate_lines as ledger_lines
+
+    lines += ledger_lines(c.registration_no)  # the ledger entry's leaf hash and the latest signed checkpoint
     return lines
 
 

@@ -22,6 +22,7 @@ SEEDERS = (
     ledger.seed,
     payments.seed,
     industrialization.seed,
+    ledger.seed_checkpoints,  # last: over every entry the others appended
 )
 
 

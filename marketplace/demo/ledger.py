@@ -248,3 +248,29 @@ def seed(ctx: DemoContext) -> None:
                 target, value=value, measured_on=measured_on, source=source, actor=ctx.user("regulator")
             )
         ctx.echo(f"ledger: {len(TARGET_VALUES)} target values entered")
+
+
+def seed_checkpoints(ctx: DemoContext) -> None:
+    """Two signed checkpoints of the Merkle tree, once: over the first half of
+    the demo entries (as at that entry's time) and over all of them. Signed
+    with the development key (instance/ledger-signing-key.pem, generated when
+    LEDGER_SIGNING_KEY_FILE is not set)."""
+    from ..ledger import checkpoints, merkle
+    from ..ledger.models import LedgerCheckpoint, LedgerEntry
+
+    if db.session.scalar(select(func.count()).select_from(LedgerCheckpoint)):
+        return
+    size, _frontier = merkle.tree_head()
+    if not size:
+        return
+    try:
+        key = checkpoints.load_signing_key()
+    except checkpoints.SigningKeyError as exc:
+        ctx.echo(f"ledger: no checkpoint signed ({exc})")
+        return
+    half = max(1, size // 2)
+    at = db.session.scalar(select(LedgerEntry.recorded_at).where(LedgerEntry.seq == half))
+    checkpoints.create_checkpoint(key=key, tree_size=half, signed_at=at)
+    checkpoints.create_checkpoint(key=key)
+    ctx.echo(f"ledger: checkpoints signed at {half} and {size} entries")
+    db.session.flush()

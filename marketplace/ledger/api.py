@@ -385,3 +385,198 @@ def record_target_value(code: str, actor: User):
         code, value=form.value.data, measured_on=form.measured_on.data, source=form.source.data, actor=actor
     )
     return _target_value_json(row), 201
+
+
+# --- Transparency: signed checkpoints, inclusion and consistency proofs ----------------
+
+_CHECKPOINT = obj(
+    {
+        "id": INTEGER,
+        "origin": STRING,
+        "tree_size": INTEGER,
+        "root_hash": STRING,
+        "signed_at": DATETIME,
+        "key_id": STRING,
+        "public_key_hex": STRING,
+        "signature": STRING,
+        "signed_text": STRING,
+    }
+)
+_PROOF = (
+    "{seq, leaf_index (seq - 1), tree_size, leaf_hash (SHA-256 of 0x00 and the canonical form), canonical "
+    "(the entry's canonical JSON), audit_path (hex, leaf side first; RFC 6962 PATH), root_hash, checkpoint "
+    "(the signed checkpoint of that size, or null), entry}"
+)
+_SIZE_PARAM = {
+    "name": "size",
+    "in": "query",
+    "schema": {"type": "integer", "minimum": 1},
+    "description": "Tree size (a published checkpoint's); default: the latest checkpoint covering the entry, "
+    "else the current size",
+}
+
+
+def _size_arg(at_least: int) -> int:
+    from .checkpoints import ProofSizeError, proof_size
+
+    try:
+        return proof_size(_int_arg("size", low=0, high=2**62), at_least=at_least)
+    except ProofSizeError as exc:
+        low, high = exc.args
+        raise ValidationError(
+            fields={"size": [_l("Must be between %(low)s and %(high)s.", low=low, high=high)]}
+        ) from None
+
+
+def _proof_json(entry: LedgerEntry, size: int) -> dict:
+    from .checkpoints import entry_proof
+
+    return {**entry_proof(entry, size), "entry": entry_json(entry)}
+
+
+@api_bp.get("/ledger/checkpoints")
+@describe(
+    "Signed checkpoints of the ledger's Merkle tree (RFC 6962), newest first, with the public keys that "
+    "verify them (Ed25519). The signature covers signed_text: origin, tree size, root hash (hex) and time "
+    "(UTC), one per line.",
+    tags=["ledger"],
+    auth="optional",
+    params=[
+        {"name": "page", "in": "query", "schema": INTEGER},
+        {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100}},
+    ],
+    responses={
+        200: "{items: [checkpoint], total, page, per_page, latest, public_keys: [{algorithm, key_id, "
+        "public_key_hex, pem}], tree_size}",
+        422: "Bad parameter",
+    },
+)
+@token_optional
+def ledger_checkpoints(actor: User | None):
+    from . import checkpoints, merkle
+
+    page = _int_arg("page", low=1, high=10**6, default=1)
+    per_page = _int_arg("per_page", low=1, high=100, default=20)
+    rows, total = checkpoints.checkpoints_page(page, per_page)
+    latest = checkpoints.latest_checkpoint()
+    return {
+        "items": [checkpoints.checkpoint_json(cp) for cp in rows],
+        "total": total,
+        "page": page,
+        "per_page": per_page,
+        "latest": checkpoints.checkpoint_json(latest) if latest else None,
+        "public_keys": checkpoints.public_keys(),
+        "tree_size": merkle.tree_head()[0],
+    }
+
+
+@api_bp.get("/ledger/entries/<int:seq>/proof")
+@describe(
+    "The inclusion proof of an entry (leaf seq - 1) in the Merkle tree of a given size. Regulators for the "
+    "entries they see (a city's for a city regulator), admins.",
+    tags=["ledger"],
+    params=[_SIZE_PARAM],
+    responses={
+        200: _PROOF,
+        401: "No or bad token",
+        403: "Not a regulator or admin",
+        404: "No such entry, or not in your scope",
+        422: "Bad size",
+    },
+)
+@token_required
+def ledger_entry_proof(seq: int, actor: User):
+    from ..core.catalog import region_in_scope
+
+    scope = _viewer_scope(actor)
+    entry = db.session.get(LedgerEntry, seq)
+    if entry is None or not region_in_scope(scope, entry.seller_region):
+        raise NotFound(_l("There is no such ledger entry."))
+    return _proof_json(entry, _size_arg(seq))
+
+
+@api_bp.get("/ledger/proof")
+@describe(
+    "Inclusion proofs of a registration's entries (registration, amendments, cancellation) by registration "
+    "number. Anyone holding the certificate: give the leaf hash it prints (leaf_hash); regulators in scope "
+    "and admins need no leaf hash.",
+    tags=["ledger"],
+    auth="optional",
+    params=[
+        {"name": "registration_no", "in": "query", "required": True, "schema": STRING},
+        {
+            "name": "leaf_hash",
+            "in": "query",
+            "schema": STRING,
+            "description": "as printed on the certificate",
+        },
+        _SIZE_PARAM,
+    ],
+    responses={
+        200: "{registration_no, tree_size, items: [proof]}",
+        404: "No such registration, or not yours to see (wrong or missing leaf hash)",
+        422: "Bad parameter",
+    },
+)
+@token_optional
+def ledger_registration_proof(actor: User | None):
+    from sqlalchemy import select
+
+    from ..core.catalog import region_in_scope
+    from . import merkle
+
+    regno = (request.args.get("registration_no") or "").strip()
+    if not regno:
+        raise ValidationError(fields={"registration_no": [_l("This field is required.")]})
+    entries = list(
+        db.session.scalars(
+            select(LedgerEntry).where(LedgerEntry.registration_no == regno).order_by(LedgerEntry.seq)
+        )
+    )
+    scope = ledger_scope(actor) if actor is not None else None
+    presented = (request.args.get("leaf_hash") or "").strip().lower()
+    visible = bool(entries) and (
+        (scope is not None and all(region_in_scope(scope, e.seller_region) for e in entries))
+        or any(merkle.entry_leaf_hash(services.entry_fields(e)).hex() == presented for e in entries)
+    )
+    if not visible:
+        raise NotFound(_l("There is no such registration in the ledger, or the leaf hash does not match."))
+    size = _size_arg(entries[-1].seq)
+    return {
+        "registration_no": regno,
+        "tree_size": size,
+        "items": [_proof_json(e, size) for e in entries],
+    }
+
+
+@api_bp.get("/ledger/consistency")
+@describe(
+    "The consistency proof (RFC 6962 PROOF) between two tree sizes: that the tree of size `to` extends the "
+    "tree of size `from`. Public: it holds subtree hashes only.",
+    tags=["ledger"],
+    auth="optional",
+    params=[
+        {"name": "from", "in": "query", "required": True, "schema": {"type": "integer", "minimum": 0}},
+        {
+            "name": "to",
+            "in": "query",
+            "schema": {"type": "integer", "minimum": 0},
+            "description": "default: now",
+        },
+    ],
+    responses={
+        200: "{from, to, from_root, to_root, proof: [hex], from_checkpoint, to_checkpoint}",
+        422: "Bad sizes",
+    },
+)
+@token_optional
+def ledger_consistency(actor: User | None):
+    from . import checkpoints, merkle
+
+    current = merkle.tree_head()[0]
+    new = _int_arg("to", low=0, high=current, default=current)
+    raw_from = request.args.get("from", "")
+    if raw_from == "":
+        raise ValidationError(fields={"from": [_l("This field is required.")]})
+    old = _int_arg("from", low=0, high=new)
+    return checkpoints.consistency(old, new)

@@ -1,4 +1,4 @@
-"""Command-line commands of the ledger domain: verify and export."""
+"""Command-line commands of the ledger domain: verify, export, signed checkpoints."""
 
 from __future__ import annotations
 
@@ -35,7 +35,13 @@ def register(app: Flask) -> None:
     @click.option(
         "--summaries/--no-summaries", default=False, help="Also compare the summary tables with the entries."
     )
-    def verify(summaries: bool) -> None:
+    @click.option(
+        "--against-checkpoints",
+        is_flag=True,
+        default=False,
+        help="Also prove the Merkle tree consistent with every signed checkpoint; exit 1 naming the one it breaks.",
+    )
+    def verify(summaries: bool, against_checkpoints: bool) -> None:
         """Recompute the hash chain; exit 1 naming the first bad entry."""
         from . import services
 
@@ -43,13 +49,73 @@ def register(app: Flask) -> None:
         if not check.ok:
             click.echo(f"BROKEN at entry {check.first_bad_seq} ({check.reason}): {check.message}", err=True)
             click.echo(f"{check.entries} entries verified before it; last good hash {check.head}", err=True)
-            sys.exit(1)
-        click.echo(f"OK: {check.entries} entries, head {check.head}")
+            if not against_checkpoints:
+                sys.exit(1)
+        else:
+            click.echo(f"OK: {check.entries} entries, head {check.head}")
+        if against_checkpoints:
+            from .checkpoints import check_against_checkpoints
+
+            result = check_against_checkpoints()
+            if not result.ok:
+                where = (
+                    f"checkpoint {result.broken_id} (size {result.broken_size})"
+                    if result.broken_id
+                    else "tree"
+                )
+                click.echo(f"BROKEN at {where} ({result.reason}): {result.message}", err=True)
+                click.echo(f"{result.checkpoints} checkpoint(s) held before it", err=True)
+                sys.exit(1)
+            click.echo(
+                f"OK: the tree of {result.tree_size} entries (root {result.root_hash}) is consistent "
+                f"with all {result.checkpoints} checkpoint(s)"
+            )
+            if not check.ok:
+                sys.exit(1)
         if summaries:
             if not services.summaries_match_entries():
                 click.echo("BROKEN: the summary tables differ from the entries", err=True)
                 sys.exit(1)
             click.echo("OK: the summary tables equal the sums over the entries")
+
+    @ledger.command("keygen")
+    @click.option(
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False),
+        required=True,
+        help="Where to write the new private key (must not exist); point LEDGER_SIGNING_KEY_FILE at it.",
+    )
+    def keygen(output: str) -> None:
+        """Create a new Ed25519 key for signing ledger checkpoints."""
+        from .checkpoints import generate_key_file, key_id
+
+        try:
+            public = generate_key_file(output)
+        except FileExistsError:
+            raise click.BadParameter(
+                f"{output} exists; a key is never overwritten", param_hint="--output"
+            ) from None
+        click.echo(f"Wrote the private key to {output} (mode 0600). Set LEDGER_SIGNING_KEY_FILE={output}")
+        click.echo(f"Public key (Ed25519, raw, hex): {public.hex()}  key id {key_id(public)}")
+
+    @ledger.command("checkpoint")
+    def checkpoint() -> None:
+        """Sign the Merkle tree's size and root with the platform's key and store the checkpoint."""
+        import json
+
+        from ..extensions import db
+        from .checkpoints import SigningKeyError, bring_tree_up_to_date, checkpoint_json, create_checkpoint
+
+        try:
+            if bring_tree_up_to_date():  # entries loaded without the tree (bulk loads)
+                db.session.commit()
+            cp = create_checkpoint()
+        except SigningKeyError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(2)
+        db.session.commit()
+        click.echo(json.dumps(checkpoint_json(cp), ensure_ascii=False, indent=2))
 
     @ledger.command("export")
     @_in_chinese

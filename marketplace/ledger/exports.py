@@ -1,7 +1,9 @@
 """Exports of ledger entries and summaries for auditors (CSV and XLSX).
 
 Every export states the chain's head at the time it was made (the number of
-entries in the whole chain, the last sequence number and its hash) and
+entries in the whole chain, the last sequence number and its hash) and the
+latest signed checkpoint of the Merkle tree (scripts/verify_ledger.py checks
+an export of the whole ledger against it, offline), and
 contains only entries up to that head, so an auditor can later check the
 exported entries against the chain (GET /api/v1/ledger/entries and
 /api/v1/ledger/verify, or `flask ledger verify`).
@@ -71,7 +73,27 @@ def _pinned(flt: EntryFilter) -> tuple[EntryFilter, dict[str, Any]]:
         "chain_head_hash": head_hash,
         "verify": "GET /api/v1/ledger/verify or flask ledger verify recomputes the chain up to this head",
     }
+    meta.update(_checkpoint_meta())
     return flt, meta
+
+
+def _checkpoint_meta() -> dict[str, Any]:
+    """The latest signed checkpoint of the Merkle tree: with the whole
+    ledger's export, scripts/verify_ledger.py recomputes its root."""
+    from .checkpoints import checkpoint_json, latest_checkpoint
+
+    cp = latest_checkpoint()
+    if cp is None:
+        return {"checkpoint": "none signed yet"}
+    data = checkpoint_json(cp)
+    meta = {f"checkpoint_{key}": data[key] for key in ("id", "origin", "tree_size", "root_hash", "signed_at")}
+    meta.update(
+        checkpoint_key_id=data["key_id"],
+        checkpoint_signature=data["signature"],
+        checkpoint_verify="python scripts/verify_ledger.py --export THIS_FILE --public-key KEY "
+        "(GET /api/v1/ledger/checkpoints publishes the key)",
+    )
+    return meta
 
 
 def _entry_row(entry) -> list[Any]:

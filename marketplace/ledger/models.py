@@ -2,7 +2,8 @@
 chain (the lock appends take), and summaries maintained in the same
 transaction as each append; the plan targets' entered values.
 
-`ledger_entries` and `plan_target_values` refuse UPDATE and DELETE in the
+`ledger_entries`, `plan_target_values`, `ledger_merkle_nodes` and
+`ledger_checkpoints` refuse UPDATE and DELETE in the
 database itself (triggers on PostgreSQL and SQLite), created both by the
 migration and by `create_all` (the DDL events at the end of this module).
 """
@@ -19,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     event,
@@ -92,6 +94,50 @@ class LedgerHead(db.Model):
     seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
     recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # The Merkle tree over the entries (merkle.py): its size and the roots of
+    # the perfect subtrees it is made of, largest first (32 bytes each).
+    tree_size: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0, server_default="0")
+    tree_frontier: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class MerkleNode(db.Model):
+    """The root of one perfect subtree of the Merkle tree: level 0 holds the
+    leaf hashes, level k the subtree of leaves [idx * 2**k, (idx + 1) * 2**k).
+    Stored once, when its last leaf is appended; never changed."""
+
+    __tablename__ = "ledger_merkle_nodes"
+    __table_args__ = (
+        CheckConstraint("level BETWEEN 0 AND 62", name="level"),
+        CheckConstraint("idx >= 0", name="idx"),
+        CheckConstraint("length(hash) = 32", name="hash_length"),
+    )
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+
+
+class LedgerCheckpoint(db.Model):
+    """A signed statement of the tree's size and root at a moment
+    (checkpoints.py). Append-only; the private key is never in the database,
+    the public key that verifies the signature is kept with each one."""
+
+    __tablename__ = "ledger_checkpoints"
+    __table_args__ = (
+        CheckConstraint("tree_size >= 0", name="tree_size"),
+        CheckConstraint("length(root_hash) = 64", name="root_hash_length"),
+        CheckConstraint("length(signature) = 128", name="signature_length"),
+        Index("ix_ledger_checkpoints_tree_size", "tree_size"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    origin: Mapped[str] = mapped_column(String(100), nullable=False)
+    tree_size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    root_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    signed_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+    key_id: Mapped[str] = mapped_column(String(16), nullable=False)
+    public_key: Mapped[str] = mapped_column(String(64), nullable=False)  # raw Ed25519 key, hex
+    signature: Mapped[str] = mapped_column(String(128), nullable=False)  # Ed25519 signature, hex
 
 
 class ContractTotal(db.Model):
@@ -164,7 +210,7 @@ class TargetValue(db.Model):
 
 # --- Append-only in the database ---------------------------------------------
 
-APPEND_ONLY_TABLES = ("ledger_entries", "plan_target_values")
+APPEND_ONLY_TABLES = ("ledger_entries", "plan_target_values", "ledger_merkle_nodes", "ledger_checkpoints")
 
 PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION refuse_change_append_only() RETURNS trigger
@@ -214,4 +260,6 @@ def _install_triggers(table) -> None:
 
 _install_triggers(LedgerEntry.__table__)
 _install_triggers(TargetValue.__table__)
+_install_triggers(MerkleNode.__table__)
+_install_triggers(LedgerCheckpoint.__table__)
 event.listen(LedgerHead.__table__, "after_create", DDL(HEAD_ROW_SQL))

@@ -7,6 +7,7 @@ caller's transaction and are never committed here.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from contextlib import closing
@@ -25,6 +26,7 @@ from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..core.money import MAX_FEN
 from ..core.timeutil import SHANGHAI, start_of_day_utc, to_shanghai, utcnow
 from ..extensions import db
+from . import merkle
 from .catalog import (
     CATEGORIES,
     ENTRY_KINDS,
@@ -33,8 +35,8 @@ from .catalog import (
     TARGETS_BY_CODE,
     dimension_order,
 )
-from .chain import GENESIS_HASH, VerifyResult, entry_hash, verify_chain
-from .models import ContractTotal, LedgerEntry, LedgerHead, LedgerSummary, TargetValue
+from .chain import GENESIS_HASH, VerifyResult, verify_chain
+from .models import ContractTotal, LedgerEntry, LedgerHead, LedgerSummary, MerkleNode, TargetValue
 from .permissions import can_append, can_record_targets
 
 __all__ = [
@@ -181,7 +183,9 @@ def _lock_head() -> Any:
     """
     session = db.session
     session.execute(update(_HEAD).where(_HEAD.c.id == 1).values(seq=_HEAD.c.seq))
-    stmt = select(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.recorded_at).where(_HEAD.c.id == 1)
+    stmt = select(
+        _HEAD.c.seq, _HEAD.c.hash, _HEAD.c.recorded_at, _HEAD.c.tree_size, _HEAD.c.tree_frontier
+    ).where(_HEAD.c.id == 1)
     head = session.execute(stmt).first()
     if head is None:  # a schema created without the head row
         session.execute(_HEAD.insert().values(id=1, seq=0, hash=GENESIS_HASH, recorded_at=None))
@@ -295,8 +299,9 @@ def _new_entry(event: LedgerEvent, actor: User) -> LedgerEntry:
 
 def _link(
     entry: LedgerEntry, head: Any, recorded_at: datetime | None, old_turnover: int, new_turnover: int
-) -> None:
-    """Put the entry on the chain after ``head`` (seq, hash, recorded_at)."""
+) -> bytes:
+    """Put the entry on the chain after ``head`` (seq, hash, recorded_at);
+    returns its Merkle leaf hash."""
     now = recorded_at or utcnow()
     if head.recorded_at is not None and now < head.recorded_at:
         now = head.recorded_at  # the chain's times never go backwards
@@ -304,7 +309,8 @@ def _link(
     entry.recorded_at = now.astimezone(UTC)
     entry.contracts_delta = int(new_turnover > 0) - int(old_turnover > 0)
     entry.prev_hash = head.hash
-    entry.hash = entry_hash(head.hash, entry_fields(entry))
+    entry.hash, leaf = merkle.chain_hash_and_leaf(head.hash, entry_fields(entry))  # = chain.entry_hash
+    return leaf
 
 
 def append_entry(event: LedgerEvent, *, actor: User, recorded_at: datetime | None = None) -> LedgerEntry:
@@ -357,13 +363,21 @@ def _append_sqlite(entry: LedgerEntry, event: LedgerEvent, recorded_at: datetime
     old_turnover, new_turnover, new_income = _check_rules(
         event, found if found.turnover_fen is not None else None
     )
-    _link(entry, head, recorded_at, old_turnover, new_turnover)
+    leaf = _link(entry, head, recorded_at, old_turnover, new_turnover)
+    tree_size, frontier, nodes = _tree_append(head.seq, head.tree_size, head.tree_frontier, leaf)
     session.add(entry)
     session.flush()
+    session.execute(MerkleNode.__table__.insert(), merkle.node_rows(nodes))
     session.execute(
         update(_HEAD)
         .where(_HEAD.c.id == 1)
-        .values(seq=entry.seq, hash=entry.hash, recorded_at=entry.recorded_at)
+        .values(
+            seq=entry.seq,
+            hash=entry.hash,
+            recorded_at=entry.recorded_at,
+            tree_size=tree_size,
+            tree_frontier=frontier,
+        )
     )
     totals_stmt = _insert(_TOTALS).values(
         contract_id=event.contract_id,
@@ -402,7 +416,7 @@ def _append_sqlite(entry: LedgerEntry, event: LedgerEvent, recorded_at: datetime
 #    in the statement's snapshot, taken before it waited for the lock, so they
 #    may be older than the head: the write checks them.
 _PG_LOCK = """
-SELECT h.seq, h.hash, h.recorded_at,
+SELECT h.seq, h.hash, h.recorded_at, h.tree_size, h.tree_frontier,
        (SELECT e.seq FROM ledger_entries e WHERE e.event_key = %(event_key)s) AS found_seq,
        t.turnover_fen, t.tech_income_fen, t.cancelled, t.last_seq
 FROM ledger_head h
@@ -430,8 +444,12 @@ WITH ok AS (
     %(prev_hash)s, %(hash)s
   FROM ok
 ), h AS (
-  UPDATE ledger_head SET seq = %(seq)s, hash = %(hash)s, recorded_at = %(recorded_at)s
+  UPDATE ledger_head SET seq = %(seq)s, hash = %(hash)s, recorded_at = %(recorded_at)s,
+    tree_size = %(tree_size)s, tree_frontier = %(tree_frontier)s
   WHERE id = 1 AND EXISTS (SELECT FROM ok)
+), m AS (
+  INSERT INTO ledger_merkle_nodes (level, idx, hash)
+  SELECT v.level, v.idx, v.hash FROM ok, (VALUES {{nodes}}) AS v (level, idx, hash)
 ), t AS (
   INSERT INTO ledger_contract_totals
     (contract_id, registration_no, turnover_fen, tech_income_fen, entries, last_seq, cancelled)
@@ -457,6 +475,14 @@ WITH ok AS (
 )
 SELECT count(*) FROM ok
 """
+
+
+@functools.cache
+def _pg_write(nodes: int) -> str:
+    """_PG_WRITE storing ``nodes`` Merkle nodes (the leaf and the subtrees it
+    completes: 1 to 64), as scalar parameters (cheaper to send than arrays)."""
+    rows = ", ".join(f"(%(n{i}_l)s::smallint, %(n{i}_i)s::bigint, %(n{i}_h)s::bytea)" for i in range(nodes))
+    return _PG_WRITE.replace("{nodes}", rows)
 
 
 # The fields an entry gets from the head it is chained onto.
@@ -488,24 +514,47 @@ def _append_postgres(entry: LedgerEntry, event: LedgerEvent, recorded_at: dateti
                 (GENESIS_HASH,),
             )
             continue
-        head_seq, head_hash, head_at, found_seq, turnover, income, cancelled, totals_seq = row
+        head_seq, head_hash, head_at, tree_size, tree_frontier, found_seq, turnover, income, cancelled, totals_seq = row  # fmt: skip
         if found_seq is not None:  # entries are never removed: an older snapshot is enough
             return _existing_entry(found_seq, event)
+        if tree_size != head_seq:  # entries loaded without the tree: extend it, under the lock
+            merkle.catch_up(session)
+            continue
         totals = None if turnover is None else _Totals(turnover, income, cancelled)
         old_turnover, new_turnover, new_income = _check_rules(event, totals)
-        _link(entry, _Head(head_seq, head_hash, head_at), recorded_at, old_turnover, new_turnover)
+        leaf = _link(entry, _Head(head_seq, head_hash, head_at), recorded_at, old_turnover, new_turnover)
         params.update({name: getattr(entry, name) for name in _LINKED})
+        params["tree_size"], params["tree_frontier"], nodes = _tree_append(
+            head_seq, tree_size, tree_frontier, leaf
+        )
+        for i, (level, index, node) in enumerate(nodes):
+            params[f"n{i}_l"], params[f"n{i}_i"], params[f"n{i}_h"] = level, index, node
         params.update(
             totals_seq=totals_seq or 0,
             new_turnover=new_turnover,
             new_income=new_income,
             period=period_of(entry.recorded_at),
         )
-        if conn.execute(_PG_WRITE, params).fetchone()[0]:
+        # Prepared at its first use: each node count has its own text (up to log2 n of them).
+        if conn.execute(_pg_write(len(nodes)), params, prepare=True).fetchone()[0]:
             make_transient_to_detached(entry)  # joins the session as already stored
             session.add(entry)
             return entry
     raise RuntimeError("the ledger's head or a contract's totals changed under the ledger's lock")
+
+
+def _tree_append(
+    head_seq: int, tree_size: int, packed: bytes | None, leaf: bytes
+) -> tuple[int, bytes, list[tuple[int, int, bytes]]]:
+    """The Merkle tree with the entry as its next leaf: (size, frontier, nodes to store)."""
+    if tree_size != head_seq:
+        merkle.catch_up(db.session)  # entries loaded without the tree (SQLite; PostgreSQL reads again)
+        tree_size, packed = db.session.execute(
+            select(_HEAD.c.tree_size, _HEAD.c.tree_frontier).where(_HEAD.c.id == 1)
+        ).one()
+    frontier = merkle.unpack_frontier(packed, tree_size)
+    nodes = merkle.extend_frontier(frontier, tree_size, leaf)
+    return tree_size + 1, merkle.pack_frontier(frontier), nodes
 
 
 def contract_totals(contract_id: int) -> tuple[int, int]:
@@ -778,32 +827,45 @@ class LedgerCheck:
     message: Any = None
 
 
-def _chain_rows(batch: int) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+def chain_rows(
+    *, after_seq: int = 0, until_seq: int | None = None, batch: int = 10_000, session: Any = None
+) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+    """(seq, prev_hash, hash, fields) of the entries after ``after_seq`` (up
+    to ``until_seq``), in order, streamed (on PostgreSQL by COPY: the
+    connection runs nothing else until the rows are read)."""
+    session = session or db.session
     c = _ENTRIES.c
-    stmt = select(
-        c.seq,
-        c.kind,
-        c.contract_id,
-        c.registration_no,
-        c.turnover_delta_fen,
-        c.tech_income_delta_fen,
-        c.contracts_delta,
-        c.effective_on,
-        c.recorded_at,
-        c.regulator_id,
-        c.event_key,
-        c.year,
-        c.seller_region,
-        c.seller_org_kind,
-        c.industry,
-        c.category,
-        c.prev_hash,
-        c.hash,
-    ).order_by(c.seq)
-    if _dialect() == "postgresql":
-        yield from _chain_rows_postgres(batch)
+    stmt = (
+        select(
+            c.seq,
+            c.kind,
+            c.contract_id,
+            c.registration_no,
+            c.turnover_delta_fen,
+            c.tech_income_delta_fen,
+            c.contracts_delta,
+            c.effective_on,
+            c.recorded_at,
+            c.regulator_id,
+            c.event_key,
+            c.year,
+            c.seller_region,
+            c.seller_org_kind,
+            c.industry,
+            c.category,
+            c.prev_hash,
+            c.hash,
+        )
+        .where(c.seq > after_seq)
+        .order_by(c.seq)
+    )
+    if until_seq is not None:
+        stmt = stmt.where(c.seq <= until_seq)
+    if session.get_bind().dialect.name == "postgresql":
+        until = "" if until_seq is None else f" AND seq <= {int(until_seq):d}"
+        yield from _chain_rows_postgres(int(after_seq), until, session)
         return
-    result = db.session.execute(stmt.execution_options(yield_per=batch))
+    result = session.execute(stmt.execution_options(yield_per=batch))
     try:
         for row in result:
             yield row.seq, row.prev_hash, row.hash, entry_fields(row)
@@ -821,7 +883,7 @@ COPY (SELECT seq, kind, contract_id, registration_no, turnover_delta_fen, tech_i
        to_char(recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'),
        regulator_id, event_key, year, seller_region, seller_org_kind, industry, category,
        prev_hash, hash
-FROM ledger_entries ORDER BY seq) TO STDOUT
+FROM ledger_entries WHERE seq > {after_seq:d}{until} ORDER BY seq) TO STDOUT
 """
 _PG_CHAIN_TYPES = [
     "int8", "text", "int4", "text", "int8", "int8", "int2", "text", "text", "int4", "text", "int4",
@@ -829,9 +891,11 @@ _PG_CHAIN_TYPES = [
 ]  # fmt: skip
 
 
-def _chain_rows_postgres(batch: int) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
-    driver = db.session.connection().connection.driver_connection
-    with driver.cursor() as cur, cur.copy(_PG_CHAIN_COPY) as copy:
+def _chain_rows_postgres(
+    after_seq: int, until: str, session: Any
+) -> Iterator[tuple[int, str, str, dict[str, Any]]]:
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cur, cur.copy(_PG_CHAIN_COPY.format(after_seq=after_seq, until=until)) as copy:
         copy.set_types(_PG_CHAIN_TYPES)
         rows = copy.rows()
         try:
@@ -871,7 +935,7 @@ def verify_ledger(*, batch: int = 10_000) -> LedgerCheck:
     """Recompute the chain from the first entry to the last (streaming), and
     check that the head row names the last entry (so entries removed from
     the end are noticed too)."""
-    with closing(_chain_rows(batch)) as rows:
+    with closing(chain_rows(batch=batch)) as rows:
         result: VerifyResult = verify_chain(rows)
     if not result.ok:
         return LedgerCheck(

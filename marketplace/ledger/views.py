@@ -169,6 +169,31 @@ def verify():
     return render_template("ledger/verify.html", check=check)
 
 
+# --- Signed checkpoints (public) ---------------------------------------------------
+
+
+@bp.get("/ledger/checkpoints")
+def checkpoints_page():
+    from . import checkpoints, merkle
+
+    try:
+        page, per_page = read_page_args(request.args)
+    except DomainError:
+        page, per_page = 1, 20
+    rows, total = checkpoints.checkpoints_page(page, per_page)
+    return render_template(
+        "ledger/checkpoints.html",
+        rows=rows,
+        total=total,
+        page=page,
+        per_page=per_page,
+        pages=max(1, -(-total // per_page)),
+        keys=checkpoints.public_keys(),
+        tree_size=merkle.tree_head()[0],
+        format_time=checkpoints.format_time,
+    )
+
+
 # --- The plan's targets (public) -------------------------------------------------
 
 

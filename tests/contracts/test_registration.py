@@ -245,10 +245,16 @@ def _reset_ledger(app) -> None:
         conn.execute(text("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only"))
         conn.execute(text("DELETE FROM ledger_entries"))
         conn.execute(text("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only"))
+        conn.execute(text("ALTER TABLE ledger_merkle_nodes DISABLE TRIGGER ledger_merkle_nodes_append_only"))
+        conn.execute(text("DELETE FROM ledger_merkle_nodes"))
+        conn.execute(text("ALTER TABLE ledger_merkle_nodes ENABLE TRIGGER ledger_merkle_nodes_append_only"))
         conn.execute(text("DELETE FROM ledger_summary"))
         conn.execute(text("DELETE FROM ledger_contract_totals"))
         conn.execute(
-            text("UPDATE ledger_head SET seq = 0, hash = :genesis, recorded_at = NULL WHERE id = 1"),
+            text(
+                "UPDATE ledger_head SET seq = 0, hash = :genesis, recorded_at = NULL, tree_size = 0, "
+                "tree_frontier = NULL WHERE id = 1"
+            ),
             {"genesis": GENESIS_HASH},
         )
 

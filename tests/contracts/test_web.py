@@ -153,6 +153,7 @@ def test_certificate_page_and_pdf(client, login_as, cast, db, app):
     login_as(c.buyer)
     page = client.get(f"/contracts/{c.contract.id}/certificate").get_data(as_text=True)
     assert number in page and "2,345,678.90 元" in page and "2,000,000.00 元" in page
+    assert "账本条目（序号 / 叶哈希）" in page  # the ledger entry's leaf hash, for the public proof
     r = client.get(f"/contracts/{c.contract.id}/certificate.pdf")
     if certificate_module.cjk_font_path() is None:
         assert r.status_code == 302

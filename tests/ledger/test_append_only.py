@@ -173,10 +173,16 @@ def _cleanup(engine, regulator_id: int, org_id: int) -> None:
         conn.execute(text("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only"))
         conn.execute(text("DELETE FROM ledger_entries"))
         conn.execute(text("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only"))
+        conn.execute(text("ALTER TABLE ledger_merkle_nodes DISABLE TRIGGER ledger_merkle_nodes_append_only"))
+        conn.execute(text("DELETE FROM ledger_merkle_nodes"))
+        conn.execute(text("ALTER TABLE ledger_merkle_nodes ENABLE TRIGGER ledger_merkle_nodes_append_only"))
         conn.execute(text("DELETE FROM ledger_summary"))
         conn.execute(text("DELETE FROM ledger_contract_totals"))
         conn.execute(
-            text("UPDATE ledger_head SET seq = 0, hash = :genesis, recorded_at = NULL WHERE id = 1"),
+            text(
+                "UPDATE ledger_head SET seq = 0, hash = :genesis, recorded_at = NULL, tree_size = 0, "
+                "tree_frontier = NULL WHERE id = 1"
+            ),
             {"genesis": GENESIS_HASH},
         )
         conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": regulator_id})
