@@ -22,6 +22,7 @@ from ..api.auth import require_role, token_optional, token_required, validate_js
 from ..api.docs import DATE, DATETIME, FEN, INTEGER, STRING, describe, obj
 from ..api.idempotency import idempotent
 from ..core.errors import NotFound, ValidationError
+from ..extensions import db
 from . import exports, hooks, reports, services
 from .catalog import GROUP_BY, TARGETS_BY_CODE, dimension_label
 from .forms import TargetValueApiForm
