@@ -54,7 +54,7 @@ class SearchDocument(db.Model):
 
 
 # Rows over 128 bytes move their tsvector and texts out of line (TOAST), so that
-# the scans for facet counts and sorting read a narrow heap (also in 0009_shared_state).
+# the scans for facet counts and sorting read a narrow heap (also in 0011_shared_state).
 TOAST_TARGET = DDL("ALTER TABLE search_documents SET (toast_tuple_target = 128)")
 event.listen(SearchDocument.__table__, "after_create", TOAST_TARGET.execute_if(dialect="postgresql"))
 

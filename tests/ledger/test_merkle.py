@@ -176,7 +176,7 @@ def test_the_migration_builds_the_same_tree(db) -> None:
     size, frontier = merkle.tree_head()
     expected = merkle.frontier_root(frontier)
     _forget_tree(db)
-    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0009_ledger_merkle.py"
+    path = Path(__file__).resolve().parents[2] / "migrations" / "versions" / "0012_ledger_merkle.py"
     spec = importlib.util.spec_from_file_location("migration_0009", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
