@@ -154,7 +154,9 @@ def test_a_reset_link_stops_working_after_a_log_out(client, db, outbox):
 
 @pytest.mark.parametrize("token", ["x", "a" * 600, "eyJ1IjoxfQ.bad.sig", "%00"])
 def test_a_forged_or_broken_token_is_refused(client, db, token):
-    assert client.get(f"/password/reset/{token}").status_code in (400, 404)
+    # A NUL byte in the path is refused before any view, as everywhere (422).
+    expected = (422,) if token == "%00" else (400, 404)
+    assert client.get(f"/password/reset/{token}").status_code in expected
 
 
 def test_no_reset_link_for_a_suspended_account(client, db, outbox):
