@@ -167,6 +167,14 @@ def checklist(contract: Contract, *, today: date | None = None, for_signing: boo
             _l("For a transfer, enter the expected new investment and new output value."),
         )
     add(
+        "co_owner_consent",
+        not unconsented_co_owners(c),
+        _l(
+            "A transfer, an equity contribution or an exclusive or sole licence of a co-owned asset "
+            "needs every co-owner's consent: offer it through a listing the co-owners consent to."
+        ),
+    )
+    add(
         "validity",
         c.valid_from is not None and c.valid_to is not None and c.valid_to >= today,
         _l("Enter the validity period; it must not have ended."),
@@ -185,6 +193,38 @@ def checklist(contract: Contract, *, today: date | None = None, for_signing: boo
             _l("Both parties must sign on the platform."),
         )
     return items
+
+
+def needs_co_owner_consent(contract: Contract) -> bool:
+    """A transfer (the transfer categories), an equity contribution, an exclusive or a
+    sole licence disposes of the whole right: each co-owner must agree (Patent Law art. 14)."""
+    terms = contract.terms or {}
+    return (
+        contract.category in TRANSFER_CATEGORIES
+        or terms.get("deal_kind") in ("transfer", "equity")
+        or terms.get("license_type") in ("exclusive", "sole")
+    )
+
+
+def unconsented_co_owners(contract: Contract, assets=None, seller_org_id: int | None = None) -> set[int]:
+    """The owner organizations of the contract's assets, other than the seller, whose
+    consent the contract does not record. Consents are recorded only by an accepted
+    offer on a listing every co-owner consented to (``terms["co_owner_consents"]``); an
+    offline deal records none, so it may dispose only of assets the seller owns alone."""
+    if not needs_co_owner_consent(contract):
+        return set()
+    from ..ip.models import IpAsset
+
+    seller = seller_org_id if seller_org_id is not None else contract.seller_org_id
+    if assets is None:
+        assets = [db.session.get(IpAsset, link.asset_id) for link in contract.asset_links]
+    others: set[int] = set()
+    for asset in assets:
+        if asset is not None:
+            others |= set(asset.owner_org_ids)
+    others.discard(seller)
+    consented = (contract.terms or {}).get("co_owner_consents") if contract.source == "offer" else None
+    return others - set(consented or [])
 
 
 def missing(items: list[CheckItem]) -> list[CheckItem]:
@@ -553,12 +593,22 @@ def record_offline_deal(
     if not actor.acts_as("agency") or actor.organization_id != agency_org.id:
         raise PermissionDenied()
     terms = dict(deal_terms or {"deal_kind": "transfer"})
+    terms.pop("co_owner_consents", None)  # only an accepted offer records consents
     asset_ids = list((details or {}).get("asset_ids") or [])
     assets, asset_errors = (
         _load_assets(asset_ids, seller_org.id if seller_org else None) if asset_ids else ([], [])
     )
     if asset_errors:
         raise ValidationError(fields={"asset_ids": asset_errors})
+    probe = Contract(source="offline", terms=terms, category=(details or {}).get("category"))
+    if assets and seller_org is not None and unconsented_co_owners(probe, assets, seller_org.id):
+        raise Conflict(
+            _l(
+                "An offline deal can transfer, contribute or license exclusively only assets the seller "
+                "owns alone; a co-owned asset is offered through a listing every co-owner consents to."
+            ),
+            code="co_owner_consent_required",
+        )
     contract = create_draft_from_deal(
         seller_org=seller_org,
         buyer_org=buyer_org,

@@ -649,6 +649,13 @@ def _seed_listing(ctx: DemoContext, item: DemoListing) -> None:
         ),
         actor=seller,
     )
+    if item.state != "draft":
+        # The co-owners of a shared asset consent to its transfer or exclusive licence.
+        for org in services.missing_consent_orgs(listing):
+            co_seller = next(iter(services.consent_sellers([org.id])), None)
+            if co_seller is None:
+                raise LookupError(f"demo co-owner without a seller: {org.name}")
+            services.give_consent(listing, actor=co_seller)
     if item.state == "draft":
         return
     if item.state == "withdrawn" and item.age_days == 0:

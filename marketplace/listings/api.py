@@ -127,6 +127,14 @@ def listing_json(listing: Listing, user=None) -> dict[str, Any]:
         "created_at": _time(listing.created_at),
         "updated_at": _time(listing.updated_at),
     }
+    data["consents_required"] = bool(services.consent_org_ids(listing))
+    data["consents"] = [
+        {"org_id": c.org_id, "org_name": c.organization.name, "given_at": _time(c.given_at)}
+        for c in listing.consents
+    ]
+    data["consents_missing"] = [
+        {"org_id": o.id, "org_name": o.name} for o in services.missing_consent_orgs(listing)
+    ]
     if user is not None and (
         permissions.is_member(user, listing.org_id) or permissions.is_reviewer(user, listing)
     ):
@@ -309,6 +317,52 @@ def return_listing(listing_id: int, actor):
 @token_required
 def withdraw_listing(listing_id: int, actor):
     return _lifecycle(listing_id, actor, lambda listing: services.withdraw_listing(listing, actor=actor))
+
+
+@api_bp.post("/listings/<int:listing_id>/consents")
+@describe(
+    "Consent, for your organization, to a listing that transfers, contributes as equity or licenses "
+    "exclusively (or solely) an asset it co-owns (a seller of another owner organization).",
+    tags=["listings"],
+    responses={
+        403: "Not a seller of another owner organization",
+        404: "Not found",
+        409: "Listing closed, or no consent of this organization needed",
+    },
+)
+@token_required
+def give_consent(listing_id: int, actor):
+    return _lifecycle(listing_id, actor, lambda listing: services.give_consent(listing, actor=actor))
+
+
+@api_bp.delete("/listings/<int:listing_id>/consents")
+@describe(
+    "Withdraw your organization's consent to a listing, until an offer on it is accepted.",
+    tags=["listings"],
+    responses={
+        403: "Not a seller of another owner organization",
+        404: "Not found",
+        409: "No consent given, or an offer was accepted",
+    },
+)
+@token_required
+def withdraw_consent(listing_id: int, actor):
+    return _lifecycle(listing_id, actor, lambda listing: services.withdraw_consent(listing, actor=actor))
+
+
+@api_bp.post("/listings/<int:listing_id>/consents/withdraw")
+@describe(
+    "Withdraw your organization's consent to a listing (as DELETE on the consents).",
+    tags=["listings"],
+    responses={
+        403: "Not a seller of another owner organization",
+        404: "Not found",
+        409: "No consent given, or an offer was accepted",
+    },
+)
+@token_required
+def withdraw_consent_post(listing_id: int, actor):
+    return _lifecycle(listing_id, actor, lambda listing: services.withdraw_consent(listing, actor=actor))
 
 
 @api_bp.get("/demands")

@@ -100,6 +100,9 @@ class Listing(TimestampMixin, db.Model):
     terms: Mapped[list[ListingTerms]] = relationship(
         back_populates="listing", cascade="all, delete-orphan", order_by="ListingTerms.id", lazy="selectin"
     )
+    consents: Mapped[list[ListingConsent]] = relationship(
+        back_populates="listing", cascade="all, delete-orphan", order_by="ListingConsent.id", lazy="selectin"
+    )
 
     def __repr__(self) -> str:
         return f"<Listing {self.id} {self.status}>"
@@ -233,6 +236,25 @@ class ListingTerms(db.Model):
     @property
     def license_type_label(self) -> str:
         return states.label(states.LICENSE_TYPE_LABELS, self.license_type)
+
+
+class ListingConsent(db.Model):
+    """A co-owner organization's consent to a listing that disposes of the whole
+    right (transfer, equity, exclusive or sole licence) of an asset it co-owns
+    (Patent Law art. 14). One row per (listing, organization); withdrawing the
+    consent, or editing the listing's deal terms, deletes it."""
+
+    __tablename__ = "listing_consents"
+    __table_args__ = (UniqueConstraint("listing_id", "org_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id", ondelete="CASCADE"), nullable=False)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
+    given_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime(), nullable=False)
+
+    listing: Mapped[Listing] = relationship(back_populates="consents")
+    organization: Mapped[Organization] = relationship(lazy="joined")
 
 
 class Demand(TimestampMixin, db.Model):

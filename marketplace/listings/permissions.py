@@ -29,6 +29,25 @@ def is_listing_seller(user, listing: Listing) -> bool:
     return _authenticated(user) and user.acts_as("seller") and is_member(user, listing.org_id)
 
 
+def co_owner_org_ids(listing: Listing) -> set[int]:
+    """The owner organizations of the listing's assets other than the seller's."""
+    ids: set[int] = set()
+    for asset in listing.assets:
+        ids |= asset.owner_org_ids
+    ids.discard(listing.org_id)
+    return ids
+
+
+def is_co_owner_member(user, listing: Listing) -> bool:
+    """An approved member of another owner organization of one of the listing's assets."""
+    return _authenticated(user) and user.has_powers and user.organization_id in co_owner_org_ids(listing)
+
+
+def can_consent(user, listing: Listing) -> bool:
+    """A seller of another owner organization gives or withdraws its consent."""
+    return _authenticated(user) and user.acts_as("seller") and is_co_owner_member(user, listing)
+
+
 def can_edit_listing(user, listing: Listing) -> bool:
     return is_listing_seller(user, listing) and listing.is_editable
 
@@ -64,7 +83,7 @@ def can_view_listing(user, listing: Listing) -> bool:
         return True
     if not _authenticated(user):
         return False
-    if _is_admin(user) or is_member(user, listing.org_id):
+    if _is_admin(user) or is_member(user, listing.org_id) or is_co_owner_member(user, listing):
         return True
     if user.acts_as("agency") and listing.agency_org_id == user.organization_id:
         return True

@@ -32,7 +32,7 @@ from ..extensions import db
 from ..notifications.services import N_, notify
 from ..search.outbox import OP_DELETE, OP_UPSERT, enqueue
 from . import permissions
-from .models import Demand, Listing, ListingAsset, ListingTerms
+from .models import Demand, Listing, ListingAsset, ListingConsent, ListingTerms
 from .states import DemandStatus, ListingStatus
 
 #: A listing bundles at most this many assets.
@@ -263,6 +263,7 @@ def create_listing(data: ListingData, *, actor: User) -> Listing:
     db.session.add(listing)
     db.session.flush()
     record_audit("listing.create", listing, actor=actor, to_state=listing.status)
+    request_consents(listing)
     return listing
 
 
@@ -271,9 +272,19 @@ def update_listing(listing: Listing, data: ListingData, *, actor: User) -> Listi
     lock(listing)
     if not permissions.can_edit_listing(actor, listing):
         raise PermissionDenied(_l("Only the seller edits a draft or returned listing."))
+    before = _deal_snapshot(listing)
     _apply(listing, data)
     db.session.flush()
-    record_audit("listing.update", listing, actor=actor)
+    cleared = []
+    if _deal_snapshot(listing) != before and listing.consents:
+        # The co-owners consented to other terms: they consent again (like signatures).
+        cleared = [c.org_id for c in listing.consents]
+        listing.consents.clear()
+        db.session.flush()
+    record_audit(
+        "listing.update", listing, actor=actor, data={"consents_cleared": cleared} if cleared else None
+    )
+    request_consents(listing)
     return listing
 
 
@@ -297,6 +308,7 @@ def submit_listing(listing: Listing, *, actor: User) -> Listing:
     if errors:
         raise ValidationError(_l("Complete the listing before submitting it."), fields=errors)
     _check_offerable(listing)
+    check_consents(listing)
     _transition(listing, ListingStatus.SUBMITTED, "listing.submit", actor=actor)
     listing.submitted_at = utcnow()
     if listing.agency_org_id:
@@ -357,6 +369,7 @@ def publish_listing(listing: Listing, *, actor: User) -> Listing:
     if not permissions.is_reviewer(actor, listing):
         raise PermissionDenied(_l("Only an agency or an administrator reviews listings."))
     _check_offerable(listing)
+    check_consents(listing)
     _transition(listing, ListingStatus.PUBLISHED, "listing.publish", actor=actor)
     listing.published_at = utcnow()
     listing.reviewed_by_id = actor.id
@@ -425,6 +438,169 @@ def close_listing(listing: Listing, *, reason: str, actor: User | None) -> Listi
     listing.end_reason = (reason or "")[:500] or None
     enqueue(listing.id, OP_DELETE)
     return listing
+
+
+# -- co-owners' consent (Patent Law art. 14) ------------------------------------------------
+
+
+def _deal_snapshot(listing: Listing) -> tuple:
+    """What a co-owner consents to: the assets and the deal terms."""
+    return (
+        tuple(listing.asset_ids),
+        listing.price_fen,
+        tuple(sorted((tuple(sorted(t.to_dict().items())) for t in listing.terms), key=str)),
+    )
+
+
+def deal_needs_consent(deal_kind: str | None, license_type: str | None = None) -> bool:
+    """A transfer, an equity contribution, an exclusive or a sole licence disposes of
+    the whole right: every co-owner must agree. A non-exclusive licence needs no consent."""
+    if deal_kind in ("transfer", "equity"):
+        return True
+    return deal_kind == "license" and license_type in ("exclusive", "sole")
+
+
+def listing_needs_consent(listing: Listing) -> bool:
+    return any(deal_needs_consent(t.deal_kind, t.license_type) for t in listing.terms)
+
+
+def consent_org_ids(listing: Listing) -> list[int]:
+    """The other owner organizations of the listing's assets, whose consent the
+    listing's deals need (empty when no deal needs consent or no asset is co-owned)."""
+    if not listing_needs_consent(listing):
+        return []
+    return sorted(permissions.co_owner_org_ids(listing))
+
+
+def missing_consent_orgs(listing: Listing) -> list[Organization]:
+    given = {c.org_id for c in listing.consents}
+    ids = [org_id for org_id in consent_org_ids(listing) if org_id not in given]
+    if not ids:
+        return []
+    orgs = {o.id: o for o in db.session.scalars(select(Organization).where(Organization.id.in_(ids)))}
+    return [orgs[i] for i in ids if i in orgs]
+
+
+def check_consents(
+    listing: Listing, *, deal_kind: str | None = None, license_type: str | None = None
+) -> None:
+    """Raise 409 ``co_owner_consent_required`` naming the co-owners still to consent.
+    With ``deal_kind``, only for that deal (an offer's agreed terms); call under the
+    listing's lock."""
+    if deal_kind is not None and not deal_needs_consent(deal_kind, license_type):
+        return
+    missing_orgs = missing_consent_orgs(listing)
+    if missing_orgs:
+        raise Conflict(
+            _l(
+                "The asset is co-owned: a transfer, an equity contribution or an exclusive or sole "
+                "licence needs the consent of every co-owner. Still to consent: %(orgs)s.",
+                orgs="、".join(o.name for o in missing_orgs),
+            ),
+            code="co_owner_consent_required",
+        )
+
+
+def consent_sellers(org_ids) -> list[User]:
+    ids = list(org_ids)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(User)
+            .where(User.organization_id.in_(ids), User.role == "seller", User.status == "active")
+            .order_by(User.id)
+        )
+    )
+
+
+def request_consents(listing: Listing) -> None:
+    """Tell the sellers of the co-owners still to consent that the listing needs them
+    (once per organization and listing until it consents)."""
+    from ..notifications.models import Notification
+
+    missing_ids = [o.id for o in missing_consent_orgs(listing)]
+    link = _link("listings.detail", listing_id=listing.id)
+    for user in consent_sellers(missing_ids):
+        already = db.session.scalar(
+            select(
+                exists().where(
+                    Notification.user_id == user.id,
+                    Notification.kind == "listing.consent_requested",
+                    Notification.link == link,
+                    Notification.read_at.is_(None),
+                )
+            )
+        )
+        if not already:
+            notify(
+                user,
+                "listing.consent_requested",
+                N_("A listing of an asset you co-own needs your organization's consent: %(title)s"),
+                params={"title": listing.title},
+                link=link,
+            )
+
+
+_OPEN_STATES = frozenset({"draft", "submitted", "returned", "published"})
+
+
+def give_consent(listing: Listing, *, actor: User) -> ListingConsent:
+    """A seller of a co-owner organization consents, for it, to the listing's deals."""
+    lock(listing)
+    if not permissions.can_consent(actor, listing):
+        raise PermissionDenied(_l("Only a seller of another owner organization of the asset consents."))
+    if listing.status not in _OPEN_STATES:
+        raise Conflict(_l("The listing is closed: nothing to consent to."), code="listing_closed")
+    if actor.organization_id not in consent_org_ids(listing):
+        raise Conflict(_l("This listing needs no consent of your organization."), code="consent_not_needed")
+    existing = next((c for c in listing.consents if c.org_id == actor.organization_id), None)
+    if existing is not None:
+        return existing
+    consent = ListingConsent(org_id=actor.organization_id, given_by_id=actor.id, given_at=utcnow())
+    listing.consents.append(consent)
+    db.session.flush()
+    record_audit("listing.consent", listing, actor=actor, data={"org_id": actor.organization_id})
+    for user in consent_sellers([listing.org_id]):
+        notify(
+            user,
+            "listing.consent_given",
+            N_("%(org)s consented to your listing: %(title)s"),
+            params={"org": actor.organization.name, "title": listing.title},
+            link=_link("listings.detail", listing_id=listing.id),
+        )
+    return consent
+
+
+def withdraw_consent(listing: Listing, *, actor: User) -> None:
+    """The co-owner takes its consent back, until an offer on the listing is accepted."""
+    from ..offers.models import Offer
+
+    lock(listing)  # acceptance locks the listing too: one of them sees the other
+    if not permissions.can_consent(actor, listing):
+        raise PermissionDenied(_l("Only a seller of another owner organization of the asset consents."))
+    consent = next((c for c in listing.consents if c.org_id == actor.organization_id), None)
+    if consent is None:
+        raise Conflict(_l("Your organization has not consented to this listing."), code="no_consent")
+    accepted = db.session.scalar(
+        select(exists().where(Offer.listing_id == listing.id, Offer.status == "accepted"))
+    )
+    if accepted or listing.status not in _OPEN_STATES:
+        raise Conflict(
+            _l("An offer on this listing was accepted: the consent can no longer be withdrawn."),
+            code="consent_bound",
+        )
+    listing.consents.remove(consent)
+    db.session.flush()
+    record_audit("listing.consent_withdraw", listing, actor=actor, data={"org_id": actor.organization_id})
+    for user in consent_sellers([listing.org_id]):
+        notify(
+            user,
+            "listing.consent_withdrawn",
+            N_("%(org)s withdrew its consent to your listing: %(title)s"),
+            params={"org": actor.organization.name, "title": listing.title},
+            link=_link("listings.detail", listing_id=listing.id),
+        )
 
 
 def offered_terms(listing: Listing) -> list[dict[str, Any]]:

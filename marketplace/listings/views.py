@@ -149,10 +149,16 @@ def detail(listing_id: int):
     matches = []
     if listing.is_published and permissions.can_see_listing_matches(current_user, listing):
         matches = matches_for_listing(listing)
+    consent_org_ids = services.consent_org_ids(listing)
     return render_template(
         "listings/detail.html",
         listing=listing,
         matches=matches,
+        consent_org_ids=consent_org_ids,
+        missing_consents=services.missing_consent_orgs(listing) if consent_org_ids else [],
+        my_consent=next((c for c in listing.consents if c.org_id == current_user.organization_id), None)
+        if current_user.is_authenticated
+        else None,
         confirm_form=ConfirmForm(),
         return_form=ReturnForm(),
         permissions=permissions,
@@ -264,6 +270,26 @@ def withdraw(listing_id: int):
         listing_id,
         lambda listing, form: services.withdraw_listing(listing, actor=current_user),
         _("The listing is withdrawn."),
+    )
+
+
+@bp.post("/listings/<int:listing_id>/consent")
+@login_required
+def consent(listing_id: int):
+    return _lifecycle(
+        listing_id,
+        lambda listing, form: services.give_consent(listing, actor=current_user),
+        _("Your organization consents to this listing."),
+    )
+
+
+@bp.post("/listings/<int:listing_id>/consent/withdraw")
+@login_required
+def withdraw_consent(listing_id: int):
+    return _lifecycle(
+        listing_id,
+        lambda listing, form: services.withdraw_consent(listing, actor=current_user),
+        _("Your organization's consent is withdrawn."),
     )
 
 

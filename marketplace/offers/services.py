@@ -875,6 +875,12 @@ def accepted_deal_terms(offer: Offer) -> dict[str, Any]:
     return terms
 
 
+def deal_needs_consent_of(version) -> bool:
+    from ..listings.services import deal_needs_consent
+
+    return deal_needs_consent(version.deal_kind, version.license_type)
+
+
 def accept_offer(offer: Offer, *, actor: User):
     """The side whose turn it is accepts the latest terms. Decided in the database:
     the offer row, then the assets (id order), are locked before the exclusivity rule
@@ -902,6 +908,11 @@ def accept_offer(offer: Offer, *, actor: User):
     side = _side_for(offer, actor, "accept")
     latest = offer.latest
     data = {name: getattr(latest, name) for name in ALL_TERMS_FIELDS}
+    # A transfer, equity or exclusive/sole licence of a co-owned asset: every co-owner
+    # consented to the listing (checked under the listing's lock, which a withdrawal takes).
+    from ..listings.services import check_consents, consent_org_ids
+
+    check_consents(listing, deal_kind=latest.deal_kind, license_type=latest.license_type)
     today = today_shanghai()
     deal = deal_terms_for_check(data, start=today)
     from ..ip.deals import current_encumbrances
@@ -916,6 +927,9 @@ def accept_offer(offer: Offer, *, actor: User):
             _l("Another deal on this technology was accepted first: %(why)s", why=" ".join(reasons))
         )
     terms = accepted_deal_terms(offer)
+    if deal_needs_consent_of(latest):
+        # The contract names the co-owners that consented (its registration moves the asset).
+        terms["co_owner_consents"] = consent_org_ids(listing)
     agency_org = db.session.get(Organization, terms["agency_org_id"]) if terms["agency_org_id"] else None
     contract = create_draft_from_deal(
         seller_org=offer.seller_org,
