@@ -1,7 +1,7 @@
 """co-owner consent to listings that dispose of a shared asset
 
-Revision ID: 0012_coowner_consent
-Revises: 0011_shared_state
+Revision ID: 0013_coowner_consent
+Revises: 0012_ledger_merkle
 Create Date: 2026-12-01 12:55:00.000000
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
-revision = '0012_coowner_consent'
-down_revision = '0011_shared_state'
+revision = '0013_coowner_consent'
+down_revision = '0012_ledger_merkle'
 branch_labels = None
 depends_on = None
 
