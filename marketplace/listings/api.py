@@ -319,6 +319,13 @@ def withdraw_listing(listing_id: int, actor):
     return _lifecycle(listing_id, actor, lambda listing: services.withdraw_listing(listing, actor=actor))
 
 
+_WITHDRAW_CONSENT_RESPONSES = {
+    403: "Not a seller of another owner organization",
+    404: "Not found",
+    409: "No consent given, or an offer was accepted",
+}
+
+
 @api_bp.post("/listings/<int:listing_id>/consents")
 @describe(
     "Consent, for your organization, to a listing that transfers, contributes as equity or licenses "
@@ -339,11 +346,7 @@ def give_consent(listing_id: int, actor):
 @describe(
     "Withdraw your organization's consent to a listing, until an offer on it is accepted.",
     tags=["listings"],
-    responses={
-        403: "Not a seller of another owner organization",
-        404: "Not found",
-        409: "No consent given, or an offer was accepted",
-    },
+    responses=_WITHDRAW_CONSENT_RESPONSES,
 )
 @token_required
 def withdraw_consent(listing_id: int, actor):
@@ -354,11 +357,7 @@ def withdraw_consent(listing_id: int, actor):
 @describe(
     "Withdraw your organization's consent to a listing (as DELETE on the consents).",
     tags=["listings"],
-    responses={
-        403: "Not a seller of another owner organization",
-        404: "Not found",
-        409: "No consent given, or an offer was accepted",
-    },
+    responses=_WITHDRAW_CONSENT_RESPONSES,
 )
 @token_required
 def withdraw_consent_post(listing_id: int, actor):
