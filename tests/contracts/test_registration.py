@@ -235,28 +235,12 @@ def test_concurrent_registrations_get_distinct_consecutive_numbers(app):
 
 
 def _reset_ledger(app) -> None:
-    """Empty the ledger the committed test filled (the append-only guard is lifted for this only)."""
-    from sqlalchemy import text
-
+    """Empty the ledger the committed test filled."""
     from marketplace.extensions import db as _db
-    from marketplace.ledger.chain import GENESIS_HASH
+    from tests.ledger_reset import reset_ledger
 
     with app.app_context(), _db.engine.begin() as conn:
-        conn.execute(text("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only"))
-        conn.execute(text("DELETE FROM ledger_entries"))
-        conn.execute(text("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only"))
-        conn.execute(text("ALTER TABLE ledger_merkle_nodes DISABLE TRIGGER ledger_merkle_nodes_append_only"))
-        conn.execute(text("DELETE FROM ledger_merkle_nodes"))
-        conn.execute(text("ALTER TABLE ledger_merkle_nodes ENABLE TRIGGER ledger_merkle_nodes_append_only"))
-        conn.execute(text("DELETE FROM ledger_summary"))
-        conn.execute(text("DELETE FROM ledger_contract_totals"))
-        conn.execute(
-            text(
-                "UPDATE ledger_head SET seq = 0, hash = :genesis, recorded_at = NULL, tree_size = 0, "
-                "tree_frontier = NULL WHERE id = 1"
-            ),
-            {"genesis": GENESIS_HASH},
-        )
+        reset_ledger(conn)
 
 
 def test_the_ledger_links_entries_to_contract_pages(app, db):

@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session
 from marketplace.core.errors import DomainError
 from marketplace.extensions import db as _db
 from marketplace.ledger import services
-from marketplace.ledger.chain import GENESIS_HASH, REASON_BAD_HASH, REASON_BAD_PREV, verify_chain
+from marketplace.ledger.chain import REASON_BAD_HASH, REASON_BAD_PREV, verify_chain
 from marketplace.ledger.models import LedgerEntry, TargetValue
 
 from ..conftest import ON_POSTGRES, TEST_DATABASE_URL
 from ..factories import LedgerEventFactory, TargetValueFactory, user_with_role
+from ..ledger_reset import reset_ledger
 
 pytestmark = pytest.mark.usefixtures("in_request")
 
@@ -170,21 +171,7 @@ def _make_regulator(session):
 def _cleanup(engine, regulator_id: int, org_id: int) -> None:
     """Remove what the committed test left (the guard is lifted for this only)."""
     with engine.begin() as conn:
-        conn.execute(text("ALTER TABLE ledger_entries DISABLE TRIGGER ledger_entries_append_only"))
-        conn.execute(text("DELETE FROM ledger_entries"))
-        conn.execute(text("ALTER TABLE ledger_entries ENABLE TRIGGER ledger_entries_append_only"))
-        conn.execute(text("ALTER TABLE ledger_merkle_nodes DISABLE TRIGGER ledger_merkle_nodes_append_only"))
-        conn.execute(text("DELETE FROM ledger_merkle_nodes"))
-        conn.execute(text("ALTER TABLE ledger_merkle_nodes ENABLE TRIGGER ledger_merkle_nodes_append_only"))
-        conn.execute(text("DELETE FROM ledger_summary"))
-        conn.execute(text("DELETE FROM ledger_contract_totals"))
-        conn.execute(
-            text(
-                "UPDATE ledger_head SET seq = 0, hash = :genesis, recorded_at = NULL, tree_size = 0, "
-                "tree_frontier = NULL WHERE id = 1"
-            ),
-            {"genesis": GENESIS_HASH},
-        )
+        reset_ledger(conn)
         conn.execute(text("DELETE FROM users WHERE id = :id"), {"id": regulator_id})
         conn.execute(text("DELETE FROM organizations WHERE id = :id"), {"id": org_id})
 
