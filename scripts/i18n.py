@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "marketplace"
 LOCALE = "zh_Hans"
-KEYWORDS = ["-k", "_l", "-k", "N_"]
+KEYWORDS = ["-k", "_l", "-k", "N_", "-k", "lazy_pgettext:1c,2"]
 CORE_SOURCES = [
     "marketplace/core",
     "marketplace/accounts",

@@ -8,7 +8,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from ..core.catalog import ORG_KINDS, REGIONS, ROLES, SIGNUP_ROLES
 from ..core.forms import BaseForm, FieldCheck, strip_filter
-from .validation import clean_uscc
+from .validation import clean_phone, clean_uscc
 
 
 def _role_choices():
@@ -62,7 +62,9 @@ class RegisterForm(BaseForm):
 
 class ProfileForm(BaseForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)], filters=[strip_filter])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)], filters=[strip_filter])
+    phone = StringField(
+        _l("Phone"), validators=[Optional(), Length(max=32), FieldCheck(clean_phone)], filters=[strip_filter]
+    )
     locale = SelectField(_l("Language"), choices=[("zh_Hans", "简体中文"), ("en", "English")])
     submit = SubmitField(_l("Save"))
 

@@ -23,7 +23,7 @@ from ..extensions import db
 from .models import ApiToken, Organization, User
 from .sessions import end_all_sessions
 from .states import Membership, OrgStatus, UserStatus
-from .validation import organization_problems, password_problems
+from .validation import clean_phone, organization_problems, password_problems
 
 TOKEN_PREFIX = "tm_"
 # Compared against when the e-mail is unknown, so a failed log-in takes as long either way.
@@ -199,8 +199,14 @@ def update_profile(user: User, *, name: str, phone: str | None, locale: str | No
         raise PermissionDenied()
     if not (name or "").strip():
         raise ValidationError(fields={"name": [_l("Enter your name.")]})
+    phone = (phone or "").strip() or None
+    if phone is not None:
+        try:
+            phone = clean_phone(phone)
+        except ValueError as exc:
+            raise ValidationError(fields={"phone": [exc.args[0]]}) from None
     user.name = name.strip()
-    user.phone = (phone or "").strip() or None
+    user.phone = phone
     if locale in current_app.config["LANGUAGES"]:
         user.locale = locale
     record_audit("user.profile_updated", user, actor=actor)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 
 from flask_babel import lazy_gettext as _l
@@ -49,6 +50,30 @@ _PATTERN_REASONS = {
     "date": _l("Dates and years are easy to guess."),
     "regex": _l("Dates and years are easy to guess."),
 }
+
+
+# A mainland mobile number (optionally +86), or a landline with its area code and an
+# optional extension: 13812345678, +86 138 1234 5678, 0451-86412345, 010-12345678-806.
+_MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
+_LANDLINE = re.compile(r"(0\d{2,3})-?([1-9]\d{6,7})(?:(?:-|转|ext\.?|x)(\d{1,6}))?", re.IGNORECASE)
+
+
+def clean_phone(value: str) -> str:
+    """A phone number in one written form ("13812345678", "0451-86412345-806");
+    ValueError with a translatable message."""
+    text = (value or "").strip().translate(str.maketrans("０１２３４５６７８９－＋", "0123456789-+"))
+    compact = re.sub(r"[\s()（）]", "", text)
+    if mobile := _MOBILE.fullmatch(compact.replace("-", "")):
+        return mobile.group(1)
+    if landline := _LANDLINE.fullmatch(compact):
+        area, number, extension = landline.groups()
+        return f"{area}-{number}" + (f"-{extension}" if extension else "")
+    raise ValueError(
+        _l(
+            "Phone: enter a mobile number of 11 digits (e.g. 13812345678) or a landline with "
+            "its area code (e.g. 0451-86412345, an extension after a hyphen)."
+        )
+    )
 
 
 def clean_uscc(value: str) -> str:

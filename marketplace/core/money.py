@@ -120,3 +120,57 @@ def fen_to_yuan_text(fen: int | None) -> str:
     sign = "-" if fen < 0 else ""
     yuan, cents = divmod(abs(int(fen)), FEN_PER_YUAN)
     return f"{sign}{yuan}.{cents:02d}"
+
+
+# English readers do not count in 万 and 亿: the same amounts in yuan, millions and billions.
+FEN_PER_MILLION = 1_000_000 * FEN_PER_YUAN
+FEN_PER_BILLION = 1_000_000_000 * FEN_PER_YUAN
+
+
+def format_yuan_en(fen: int | None, *, unit: bool = True) -> str:
+    """12345678 -> "CNY 123,456.78"."""
+    if fen is None:
+        return ""
+    text = format_yuan(fen, unit=False)
+    return f"CNY {text}" if unit else text
+
+
+def format_wan_en(fen: int | None, places: int = 2) -> str:
+    """What format_wan shows, for English: "CNY 123,000" below a million, else "CNY 1.23 million"."""
+    if fen is None:
+        return ""
+    if abs(int(fen)) < FEN_PER_MILLION:
+        return f"CNY {_scaled(fen, FEN_PER_YUAN, 0)}"
+    return f"CNY {_scaled(fen, FEN_PER_MILLION, places)} million"
+
+
+def format_yi_en(fen: int | None, places: int = 2) -> str:
+    """What format_yi shows, for English: 2 * 10**13 fen -> "CNY 200.00 billion"."""
+    if fen is None:
+        return ""
+    return f"CNY {_scaled(fen, FEN_PER_BILLION, places)} billion"
+
+
+def format_auto_en(fen: int | None) -> str:
+    """format_auto for English: yuan below a million, then millions, then billions."""
+    if fen is None:
+        return ""
+    magnitude = abs(int(fen))
+    if magnitude >= FEN_PER_BILLION:
+        return format_yi_en(fen)
+    if magnitude >= FEN_PER_MILLION:
+        return f"CNY {_scaled(fen, FEN_PER_MILLION, 2)} million"
+    return format_yuan_en(fen)
+
+
+def for_locale(chinese, english):
+    """A template filter that shows amounts as `english` does in English, as `chinese` does otherwise."""
+    from flask_babel import get_locale
+
+    def _filter(fen, *args, **kwargs):
+        locale = get_locale()
+        use = english if locale is not None and locale.language == "en" else chinese
+        return use(fen, *args, **kwargs)
+
+    _filter.__name__ = chinese.__name__
+    return _filter

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
+from jinja2 import pass_context
 
 from . import catalog, money
 from .i18n import html_lang
@@ -27,19 +28,33 @@ def _local_date(value: date | datetime | None, fmt: str = "medium") -> str:
     return format_date(value, fmt)
 
 
+def _per_request(func):
+    """A filter Jinja must not evaluate when it compiles the template: Jinja folds a
+    filter on a literal ({{ "agency"|org_kind }}) into the compiled template, in the
+    language of the first request, unless the filter takes the context."""
+
+    @pass_context
+    def _filter(_context, value, *args, **kwargs):
+        return func(value, *args, **kwargs)
+
+    _filter.__name__ = getattr(func, "__name__", "filter")
+    return _filter
+
+
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
-        yuan=money.format_yuan,
-        wan=money.format_wan,
-        yi=money.format_yi,
-        money=money.format_auto,
+        # Chinese counts in 万元 and 亿元; English in yuan, millions and billions.
+        yuan=_per_request(money.for_locale(money.format_yuan, money.format_yuan_en)),
+        wan=_per_request(money.for_locale(money.format_wan, money.format_wan_en)),
+        yi=_per_request(money.for_locale(money.format_yi, money.format_yi_en)),
+        money=_per_request(money.for_locale(money.format_auto, money.format_auto_en)),
         yuan_input=money.fen_to_yuan_text,
-        local_datetime=_local_datetime,
-        local_date=_local_date,
-        region=catalog.region_label,
-        industry=catalog.industry_label,
-        org_kind=catalog.org_kind_label,
-        role=catalog.role_label,
+        local_datetime=_per_request(_local_datetime),
+        local_date=_per_request(_local_date),
+        region=_per_request(catalog.region_label),
+        industry=_per_request(catalog.industry_label),
+        org_kind=_per_request(catalog.org_kind_label),
+        role=_per_request(catalog.role_label),
     )
     from .nav import nav_items
 

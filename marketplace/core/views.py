@@ -1,8 +1,18 @@
-"""Home page, language switch, health check."""
+"""Home page, language switch, health check, favicon."""
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import func, select, text
 
@@ -47,3 +57,11 @@ def healthz():
         db.session.rollback()
         return jsonify({"status": "unavailable"}), 503
     return jsonify({"status": "ok"})
+
+
+@bp.get("/favicon.ico")
+def favicon():
+    """Browsers ask for /favicon.ico whatever the page links to."""
+    return send_from_directory(
+        current_app.static_folder, "favicon.ico", mimetype="image/vnd.microsoft.icon", max_age=86400
+    )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from ..core.states import StateMachine
 from ..ip.states import DEAL_KIND_LABELS, DealKind, LicenseType  # noqa: F401 - shared codes
@@ -52,7 +53,11 @@ class DemandStatus(enum.Enum):
     CLOSED = "closed"
 
 
-DEMAND_STATUS_LABELS: dict[str, object] = {"open": _l("Open"), "closed": _l("Closed")}
+# The catalogues of all domains are merged: a context keeps this "Open" apart.
+DEMAND_STATUS_LABELS: dict[str, object] = {
+    "open": lazy_pgettext("demand status", "Open"),
+    "closed": _l("Closed"),
+}
 
 DEMAND_MACHINE = StateMachine(DemandStatus, {"open": ["closed"], "closed": []})
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from ..core.states import StateMachine
 
@@ -20,7 +21,8 @@ class OfferStatus(enum.Enum):
 
 
 OFFER_STATUS_LABELS: dict[str, object] = {
-    "open": _l("Open"),
+    # The catalogues of all domains are merged: a context keeps this "Open" apart.
+    "open": lazy_pgettext("offer status", "Open"),
     "countered": _l("Countered"),
     "accepted": _l("Accepted"),
     "rejected": _l("Rejected"),

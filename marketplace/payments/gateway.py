@@ -51,10 +51,7 @@ class GatewayError(DomainError):
 
 class StripeNotConfigured(Conflict):
     code = "stripe_not_configured"
-    default_message = _l(
-        "Online payment is not available on this platform (no Stripe keys are configured). "
-        "Pay by bank transfer."
-    )
+    default_message = _l("Online payment is not offered on this platform. Pay by bank transfer.")
 
 
 class WebhookSignatureError(Exception):

@@ -115,3 +115,20 @@ def refund_status_label(code: str | None) -> str:
 
 def milestone_status_label(code: str | None) -> str:
     return _label(MILESTONE_STATUS_LABELS, code)
+
+
+#: The names of payee and payer by the contract's registration category: a
+#: licence has a licensor and a licensee, a transfer an assignor and an
+#: assignee; any other contract a neutral seller and buyer.
+_PARTY_ROLES: dict[str, tuple[object, object]] = {
+    "license": (_l("Licensor (payee)"), _l("Licensee (payer)")),
+    "transfer": (_l("Assignor (payee)"), _l("Assignee (payer)")),
+}
+_NEUTRAL_ROLES: tuple[object, object] = (_l("Seller (payee)"), _l("Buyer (payer)"))
+
+
+def party_roles(category: str | None) -> tuple[str, str]:
+    """(payee, payer) labels for a contract of this category."""
+    kind = (category or "").split("_", 1)[0]
+    payee, payer = _PARTY_ROLES.get(kind, _NEUTRAL_ROLES)
+    return str(payee), str(payer)

@@ -30,7 +30,14 @@ from .forms import (
 )
 from .gateway import GatewayError, available_methods, stripe_enabled
 from .models import Payment
-from .states import PaymentMethod, PaymentStatus, method_label, milestone_status_label, payment_status_label
+from .states import (
+    PaymentMethod,
+    PaymentStatus,
+    method_label,
+    milestone_status_label,
+    party_roles,
+    payment_status_label,
+)
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +131,7 @@ def _render_contract(
         stripe_form=stripe_form,
         confirm_form=ConfirmForm(),
         permissions=permissions,
+        party_roles=party_roles(contract.category),
     ), status
 
 

@@ -79,7 +79,11 @@ def _page_urls(app, ids: dict[str, int]) -> list[str]:
     """Every GET page (not the API, not static files), with ids of objects that exist."""
     urls = []
     for rule in app.url_map.iter_rules():
-        if "GET" not in (rule.methods or ()) or rule.endpoint == "static" or rule.rule.startswith("/api/"):
+        if (
+            "GET" not in (rule.methods or ())
+            or rule.endpoint in ("static", "core.favicon")
+            or rule.rule.startswith("/api/")
+        ):
             continue
         if "stripe" in rule.rule:
             continue
