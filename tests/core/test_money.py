@@ -302,3 +302,114 @@ def test_fen_to_yuan_text_reads_back(fen):
 def test_money_error_carries_its_message():
     error = MoneyError("plain")
     assert str(error) == "plain" and error.message == "plain" and error.args == ("plain",)
+
+
+# English pages: yuan, millions and billions instead of 万 and 亿.
+
+
+@pytest.mark.parametrize(
+    ("fen", "expected"),
+    [
+        (None, ""),
+        (0, "CNY 0.00"),
+        (12_345_678, "CNY 123,456.78"),
+        (-150, "CNY -1.50"),
+    ],
+)
+def test_format_yuan_en(fen, expected):
+    from marketplace.core.money import format_yuan_en
+
+    assert format_yuan_en(fen) == expected
+
+
+def test_format_yuan_en_without_the_unit():
+    from marketplace.core.money import format_yuan_en
+
+    assert format_yuan_en(12_345_678, unit=False) == "123,456.78"
+
+
+@pytest.mark.parametrize(
+    ("fen", "places", "expected"),
+    [
+        (None, 2, ""),
+        (12_300_000, 2, "CNY 123,000"),
+        (99_999_950, 2, "CNY 1,000,000"),  # 999,999.50 yuan, rounded half up to whole yuan
+        (100_000_000 - 1, 2, "CNY 1,000,000"),
+        (100_000_000, 2, "CNY 1.00 million"),
+        (-100_000_000, 2, "CNY -1.00 million"),
+        (-99_999_999, 2, "CNY -1,000,000"),
+        (123_456_789, 2, "CNY 1.23 million"),
+        (123_456_789, 1, "CNY 1.2 million"),
+        (125_000_000, 1, "CNY 1.3 million"),
+    ],
+)
+def test_format_wan_en(fen, places, expected):
+    from marketplace.core.money import format_wan_en
+
+    assert format_wan_en(fen, places) == expected
+
+
+def test_format_wan_en_defaults_to_two_places():
+    from marketplace.core.money import format_wan_en
+
+    assert format_wan_en(123_456_789) == "CNY 1.23 million"
+
+
+@pytest.mark.parametrize(
+    ("fen", "places", "expected"),
+    [
+        (None, 2, ""),
+        (2 * 10**13, 2, "CNY 200.00 billion"),
+        (125 * 10**9, 1, "CNY 1.3 billion"),
+        (0, 2, "CNY 0.00 billion"),
+    ],
+)
+def test_format_yi_en(fen, places, expected):
+    from marketplace.core.money import format_yi_en
+
+    assert format_yi_en(fen, places) == expected
+
+
+def test_format_yi_en_defaults_to_two_places():
+    from marketplace.core.money import format_yi_en
+
+    assert format_yi_en(2 * 10**13) == "CNY 200.00 billion"
+
+
+@pytest.mark.parametrize(
+    ("fen", "expected"),
+    [
+        (None, ""),
+        (99_999_999, "CNY 999,999.99"),
+        (100_000_000, "CNY 1.00 million"),
+        (-100_000_000, "CNY -1.00 million"),
+        (123_456_789, "CNY 1.23 million"),
+        (10**11 - 1, "CNY 1,000.00 million"),
+        (10**11, "CNY 1.00 billion"),
+        (-(10**11), "CNY -1.00 billion"),
+    ],
+)
+def test_format_auto_en(fen, expected):
+    from marketplace.core.money import format_auto_en
+
+    assert format_auto_en(fen) == expected
+
+
+def test_for_locale_follows_the_pages_language():
+    from marketplace.core.money import for_locale
+
+    def chinese(fen, *args, **kwargs):
+        return ("zh", fen, args, kwargs)
+
+    def english(fen, *args, **kwargs):
+        return ("en", fen, args, kwargs)
+
+    app = Flask(__name__)
+    Babel(app)
+    show = for_locale(chinese, english)
+    assert show.__name__ == "chinese"
+    with app.test_request_context("/"):
+        with force_locale("en"):
+            assert show(5, 1, k=2) == ("en", 5, (1,), {"k": 2})
+        with force_locale("zh_Hans"):
+            assert show(5, 1, k=2) == ("zh", 5, (1,), {"k": 2})
