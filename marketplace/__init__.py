@@ -58,6 +58,9 @@ def register_extensions(app: Flask) -> None:
     translation_dirs = sorted(str(p) for p in Path(app.root_path).glob("**/translations") if p.is_dir())
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = ";".join(translation_dirs)
     db.init_app(app)
+    from .core import transaction
+
+    transaction.register(app)  # the first after_request hook, so the last to run
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)
@@ -91,8 +94,10 @@ def register_blueprints(app: Flask) -> None:
     from .notifications.views import bp as notifications_bp
     from .offers.views import bp as offers_bp
     from .payments.views import bp as payments_bp
+    from .portal.views import bp as portal_bp
 
     for bp in (
+        portal_bp,
         core_bp,
         accounts_bp,
         admin_bp,
@@ -110,9 +115,20 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_subscribers(app: Flask) -> None:
-    """Domains that react to another's signals, connected explicitly."""
+    """Where a lower domain asks or tells a higher one, connected explicitly: the
+    ports each domain declares (core.wiring) get this app's answers, and domains
+    that react to another's signals subscribe."""
+    from .contracts import ports as contracts_ports
+    from .industrialization import services as industrialization
+    from .ledger import ports as ledger_ports
     from .listings import ownership as listings_ownership
+    from .payments import services as payments
 
+    ledger_ports.contract_link.plug(app, contracts_ports.contract_url)
+    ledger_ports.cash_received_fen.plug(app, payments.cash_received_fen)
+    ledger_ports.industrialized_counts.plug(app, industrialization.industrialized_counts)
+    contracts_ports.paid_fen.plug(app, payments.paid_fen)
+    contracts_ports.paid_fen_of_milestones.plug(app, payments.paid_fen_of_milestones)
     listings_ownership.register()
 
 

@@ -2,10 +2,9 @@
 (for migrations, `create_all` in tests and relationship resolution)."""
 
 from .accounts import models as accounts_models  # noqa: F401
-from .api import idempotency  # noqa: F401
 from .contracts import models as contracts_models  # noqa: F401
+from .core import idempotency  # noqa: F401
 from .core import models as core_models  # noqa: F401
-from .core import uploads  # noqa: F401
 from .industrialization import models as industrialization_models  # noqa: F401
 from .ip import models as ip_models  # noqa: F401
 from .ledger import models as ledger_models  # noqa: F401
@@ -16,3 +15,4 @@ from .payments import models as payments_models  # noqa: F401
 from .search import models as search_models  # noqa: F401
 from .search import outbox as search_outbox  # noqa: F401
 from .storage import models as storage_models  # noqa: F401
+from .storage import uploads  # noqa: F401

@@ -185,3 +185,41 @@ def api(client, db):
             return call
 
     return _Caller
+
+
+class QueryCounter:
+    """The SQL statements run while the block runs (SAVEPOINT bookkeeping aside)."""
+
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def __call__(self, _conn, _cursor, statement, _parameters, _context, _executemany) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            self.statements.append(statement)
+
+
+@pytest.fixture
+def count_queries(db):
+    """`with count_queries() as q: ...` then `q.count`: the statements the block ran
+    on the database (each request of the test client included). For tests that
+    say a page or an endpoint runs as many queries for 20 rows as for 1."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    engine = _db.engine
+
+    @contextmanager
+    def _count():
+        counter = QueryCounter()
+        event.listen(engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(engine, "before_cursor_execute", counter)
+
+    return _count

@@ -172,7 +172,7 @@ class TargetValueFactory(_Base):
 from datetime import date as _day  # noqa: E402
 
 from marketplace.contracts.models import Contract, ContractCostLine, ContractMilestone  # noqa: E402
-from marketplace.core.uploads import Attachment  # noqa: E402
+from marketplace.storage.uploads import Attachment  # noqa: E402
 
 
 class ContractFactory(_Base):

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from ..api import api_bp
-from ..api.auth import token_required
-from ..api.docs import describe
+from flask import Blueprint
+
+from ..core.apidocs import describe
+from .apiauth import token_required
 from .models import Organization, User
+
+bp = Blueprint("accounts", __name__)
 
 
 def organization_json(org: Organization) -> dict:
@@ -35,7 +38,7 @@ def user_json(user: User) -> dict:
     }
 
 
-@api_bp.get("/me")
+@bp.get("/me")
 @describe(
     "The calling user, their role, organization and region.",
     tags=["accounts"],

@@ -106,7 +106,7 @@ def register():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next"), url_for("core.index")))
+        return redirect(safe_next(request.args.get("next"), url_for("portal.index")))
     if request.method == "POST":
         # Counted before the password is checked, per address and per account, in a
         # store every worker shares; an address unknown here counts like any other.
@@ -146,7 +146,7 @@ def login():
                     ),
                     "info",
                 )
-            return redirect(safe_next(request.args.get("next"), url_for("core.index")))
+            return redirect(safe_next(request.args.get("next"), url_for("portal.index")))
     return render_template("accounts/login.html", form=form)
 
 
@@ -178,7 +178,7 @@ def logout():
         db.session.commit()
         logout_user()
         flash(_("You are logged out."), "success")
-    return redirect(url_for("core.index"))
+    return redirect(url_for("portal.index"))
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])

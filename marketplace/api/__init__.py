@@ -1,29 +1,46 @@
 """The public JSON API under /api/v1 (see ../shared/API.md).
 
-Each domain keeps its endpoints in its own `api.py`, adding routes to
-`api_bp`; `register_api` imports them explicitly before registering.
+Each domain keeps its endpoints in its own `api.py`, as a blueprint of its
+own; `register_api` nests them under one `/api/v1` blueprint. Nothing below
+imports this package: it sits above the domains, beside the app factory.
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask
 
-api_bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
 
 def register_api(app: Flask) -> None:
-    # Explicit imports: each adds its routes to api_bp.
-    from ..accounts import api as _accounts_api  # noqa: F401
-    from ..contracts import api as _contracts_api  # noqa: F401
+    from ..accounts import api as accounts_api
+    from ..contracts import api as contracts_api
     from ..extensions import csrf
-    from ..industrialization import api as _industrialization_api  # noqa: F401
-    from ..ip import api as _ip_api  # noqa: F401
-    from ..ledger import api as _ledger_api  # noqa: F401
-    from ..listings import api as _listings_api  # noqa: F401
-    from ..notifications import api as _notifications_api  # noqa: F401
-    from ..offers import api as _offers_api  # noqa: F401
-    from ..payments import api as _payments_api  # noqa: F401
-    from . import openapi as _openapi  # noqa: F401
+    from ..industrialization import api as industrialization_api
+    from ..ip import api as ip_api
+    from ..ledger import api as ledger_api
+    from ..listings import api as listings_api
+    from ..notifications import api as notifications_api
+    from ..offers import api as offers_api
+    from ..payments import api as payments_api
+    from .openapi import openapi_document
 
-    csrf.exempt(api_bp)
-    app.register_blueprint(api_bp)
+    # A parent of its own per app: nesting mutates the parent blueprint.
+    api = Blueprint("api", __name__, url_prefix="/api/v1")
+    api.add_url_rule("/openapi.json", view_func=openapi_document, methods=["GET"])
+    for module in (
+        accounts_api,
+        notifications_api,
+        ip_api,
+        listings_api,
+        offers_api,
+        contracts_api,
+        ledger_api,
+        payments_api,
+        industrialization_api,
+    ):
+        api.register_blueprint(module.bp)
+    app.register_blueprint(api)
+    # Token-authenticated: no CSRF token (Flask-WTF looks at the request's own blueprint).
+    csrf.exempt(api)
+    for name, blueprint in app.blueprints.items():
+        if name.startswith("api."):
+            csrf.exempt(blueprint)

@@ -5,23 +5,25 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from flask import request
+from flask import Blueprint, request
 
+from ..accounts.apiauth import require_role, token_required
 from ..accounts.models import Organization, User
-from ..api import api_bp
-from ..api.auth import json_body, require_role, token_required, validate_json
-from ..api.docs import DATE, DATETIME, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
-from ..api.idempotency import idempotent
+from ..core.apidocs import DATE, DATETIME, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
 from ..core.errors import NotFound, ValidationError
+from ..core.idempotency import idempotent
+from ..core.jsonbody import json_body, validate_json
 from ..core.pagination import paginate, read_page_args
 from ..extensions import db
 from . import services
 from .codes import CATEGORIES, RETURN_REASONS
 from .forms import AmendApiForm, ContractApiForm, OfflineDealApiForm, ReturnApiForm, read_id_list
-from .hooks import contract_url
 from .models import Contract
 from .permissions import can_view
+from .ports import contract_url
 from .states import ContractStatus
+
+bp = Blueprint("contracts", __name__)
 
 TAGS = ["contracts"]
 ID_PARAM = [{"name": "contract_id", "in": "path", "required": True, "schema": INTEGER}]
@@ -169,7 +171,7 @@ CONTRACT_SCHEMA = obj(
 )
 
 
-@api_bp.get("/contracts")
+@bp.get("/contracts")
 @describe(
     "The caller's contracts (as party or agency); a regulator's: those of sellers in scope.",
     tags=TAGS,
@@ -186,7 +188,7 @@ def list_contracts(actor: User):
     return result.to_dict(lambda c: contract_json(c, full=False))
 
 
-@api_bp.post("/contracts")
+@bp.post("/contracts")
 @describe(
     "An agency records an offline deal as a contract draft naming both parties; the parties confirm it.",
     tags=TAGS,
@@ -237,7 +239,7 @@ def create_contract(actor: User):
     return contract_json(contract), 201
 
 
-@api_bp.get("/contracts/<int:contract_id>")
+@bp.get("/contracts/<int:contract_id>")
 @describe(
     "A contract with its terms, milestones, checklist and registrations.",
     tags=TAGS,
@@ -249,7 +251,7 @@ def get_contract(contract_id: int, actor: User):
     return contract_json(_load(contract_id, actor))
 
 
-@api_bp.patch("/contracts/<int:contract_id>")
+@bp.patch("/contracts/<int:contract_id>")
 @describe(
     "Complete or change the terms while the contract is not submitted; a change after a "
     "signature clears the signatures.",
@@ -267,7 +269,7 @@ def patch_contract(contract_id: int, actor: User):
     return _done(contract)
 
 
-@api_bp.post("/contracts/<int:contract_id>/confirm")
+@bp.post("/contracts/<int:contract_id>/confirm")
 @describe(
     "A party confirms an offline deal recorded by an agency.",
     tags=TAGS,
@@ -281,7 +283,7 @@ def confirm(contract_id: int, actor: User):
     return _done(contract)
 
 
-@api_bp.post("/contracts/<int:contract_id>/sign")
+@bp.post("/contracts/<int:contract_id>/sign")
 @describe(
     "A party signs (once). `side` is only needed by an agency signing for a buyer without an account.",
     tags=TAGS,
@@ -300,7 +302,7 @@ def sign(contract_id: int, actor: User):
     return _done(contract)
 
 
-@api_bp.post("/contracts/<int:contract_id>/document")
+@bp.post("/contracts/<int:contract_id>/document")
 @describe(
     "Upload the signed contract document (multipart form field `document`: PDF, PNG or JPEG).",
     tags=TAGS,
@@ -318,7 +320,7 @@ def upload_document(contract_id: int, actor: User):
     return _done(contract)
 
 
-@api_bp.post("/contracts/<int:contract_id>/submit")
+@bp.post("/contracts/<int:contract_id>/submit")
 @describe(
     "The seller side applies for registration to the authority of its region.",
     tags=TAGS,
@@ -335,7 +337,7 @@ def submit(contract_id: int, actor: User):
     return _done(contract)
 
 
-@api_bp.post("/contracts/<int:contract_id>/register")
+@bp.post("/contracts/<int:contract_id>/register")
 @describe(
     "A regulator in scope registers the contract, amendment or cancellation waiting for it.",
     tags=TAGS,
@@ -363,7 +365,7 @@ def register(contract_id: int, actor: User):
     }
 
 
-@api_bp.post("/contracts/<int:contract_id>/return")
+@bp.post("/contracts/<int:contract_id>/return")
 @describe(
     "A regulator in scope returns (未予登记) what waits for it, with reasons.",
     tags=TAGS,
@@ -393,7 +395,7 @@ def return_(contract_id: int, actor: User):
     return _done(contract)
 
 
-@api_bp.post("/contracts/<int:contract_id>/amend")
+@bp.post("/contracts/<int:contract_id>/amend")
 @describe(
     "The seller side applies to register a change (amounts, buyer, category) of a registered contract.",
     tags=TAGS,
@@ -428,7 +430,7 @@ def amend(contract_id: int, actor: User):
     return _done(contract)
 
 
-@api_bp.post("/contracts/<int:contract_id>/cancel")
+@bp.post("/contracts/<int:contract_id>/cancel")
 @describe(
     "The seller side applies to register the termination of a registered contract.",
     tags=TAGS,
@@ -445,7 +447,7 @@ def cancel(contract_id: int, actor: User):
     return _done(contract)
 
 
-@api_bp.get("/contracts/<int:contract_id>/milestones")
+@bp.get("/contracts/<int:contract_id>/milestones")
 @describe(
     "The payment milestones, each with due_on, amount_fen, paid_fen and status.",
     tags=TAGS,

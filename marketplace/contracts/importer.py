@@ -27,12 +27,12 @@ from ..core.catalog import INDUSTRIES, city_of
 from ..core.errors import DomainError
 from ..core.models import record_audit
 from ..core.money import MoneyError, parse_yuan
+from ..core.regno import RegistrationNoError, parse_registration_no
 from ..core.timeutil import start_of_day_utc
 from ..extensions import db
 from . import ledger_link
 from .codes import CATEGORIES
 from .models import Contract, ContractCostLine, ContractMilestone, ContractRegistration
-from .regno import RegistrationNoError, parse_registration_no
 from .services import _bump_counter, _ledger_event
 from .states import ContractStatus, RegistrationKind
 

@@ -17,10 +17,11 @@ from ..core.errors import Conflict, InvalidTransition, PermissionDenied, Validat
 from ..core.locking import lock
 from ..core.models import record_audit
 from ..core.money import format_yuan
+from ..core.regno import format_registration_no, registration_prefix
 from ..core.states import transition
 from ..core.timeutil import shanghai_date, utcnow
-from ..core.uploads import Attachment, attachments_of, save_upload
 from ..extensions import db
+from ..storage.uploads import Attachment, attachments_of, save_upload
 from . import ledger_link
 from .codes import (
     CATEGORIES,
@@ -39,7 +40,6 @@ from .models import (
     RegistrationCounter,
 )
 from .permissions import is_contract_agency, party_side, regulator_in_scope
-from .regno import format_registration_no, registration_prefix
 from .states import IN_REVIEW, ContractStatus, RegistrationKind
 from .workdays import registration_deadline
 
@@ -371,7 +371,7 @@ def _current_values(contract: Contract) -> dict[str, Any]:
 
 def _set_milestones(contract: Contract, rows: list[dict[str, Any]], *, keep_paid: bool = False) -> None:
     """Replace the schedule, keeping the rows (and their ids) of existing sequence numbers."""
-    from .hooks import paid_fen_for
+    from .ports import paid_fen_for
 
     by_seq = {m.seq: m for m in contract.milestones}
     for seq, row in enumerate(rows, start=1):
@@ -1243,7 +1243,7 @@ def request_cancellation(
 def _notify_regulators(contract: Contract) -> None:
     from ..core.catalog import region_in_scope
     from ..notifications.services import N_, notify
-    from .hooks import contract_url
+    from .ports import contract_url
 
     regulators = db.session.scalars(
         select(User)
@@ -1265,7 +1265,7 @@ def _notify_regulators(contract: Contract) -> None:
 
 def _notify_parties(contract: Contract, kind: str) -> None:
     from ..notifications.services import N_, notify
-    from .hooks import contract_url
+    from .ports import contract_url
 
     message = (
         N_("Contract %(title)s was registered.")
@@ -1356,7 +1356,7 @@ def milestone_status(milestone: ContractMilestone, paid_fen: int, *, today: date
 
 
 def milestone_rows(contract: Contract, *, today: date | None = None) -> list[dict[str, Any]]:
-    from .hooks import paid_fen_for
+    from .ports import paid_fen_for
 
     rows = []
     for m in contract.milestones:

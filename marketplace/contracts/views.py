@@ -12,10 +12,10 @@ from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
 from ..core.timeutil import shanghai_date, utcnow
-from ..core.uploads import Attachment, send_attachment
 from ..core.web import attempt, flash_domain_error, get_or_404
 from ..extensions import db
 from ..ip.states import DEAL_KIND_LABELS, LICENSE_TYPE_LABELS
+from ..storage.uploads import Attachment, send_attachment
 from . import permissions as perms
 from . import services
 from .certificate import certificate_lines, certificate_pdf
@@ -39,17 +39,11 @@ from .forms import (
     ReturnForm,
     UploadForm,
 )
-from .hooks import install_ledger_hooks
 from .models import Contract
 from .states import REGISTRATION_KIND_LABELS, STATUS_LABELS, ContractStatus, status_label
 
 bp = Blueprint("contracts", __name__)
 EXTRA_ROWS = 2
-
-
-@bp.record_once
-def _install_hooks(_state) -> None:
-    install_ledger_hooks()
 
 
 @bp.context_processor

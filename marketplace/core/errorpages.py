@@ -16,7 +16,7 @@ def _is_api() -> bool:
 
 
 def register(app: Flask) -> None:
-    from ..api.errors import (
+    from .apierrors import (
         error_response,
         exception_headers,  # Allow on a 405
         handle_http_error,

@@ -6,7 +6,6 @@ from datetime import date, datetime
 
 from flask import Flask, request
 from flask_babel import format_date, format_datetime, get_locale
-from flask_login import current_user
 from jinja2 import pass_context
 
 from . import catalog, money
@@ -63,14 +62,8 @@ def register(app: Flask) -> None:
     @app.context_processor
     def _globals():
         locale = str(get_locale() or "zh_Hans")
-        unread = 0
-        if current_user and current_user.is_authenticated:
-            from ..notifications.services import unread_count
-
-            unread = unread_count(current_user)
         return {
             "current_locale": locale,
             "html_lang": html_lang(locale),
-            "unread_notifications": unread,
             "current_path": request.full_path.rstrip("?") if request else "/",
         }

@@ -1,4 +1,4 @@
-"""Home page, language switch, health check, favicon."""
+"""Language switch, health check, favicon (the home page is in marketplace.portal)."""
 
 from __future__ import annotations
 
@@ -7,33 +7,18 @@ from flask import (
     current_app,
     jsonify,
     redirect,
-    render_template,
     request,
     send_from_directory,
     session,
     url_for,
 )
 from flask_login import current_user
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
-from ..accounts.models import Organization
 from ..extensions import db
-from .catalog import SOURCE_KINDS
 from .web import safe_next
 
 bp = Blueprint("core", __name__)
-
-
-@bp.get("/")
-def index():
-    counts = dict(
-        db.session.execute(
-            select(Organization.kind, func.count())
-            .where(Organization.status == "approved")
-            .group_by(Organization.kind)
-        ).all()
-    )
-    return render_template("core/index.html", org_counts=counts, source_kinds=SOURCE_KINDS)
 
 
 @bp.post("/lang/<code>")
@@ -43,10 +28,9 @@ def set_language(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
         if current_user.is_authenticated and current_user.locale != code:
-            current_user.locale = code
-            db.session.commit()
+            current_user.locale = code  # committed by the request's boundary
     target = request.form.get("next") or request.args.get("next")
-    return redirect(safe_next(target, url_for("core.index")))
+    return redirect(safe_next(target, url_for("portal.index")))
 
 
 @bp.get("/healthz")

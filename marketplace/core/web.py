@@ -34,16 +34,16 @@ def flash_domain_error(error: DomainError, form=None) -> None:
 
 
 def attempt(action: Callable[[], T], *, success: str | None = None, form=None) -> tuple[bool, T | None]:
-    """Run a service call at the request boundary: commit and flash `success` when it works;
-    roll back and show the refusal (on the form's fields where possible) when it raises a
-    DomainError. Answers (True, the call's result) or (False, None)."""
+    """Run a view's service call: flash `success` when it works (the request's boundary
+    commits it, see core.transaction); roll back and show the refusal (on the form's
+    fields where possible) when it raises a DomainError. Answers (True, the call's
+    result) or (False, None)."""
     try:
         result = action()
     except DomainError as exc:
         db.session.rollback()
         flash_domain_error(exc, form)
         return False, None
-    db.session.commit()
     if success is not None:
         flash(success, "success")
     return True, result

@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 
-from ..api import api_bp
-from ..api.auth import json_body, token_required, validate_json
-from ..api.docs import DATE, DATETIME, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
-from ..api.idempotency import idempotent
+from ..accounts.apiauth import token_required
 from ..contracts.models import Contract
 from ..contracts.permissions import can_view as can_view_contract
+from ..core.apidocs import DATE, DATETIME, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
 from ..core.errors import NotFound, ValidationError
+from ..core.idempotency import idempotent
+from ..core.jsonbody import json_body, validate_json
 from ..core.pagination import paginate, read_page_args
 from ..extensions import db
 from . import permissions, services
 from .forms import ReportApiForm
 from .models import IndustrializationReport
 from .states import ReportStatus, Stage
+
+bp = Blueprint("industrialization", __name__)
 
 
 def _iso(value) -> str | None:
@@ -95,7 +97,7 @@ def _report(report_id: int, actor) -> IndustrializationReport:
     return report
 
 
-@api_bp.post("/contracts/<int:contract_id>/industrialization")
+@bp.post("/contracts/<int:contract_id>/industrialization")
 @describe(
     "The buyer reports that an achievement (an IP asset) covered by its registered transfer, licence or "
     "equity contract went into production or was first sold, with the date and figures. It waits for the "
@@ -134,7 +136,7 @@ def report_industrialization(contract_id: int, actor):
     return report_json(report), 201
 
 
-@api_bp.get("/industrialization")
+@bp.get("/industrialization")
 @describe(
     "Industrialization reports the caller may see: `box=mine` (filed by the caller's organization as "
     "buyer), `box=to_confirm` (waiting for the caller as seller or agency), or `all` (parties, agency, "
@@ -167,7 +169,7 @@ def list_reports(actor):
     return {**page.to_dict(report_json), "counts": services.industrialized_counts()}
 
 
-@api_bp.get("/industrialization/<int:report_id>")
+@bp.get("/industrialization/<int:report_id>")
 @describe(
     "One industrialization report with its figures, evidence and decision.",
     tags=["industrialization"],
@@ -178,7 +180,7 @@ def get_report(report_id: int, actor):
     return report_json(_report(report_id, actor))
 
 
-@api_bp.post("/industrialization/<int:report_id>/confirm")
+@bp.post("/industrialization/<int:report_id>/confirm")
 @describe(
     "The seller or the contract's agency confirms a report: the achievement counts, once, for the source "
     "kind of its owner.",
@@ -197,7 +199,7 @@ def confirm_report(report_id: int, actor):
     return report_json(report)
 
 
-@api_bp.post("/industrialization/<int:report_id>/return")
+@bp.post("/industrialization/<int:report_id>/return")
 @describe(
     "The seller or the contract's agency returns a report, with a reason.",
     tags=["industrialization"],

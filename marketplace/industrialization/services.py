@@ -44,10 +44,10 @@ from ..core.models import record_audit
 from ..core.money import MAX_FEN
 from ..core.states import transition
 from ..core.timeutil import today_shanghai, utcnow
-from ..core.uploads import Attachment, attachments_of, save_upload
 from ..extensions import db
 from ..ip.models import IpAsset, TitleEvent
 from ..notifications.services import N_, notify
+from ..storage.uploads import Attachment, attachments_of, save_upload
 from . import permissions
 from .models import IndustrializationReport
 from .states import ReportStatus, Stage

@@ -15,22 +15,15 @@ from ..core.catalog import SOURCE_KINDS
 from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
-from ..core.uploads import Attachment, send_attachment
 from ..core.web import attempt, flash_domain_error, get_or_404
 from ..extensions import db
+from ..storage.uploads import Attachment, send_attachment
 from . import permissions, services
 from .forms import ConfirmForm, EvidenceForm, FilterForm, ReportForm, ReturnForm
 from .models import IndustrializationReport
 from .states import ReportStatus, stage_label, status_label
 
 bp = Blueprint("industrialization", __name__)
-
-
-@bp.record_once
-def _install_hooks(_state) -> None:
-    from .hooks import install
-
-    install()
 
 
 AUDIT_LABELS = {

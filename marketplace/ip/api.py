@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 
+from ..accounts.apiauth import token_required
 from ..accounts.models import User
-from ..api import api_bp
-from ..api.auth import json_body, token_required, validate_json
-from ..api.docs import DATE, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
-from ..api.idempotency import idempotent
+from ..core.apidocs import DATE, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
 from ..core.errors import NotFound, PermissionDenied, ValidationError
+from ..core.idempotency import idempotent
+from ..core.jsonbody import json_body, validate_json
 from ..core.pagination import paginate, read_page_args
 from ..extensions import db
 from . import ownership, services
@@ -34,6 +34,8 @@ from .permissions import (
     can_view_asset_records,
     can_view_proposal,
 )
+
+bp = Blueprint("ip", __name__)
 
 TAGS = ["ip"]
 _LIST = {"type": "array", "items": STRING}
@@ -150,7 +152,7 @@ def _editable(asset_id: int, actor: User) -> IpAsset:
     return asset
 
 
-@api_bp.get("/assets")
+@bp.get("/assets")
 @describe(
     "IP assets you may see: your organization's; regulators: owners in their scope; agencies and admins: all.",
     tags=TAGS,
@@ -164,7 +166,7 @@ def list_assets(actor: User):
     return paginate(services.assets_visible_to(actor, q=q), page, per_page).to_dict(asset_json)
 
 
-@api_bp.post("/assets")
+@bp.post("/assets")
 @describe(
     "Register an IP asset for your organization (sellers).",
     tags=TAGS,
@@ -187,7 +189,7 @@ def create_asset(actor: User):
     return asset_json(asset), 201
 
 
-@api_bp.get("/assets/<int:asset_id>")
+@bp.get("/assets/<int:asset_id>")
 @describe(
     "One asset with owners, encumbrances and chain of title.",
     tags=TAGS,
@@ -199,7 +201,7 @@ def get_asset(asset_id: int, actor: User):
     return asset_json(_load(asset_id, actor))
 
 
-@api_bp.patch("/assets/<int:asset_id>")
+@bp.patch("/assets/<int:asset_id>")
 @describe(
     "Change an asset (members of an owner organization). Send only the fields that change. Owners change "
     "here only on an asset with a single owner (adding co-owners) while no deal or transfer is recorded; "
@@ -226,7 +228,7 @@ def patch_asset(asset_id: int, actor: User):
     return asset_json(asset)
 
 
-@api_bp.post("/assets/<int:asset_id>/encumbrances")
+@bp.post("/assets/<int:asset_id>/encumbrances")
 @describe(
     "Record a licence granted before (kind license) or a pledge (kind pledge).",
     tags=TAGS,
@@ -250,7 +252,7 @@ def add_encumbrance(asset_id: int, actor: User):
     return encumbrance_json(enc), 201
 
 
-@api_bp.post("/assets/<int:asset_id>/encumbrances/<int:enc_id>/release")
+@bp.post("/assets/<int:asset_id>/encumbrances/<int:enc_id>/release")
 @describe(
     'Release a pledge or terminate a licence: {"released_on": "YYYY-MM-DD", "note": "..."}.',
     tags=TAGS,
@@ -270,7 +272,7 @@ def release_encumbrance(asset_id: int, enc_id: int, actor: User):
     return encumbrance_json(enc)
 
 
-@api_bp.post("/assets/<int:asset_id>/verify")
+@bp.post("/assets/<int:asset_id>/verify")
 @describe(
     "Mark the asset's legal status as verified against an official source (agencies, admins).",
     tags=TAGS,
@@ -289,7 +291,7 @@ def verify_asset(asset_id: int, actor: User):
     return asset_json(asset)
 
 
-@api_bp.get("/assets/<int:asset_id>/deal-check")
+@bp.get("/assets/<int:asset_id>/deal-check")
 @describe(
     "Whether a deal is possible on the asset now, and if not, why (the exclusivity rule).",
     tags=TAGS,
@@ -407,7 +409,7 @@ def _note() -> str | None:
     return form.note.data
 
 
-@api_bp.get("/assets/<int:asset_id>/ownership-proposals")
+@bp.get("/assets/<int:asset_id>/ownership-proposals")
 @describe(
     "The asset's ownership proposals, newest first (who sees the asset's records).",
     tags=TAGS,
@@ -428,7 +430,7 @@ def list_ownership_proposals(asset_id: int, actor: User):
     return paginate(stmt, page, per_page).to_dict(proposal_json)
 
 
-@api_bp.post("/assets/<int:asset_id>/ownership-proposals")
+@bp.post("/assets/<int:asset_id>/ownership-proposals")
 @describe(
     "Propose new owners and shares for a co-owned asset (sellers of a current owner). Your "
     "organization's acceptance is recorded with it; every other current owner then accepts or rejects "
@@ -458,7 +460,7 @@ def create_ownership_proposal(asset_id: int, actor: User):
     return proposal_json(proposal), 201
 
 
-@api_bp.get("/ownership-proposals/<int:proposal_id>")
+@bp.get("/ownership-proposals/<int:proposal_id>")
 @describe(
     "One ownership proposal with the owners' answers.",
     tags=TAGS,
@@ -470,7 +472,7 @@ def get_ownership_proposal(proposal_id: int, actor: User):
     return proposal_json(_load_proposal(proposal_id, actor))
 
 
-@api_bp.post("/ownership-proposals/<int:proposal_id>/accept")
+@bp.post("/ownership-proposals/<int:proposal_id>/accept")
 @describe(
     "Accept for your organization (a seller of a current owner that has not answered); the last "
     'acceptance applies the new owners. Optional body {"note": "..."}.',
@@ -487,7 +489,7 @@ def accept_ownership_proposal(proposal_id: int, actor: User):
     return proposal_json(proposal)
 
 
-@api_bp.post("/ownership-proposals/<int:proposal_id>/reject")
+@bp.post("/ownership-proposals/<int:proposal_id>/reject")
 @describe(
     'Reject for your organization: the proposal ends and nothing changes. Optional body {"note": "..."}.',
     tags=TAGS,
@@ -503,7 +505,7 @@ def reject_ownership_proposal(proposal_id: int, actor: User):
     return proposal_json(proposal)
 
 
-@api_bp.post("/ownership-proposals/<int:proposal_id>/withdraw")
+@bp.post("/ownership-proposals/<int:proposal_id>/withdraw")
 @describe(
     "Withdraw an open proposal (sellers of the proposing organization).",
     tags=TAGS,
@@ -518,7 +520,7 @@ def withdraw_ownership_proposal(proposal_id: int, actor: User):
     return proposal_json(proposal)
 
 
-@api_bp.post("/ownership-proposals/<int:proposal_id>/decide")
+@bp.post("/ownership-proposals/<int:proposal_id>/decide")
 @describe(
     "An admin or an approved agency decides an open proposal with evidence attached: multipart/form-data "
     "with `decision` (accept or reject), `note` (the grounds) and `evidence` (a PDF, PNG or JPEG file: "

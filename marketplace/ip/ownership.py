@@ -33,9 +33,9 @@ from ..accounts.models import Organization, User
 from ..core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
 from ..core.models import record_audit
 from ..core.timeutil import today_shanghai, utcnow
-from ..core.uploads import Attachment, save_upload
 from ..extensions import db
 from ..notifications.services import N_, notify
+from ..storage.uploads import Attachment, save_upload
 from . import permissions, states
 from .deals import DealCheck, DealTerms, current_encumbrances, evaluate
 from .models import IpAsset, OwnershipProposal, OwnershipVote

@@ -32,9 +32,9 @@ from ..core.catalog import INDUSTRIES, PROVINCE_CODE
 from ..core.errors import Conflict, InvalidTransition, NotFound, ValidationError
 from ..core.models import record_audit
 from ..core.timeutil import today_shanghai, utcnow
-from ..core.uploads import Attachment, attachments_of, removal_of, save_upload
 from ..extensions import db
 from ..notifications.services import N_, notify
+from ..storage.uploads import Attachment, attachments_of, removal_of, save_upload
 from . import states
 from .deals import (
     DealCheck,

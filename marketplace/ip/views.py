@@ -14,9 +14,9 @@ from ..accounts.models import Organization
 from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
-from ..core.uploads import attachments_of, send_attachment
 from ..core.web import attempt, get_or_404
 from ..extensions import db
+from ..storage.uploads import attachments_of, send_attachment
 from . import ownership, services, states
 from .forms import (
     AnswerForm,

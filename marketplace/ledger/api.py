@@ -13,21 +13,23 @@ another city's entry; GET /ledger/verify checks the whole chain.
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Blueprint, Response, request
 from flask_babel import lazy_gettext as _l
 
+from ..accounts.apiauth import require_role, token_optional, token_required
 from ..accounts.models import User
-from ..api import api_bp
-from ..api.auth import require_role, token_optional, token_required, validate_json
-from ..api.docs import DATE, DATETIME, FEN, INTEGER, STRING, describe, obj
-from ..api.idempotency import idempotent
+from ..core.apidocs import DATE, DATETIME, FEN, INTEGER, STRING, describe, obj
 from ..core.errors import NotFound, ValidationError
+from ..core.idempotency import idempotent
+from ..core.jsonbody import validate_json
 from ..extensions import db
-from . import exports, hooks, reports, services
+from . import exports, ports, reports, services
 from .catalog import GROUP_BY, TARGETS_BY_CODE, dimension_label
 from .forms import TargetValueApiForm
 from .models import LedgerEntry, TargetValue
 from .permissions import ledger_scope
+
+bp = Blueprint("ledger", __name__)
 
 MAX_LIMIT = 1000
 
@@ -54,7 +56,7 @@ def entry_json(entry: LedgerEntry) -> dict:
         },
         "prev_hash": entry.prev_hash,
         "hash": entry.hash,
-        "contract_url": hooks.contract_link(entry.contract_id),
+        "contract_url": ports.contract_link(entry.contract_id),
     }
 
 
@@ -144,7 +146,7 @@ _ENTRY = obj(
 )
 
 
-@api_bp.get("/ledger/entries")
+@bp.get("/ledger/entries")
 @describe(
     "Ledger entries after a sequence number, in sequence order, with their hashes. "
     "A city regulator sees its city's entries (their prev_hash may be another city's entry).",
@@ -196,7 +198,7 @@ def _figures(fig: services.Figures) -> dict:
     }
 
 
-@api_bp.get("/ledger/summary")
+@bp.get("/ledger/summary")
 @describe(
     "Registered turnover, technology income and contracts with positive turnover, grouped by "
     "year, region, industry, org_kind or category, as of a moment. A city regulator's figures "
@@ -235,7 +237,7 @@ def ledger_summary(actor: User):
     }
 
 
-@api_bp.get("/ledger/verify")
+@bp.get("/ledger/verify")
 @describe(
     "Recompute the whole hash chain: {ok: true, entries, head} or where it breaks.",
     tags=["ledger"],
@@ -256,7 +258,7 @@ def ledger_verify(actor: User):
     return body
 
 
-@api_bp.get("/ledger/export")
+@bp.get("/ledger/export")
 @describe(
     "Entries (CSV or XLSX) or summaries (CSV) of a year, stating the chain's head for auditors.",
     tags=["ledger"],
@@ -306,7 +308,7 @@ def _target_value_json(row: TargetValue | None) -> dict | None:
     }
 
 
-@api_bp.get("/targets")
+@bp.get("/targets")
 @describe(
     "The action plan's targets with current progress. Shares are in basis points (1 % = 100).",
     tags=["ledger"],
@@ -347,7 +349,7 @@ def targets(actor: User | None):
     }
 
 
-@api_bp.get("/targets/<code>/values")
+@bp.get("/targets/<code>/values")
 @describe(
     "The history of a target's entered values, newest first.",
     tags=["ledger"],
@@ -361,7 +363,7 @@ def target_values(code: str, actor: User | None):
     return {"items": [_target_value_json(row) for row in services.target_history(code)]}
 
 
-@api_bp.post("/targets/<code>/values")
+@bp.post("/targets/<code>/values")
 @describe(
     "Enter a target's value (provincial registration authority only): a count, or basis points for a share.",
     tags=["ledger"],
@@ -435,7 +437,7 @@ def _proof_json(entry: LedgerEntry, size: int) -> dict:
     return {**entry_proof(entry, size), "entry": entry_json(entry)}
 
 
-@api_bp.get("/ledger/checkpoints")
+@bp.get("/ledger/checkpoints")
 @describe(
     "Signed checkpoints of the ledger's Merkle tree (RFC 6962), newest first, with the public keys that "
     "verify them (Ed25519). The signature covers signed_text: origin, tree size, root hash (hex) and time "
@@ -471,7 +473,7 @@ def ledger_checkpoints(actor: User | None):
     }
 
 
-@api_bp.get("/ledger/entries/<int:seq>/proof")
+@bp.get("/ledger/entries/<int:seq>/proof")
 @describe(
     "The inclusion proof of an entry (leaf seq - 1) in the Merkle tree of a given size. Regulators for the "
     "entries they see (a city's for a city regulator), admins.",
@@ -496,7 +498,7 @@ def ledger_entry_proof(seq: int, actor: User):
     return _proof_json(entry, _size_arg(seq))
 
 
-@api_bp.get("/ledger/proof")
+@bp.get("/ledger/proof")
 @describe(
     "Inclusion proofs of a registration's entries (registration, amendments, cancellation) by registration "
     "number. Anyone holding the certificate: give the leaf hash it prints (leaf_hash); regulators in scope "
@@ -550,7 +552,7 @@ def ledger_registration_proof(actor: User | None):
     }
 
 
-@api_bp.get("/ledger/consistency")
+@bp.get("/ledger/consistency")
 @describe(
     "The consistency proof (RFC 6962 PROOF) between two tree sizes: that the tree of size `to` extends the "
     "tree of size `from`. Public: it holds subtree hashes only.",

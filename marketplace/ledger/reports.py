@@ -10,7 +10,7 @@ from typing import Any
 from ..core.catalog import PROVINCE_CODE
 from ..core.money import format_wan, format_yi
 from ..core.timeutil import to_shanghai
-from . import hooks
+from . import ports
 from .catalog import (
     ENTERED_TARGETS,
     INDUSTRIALIZED_BY_SOURCE,
@@ -119,7 +119,7 @@ def dashboard_data(*, scope: str, as_of: datetime | None, years: YearChoice) -> 
             EntryFilter(scope=scope, as_of=as_of, year_from=year_from, year_to=year_to), group_by=group_by
         )
         breakdowns[group_by] = {"totals": summary.totals, "rows": _group_rows(summary)}
-    cash = hooks.cash_received_fen(scope, as_of)
+    cash = ports.cash_received_fen(scope, as_of)
     return {
         "scope": scope,
         "is_province": scope == PROVINCE_CODE,
@@ -189,7 +189,7 @@ def targets_overview(*, as_of: datetime | None = None) -> dict[str, Any]:
                 "progress_bp": share_bp(row.value, spec.target) if row else None,
             }
         )
-    counts = hooks.industrialized_counts()
+    counts = ports.industrialized_counts()
     return {
         "as_of": by_year.as_of,
         "turnover": {

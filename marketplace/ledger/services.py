@@ -20,10 +20,10 @@ from sqlalchemy import Select, and_, func, literal, select, update
 from sqlalchemy.orm import make_transient_to_detached
 
 from ..accounts.models import User
-from ..contracts.regno import RegistrationNoError, parse_registration_no
 from ..core.catalog import INDUSTRIES, ORG_KINDS, PROVINCE_CODE
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..core.money import MAX_FEN
+from ..core.regno import RegistrationNoError, parse_registration_no
 from ..core.timeutil import SHANGHAI, start_of_day_utc, to_shanghai, utcnow
 from ..extensions import db
 from . import merkle
@@ -72,7 +72,7 @@ class LedgerEvent:
 
     kind: str  # "registration" | "amendment" | "cancellation"
     contract_id: int
-    registration_no: str  # 16 digits, see marketplace/contracts/regno.py
+    registration_no: str  # 16 digits, see marketplace/core/regno.py
     turnover_delta_fen: int  # signed
     tech_income_delta_fen: int  # signed
     effective_on: date  # Asia/Shanghai date it takes effect; its year is the report year

@@ -14,7 +14,7 @@ from ..core.errors import DomainError
 from ..core.pagination import paginate, read_page_args
 from ..core.web import attempt
 from ..extensions import db
-from . import exports, hooks, reports, services
+from . import exports, ports, reports, services
 from .catalog import TARGETS_BY_CODE, category_label, entry_kind_label
 from .forms import DashboardForm, EntriesForm, ExportForm, TargetValueForm
 from .models import LedgerEntry
@@ -127,7 +127,7 @@ def entries():
         page=result,
         turnover=int(sums[0] or 0),
         tech_income=int(sums[1] or 0),
-        contract_link=hooks.contract_link,
+        contract_link=ports.contract_link,
         kind_label=entry_kind_label,
         category_label=category_label,
     )

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..api import api_bp
-from ..api.auth import json_body, token_optional, token_required, validate_json
-from ..api.docs import DATE, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
-from ..api.idempotency import idempotent
+from ..accounts.apiauth import token_optional, token_required
+from ..core.apidocs import DATE, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
 from ..core.catalog import INDUSTRIES
 from ..core.errors import NotFound, PermissionDenied, ValidationError
+from ..core.idempotency import idempotent
+from ..core.jsonbody import json_body, validate_json
 from ..core.pagination import paginate, read_page_args
 from ..extensions import db
 from ..search.backend import FACET_KEYS
@@ -22,6 +22,8 @@ from . import permissions, services
 from .forms import DemandForm, ListingForm
 from .matching import matches_for_demand
 from .models import Demand, Listing
+
+bp = Blueprint("listings", __name__)
 
 TERMS_SCHEMA = obj(
     {
@@ -179,7 +181,7 @@ def _editable_body(listing: Listing) -> dict[str, Any]:
     return {k: current[k] for k in keys}
 
 
-@api_bp.get("/listings")
+@bp.get("/listings")
 @describe(
     "Search published listings: free text in Chinese and English, filters, facet counts, sorting. "
     "Unknown filter values, negative prices and out-of-range paging answer 422; a page past the end is empty.",
@@ -210,7 +212,7 @@ def search(actor):
     }
 
 
-@api_bp.get("/listings/mine")
+@bp.get("/listings/mine")
 @describe(
     "The listings of the caller's organization, in every state, newest first.",
     tags=["listings"],
@@ -225,7 +227,7 @@ def my_listings(actor):
     return paginate(stmt, page, per_page).to_dict(lambda listing: listing_json(listing, actor))
 
 
-@api_bp.post("/listings")
+@bp.post("/listings")
 @describe(
     "Create a draft listing for the caller's organization (sellers).",
     tags=["listings"],
@@ -243,7 +245,7 @@ def create_listing(actor):
     return listing_json(listing, actor), 201
 
 
-@api_bp.get("/listings/<int:listing_id>")
+@bp.get("/listings/<int:listing_id>")
 @describe("A listing: published ones for anyone, others for their seller, agency and reviewers.",
           tags=["listings"], auth="optional", responses={404: "No such listing, or not visible"})  # fmt: skip
 @token_optional
@@ -251,7 +253,7 @@ def get_listing(listing_id: int, actor):
     return listing_json(_listing_or_404(listing_id, actor), actor)
 
 
-@api_bp.patch("/listings/<int:listing_id>")
+@bp.patch("/listings/<int:listing_id>")
 @describe(
     "Change a draft or returned listing (the seller); fields left out keep their value.",
     tags=["listings"],
@@ -278,7 +280,7 @@ def _lifecycle(listing_id: int, actor, action):
     return listing_json(listing, actor)
 
 
-@api_bp.post("/listings/<int:listing_id>/submit")
+@bp.post("/listings/<int:listing_id>/submit")
 @describe("Send a draft or returned listing for review (the seller).", tags=["listings"],
           responses={409: "Not possible in this state", 422: "Listing incomplete"})  # fmt: skip
 @token_required
@@ -286,7 +288,7 @@ def submit_listing(listing_id: int, actor):
     return _lifecycle(listing_id, actor, lambda listing: services.submit_listing(listing, actor=actor))
 
 
-@api_bp.post("/listings/<int:listing_id>/publish")
+@bp.post("/listings/<int:listing_id>/publish")
 @describe("Publish a submitted listing (its agency, any agency when it names none, or an admin).",
           tags=["listings"], responses={403: "Not a reviewer", 409: "Not submitted"})  # fmt: skip
 @token_required
@@ -294,7 +296,7 @@ def publish_listing(listing_id: int, actor):
     return _lifecycle(listing_id, actor, lambda listing: services.publish_listing(listing, actor=actor))
 
 
-@api_bp.post("/listings/<int:listing_id>/return")
+@bp.post("/listings/<int:listing_id>/return")
 @describe(
     "Return a submitted listing to the seller with a reason (reviewers).",
     tags=["listings"],
@@ -311,7 +313,7 @@ def return_listing(listing_id: int, actor):
     )
 
 
-@api_bp.post("/listings/<int:listing_id>/withdraw")
+@bp.post("/listings/<int:listing_id>/withdraw")
 @describe("Withdraw a listing for good (the seller or an admin).", tags=["listings"],
           responses={409: "Already closed or withdrawn"})  # fmt: skip
 @token_required
@@ -326,7 +328,7 @@ _WITHDRAW_CONSENT_RESPONSES = {
 }
 
 
-@api_bp.post("/listings/<int:listing_id>/consents")
+@bp.post("/listings/<int:listing_id>/consents")
 @describe(
     "Consent, for your organization, to a listing that transfers, contributes as equity or licenses "
     "exclusively (or solely) an asset it co-owns (a seller of another owner organization).",
@@ -342,7 +344,7 @@ def give_consent(listing_id: int, actor):
     return _lifecycle(listing_id, actor, lambda listing: services.give_consent(listing, actor=actor))
 
 
-@api_bp.delete("/listings/<int:listing_id>/consents")
+@bp.delete("/listings/<int:listing_id>/consents")
 @describe(
     "Withdraw your organization's consent to a listing, until an offer on it is accepted.",
     tags=["listings"],
@@ -353,7 +355,7 @@ def withdraw_consent(listing_id: int, actor):
     return _lifecycle(listing_id, actor, lambda listing: services.withdraw_consent(listing, actor=actor))
 
 
-@api_bp.post("/listings/<int:listing_id>/consents/withdraw")
+@bp.post("/listings/<int:listing_id>/consents/withdraw")
 @describe(
     "Withdraw your organization's consent to a listing (as DELETE on the consents).",
     tags=["listings"],
@@ -364,7 +366,7 @@ def withdraw_consent_post(listing_id: int, actor):
     return _lifecycle(listing_id, actor, lambda listing: services.withdraw_consent(listing, actor=actor))
 
 
-@api_bp.get("/demands")
+@bp.get("/demands")
 @describe("Open demands, newest first; `industry` filters.", tags=["demands"], auth="optional",
           params=[{"name": "industry", "in": "query", "schema": STRING}, *PAGE_PARAMS])  # fmt: skip
 @token_optional
@@ -381,7 +383,7 @@ def list_demands(actor):
     return paginate(stmt, page, per_page).to_dict(demand_json)
 
 
-@api_bp.post("/demands")
+@bp.post("/demands")
 @describe(
     "Post a demand (buyers). Sellers of matching listings are notified.",
     tags=["demands"],
@@ -399,7 +401,7 @@ def create_demand(actor):
     return demand_json(demand), 201
 
 
-@api_bp.get("/demands/<int:demand_id>")
+@bp.get("/demands/<int:demand_id>")
 @describe("A demand: open ones for anyone, closed ones for their organization.", tags=["demands"],
           auth="optional", responses={404: "No such demand, or not visible"})  # fmt: skip
 @token_optional
@@ -407,7 +409,7 @@ def get_demand(demand_id: int, actor):
     return demand_json(_demand_or_404(demand_id, actor))
 
 
-@api_bp.get("/demands/<int:demand_id>/matches")
+@bp.get("/demands/<int:demand_id>/matches")
 @describe(
     "Published listings matching the demand, best first, each with its score (0-100) "
     "(the demand's organization and admins).",
@@ -426,7 +428,7 @@ def demand_matches(demand_id: int, actor):
     }
 
 
-@api_bp.post("/demands/<int:demand_id>/close")
+@bp.post("/demands/<int:demand_id>/close")
 @describe("Close an open demand (its buyer or an admin).", tags=["demands"],
           responses={403: "Not allowed", 409: "Already closed"})  # fmt: skip
 @token_required

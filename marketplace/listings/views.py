@@ -14,7 +14,6 @@ from ..core.pagination import paginate, read_page_args
 from ..core.web import attempt, flash_domain_error, get_or_404
 from ..extensions import db
 from ..search.backend import FACET_KEYS, PRICE_BUCKETS, SORTS
-from ..search.outbox import drain_after_request
 from ..search.service import facet_choices, parse_search_args, search_listings
 from . import permissions, services, states
 from .forms import ConfirmForm, DemandWebForm, ListingWebForm, ReturnForm
@@ -23,8 +22,6 @@ from .models import Demand, Listing
 from .states import DEAL_KIND_LABELS
 
 bp = Blueprint("listings", __name__)
-# Index changes queued by a request are applied once it has committed.
-bp.after_app_request(drain_after_request)
 
 DEAL_KIND_ORDER = tuple(DEAL_KIND_LABELS)
 

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from flask import request
+from flask import Blueprint, request
 
-from ..api import api_bp
-from ..api.auth import token_required
-from ..api.docs import PAGE_PARAMS, describe
+from ..accounts.apiauth import token_required
+from ..core.apidocs import PAGE_PARAMS, describe
 from ..core.pagination import paginate, read_page_args
 from . import services
 
+bp = Blueprint("notifications", __name__)
 
-@api_bp.get("/notifications")
+
+@bp.get("/notifications")
 @describe("The caller's notifications, newest first.", tags=["notifications"], params=PAGE_PARAMS)
 @token_required
 def list_notifications(actor):

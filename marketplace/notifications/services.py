@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import after_this_request, has_request_context
 from flask_babel import force_locale, gettext
 from sqlalchemy import func, select, update
 
 from ..core.mail import send_email
 from ..core.timeutil import utcnow
+from ..core.transaction import after_commit
 from ..extensions import db
 from .models import Notification
 
@@ -28,22 +28,20 @@ def notify(
     link: str | None = None,
     email: bool = True,
 ) -> Notification:
-    """Add a notification for `user`; the e-mail goes out after the request succeeds."""
+    """Add a notification for `user`; the e-mail goes out once the transaction commits
+    (never if it rolls back), from a request or a command alike."""
     note = Notification(user_id=user.id, kind=kind, message_id=message_id, params=params or {}, link=link)
     db.session.add(note)
     if email and user.email:
         locale = user.locale or "zh_Hans"
         address = user.email
 
-        def _send(response):
-            if response.status_code < 400:
-                with force_locale(locale):
-                    text = gettext(message_id, **(params or {}))
-                send_email(address, text, text + (f"\n\n{link}" if link else ""))
-            return response
+        def _send() -> None:
+            with force_locale(locale):
+                text = gettext(message_id, **(params or {}))
+            send_email(address, text, text + (f"\n\n{link}" if link else ""))
 
-        if has_request_context():
-            after_this_request(_send)
+        after_commit(_send)
     return note
 
 

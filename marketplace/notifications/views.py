@@ -15,6 +15,13 @@ from . import services
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
 
 
+@bp.app_context_processor
+def _unread_notifications():
+    """The count in the navigation bar of every page."""
+    unread = services.unread_count(current_user) if current_user and current_user.is_authenticated else 0
+    return {"unread_notifications": unread}
+
+
 @bp.get("/")
 @login_required
 def index():

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 
-from ..api import api_bp
-from ..api.auth import json_body, token_required, validate_json
-from ..api.docs import BOOLEAN, DATE, INTEGER, PAGE_PARAMS, STRING, describe, obj
-from ..api.idempotency import idempotent
+from ..accounts.apiauth import token_required
+from ..core.apidocs import BOOLEAN, DATE, INTEGER, PAGE_PARAMS, STRING, describe, obj
 from ..core.dbsetup import writes_on_read
 from ..core.errors import NotFound, ValidationError
+from ..core.idempotency import idempotent
+from ..core.jsonbody import json_body, validate_json
 from ..core.pagination import paginate, read_page_args
 from ..extensions import db
 from ..listings.api import TERMS_SCHEMA
@@ -22,6 +22,8 @@ from . import permissions, services
 from .forms import CounterForm, MandateForm, OfferForm
 from .models import Mandate, Offer, OfferMessage
 from .states import OFFER_STATUS_LABELS
+
+bp = Blueprint("offers", __name__)
 
 OFFER_BODY = obj(
     {
@@ -178,7 +180,7 @@ def _mandate_or_404(mandate_id: int, actor) -> Mandate:
 # --- offers -------------------------------------------------------------------------------------
 
 
-@api_bp.post("/listings/<int:listing_id>/offers")
+@bp.post("/listings/<int:listing_id>/offers")
 @describe(
     "Make an offer on a published listing (a buyer; or an agency for a client under a buyer mandate in "
     "force, with `client_org_id`). The terms must be for a deal kind the listing offers.",
@@ -212,7 +214,7 @@ def make_offer(listing_id: int, actor):
     return offer_json(offer, actor), 201
 
 
-@api_bp.get("/offers")
+@bp.get("/offers")
 @writes_on_read  # expires due negotiations before listing them
 @describe(
     "The negotiations the caller takes part in (its organization's as buyer or seller, or brokered by its "
@@ -236,7 +238,7 @@ def list_offers(actor):
     )
 
 
-@api_bp.get("/offers/<int:offer_id>")
+@bp.get("/offers/<int:offer_id>")
 @describe(
     "An offer with every version of its terms (the parties and their agencies). The seller side of an "
     "anonymous offer sees the buyer's kind and region, not its name, until acceptance or reveal.",
@@ -248,7 +250,7 @@ def get_offer(offer_id: int, actor):
     return offer_json(_offer_or_404(offer_id, actor), actor)
 
 
-@api_bp.post("/offers/<int:offer_id>/counter")
+@bp.post("/offers/<int:offer_id>/counter")
 @describe(
     "Counter with new terms (the side whose turn it is): a new version; then it is the other side's turn.",
     tags=["offers"],
@@ -265,7 +267,7 @@ def counter_offer(offer_id: int, actor):
     return offer_json(offer, actor)
 
 
-@api_bp.post("/offers/<int:offer_id>/accept")
+@bp.post("/offers/<int:offer_id>/accept")
 @describe(
     "Accept the latest terms (the side whose turn it is). Creates the contract draft with the terms locked "
     "in and commits the deal on each asset; 409 when another deal on the asset was accepted first.",
@@ -288,14 +290,14 @@ def _act(offer_id: int, actor, action):
     return offer_json(offer, actor)
 
 
-@api_bp.post("/offers/<int:offer_id>/reject")
+@bp.post("/offers/<int:offer_id>/reject")
 @describe("Reject the offer (the seller side, on its turn).", tags=["offers"], responses=OFFER_ERRORS)
 @token_required
 def reject_offer(offer_id: int, actor):
     return _act(offer_id, actor, lambda offer: services.reject_offer(offer, actor=actor))
 
 
-@api_bp.post("/offers/<int:offer_id>/withdraw")
+@bp.post("/offers/<int:offer_id>/withdraw")
 @describe(
     "Withdraw the offer (the buyer side, until it is accepted).", tags=["offers"], responses=OFFER_ERRORS
 )
@@ -304,7 +306,7 @@ def withdraw_offer(offer_id: int, actor):
     return _act(offer_id, actor, lambda offer: services.withdraw_offer(offer, actor=actor))
 
 
-@api_bp.post("/offers/<int:offer_id>/reveal")
+@bp.post("/offers/<int:offer_id>/reveal")
 @describe(
     "Reveal an anonymous buyer's name to the seller side (the buyer side).",
     tags=["offers"],
@@ -315,7 +317,7 @@ def reveal_offer(offer_id: int, actor):
     return _act(offer_id, actor, lambda offer: services.reveal_buyer(offer, actor=actor))
 
 
-@api_bp.get("/offers/<int:offer_id>/messages")
+@bp.get("/offers/<int:offer_id>/messages")
 @describe("The offer's message thread, oldest first, with attachments.", tags=["offers"],
           responses={404: "No such offer, or not yours"})  # fmt: skip
 @token_required
@@ -325,7 +327,7 @@ def list_messages(offer_id: int, actor):
     return {"items": items, "total": len(items)}
 
 
-@api_bp.post("/offers/<int:offer_id>/messages")
+@bp.post("/offers/<int:offer_id>/messages")
 @describe(
     'Post a message (the parties and their agencies). JSON `{"body": ...}`, or multipart/form-data with '
     "`body` and up to 5 `files` (PDF, PNG, JPEG).",
@@ -354,7 +356,7 @@ def post_message(offer_id: int, actor):
     return message_json(offer, message, actor), 201
 
 
-@api_bp.get("/offers/<int:offer_id>/attachments/<int:attachment_id>")
+@bp.get("/offers/<int:offer_id>/attachments/<int:attachment_id>")
 @describe("Download an attachment of the offer's thread.", tags=["offers"],
           responses={200: "The file", 404: "Not found"})  # fmt: skip
 @token_required
@@ -369,7 +371,7 @@ def offer_attachment(offer_id: int, attachment_id: int, actor):
 # --- mandates -----------------------------------------------------------------------------------
 
 
-@api_bp.get("/mandates")
+@bp.get("/mandates")
 @describe("Mandates the caller's organization gave (as client) or holds (as agency).", tags=["mandates"],
           params=PAGE_PARAMS)  # fmt: skip
 @token_required
@@ -378,7 +380,7 @@ def list_mandates(actor):
     return paginate(services.mandates_visible_to(actor), page, per_page).to_dict(mandate_json)
 
 
-@api_bp.post("/mandates")
+@bp.post("/mandates")
 @describe(
     "Give an agency a mandate to broker for the caller's organization (a seller or buyer): the side follows "
     "the caller's role; the agency accepts it.",
@@ -407,7 +409,7 @@ def create_mandate(actor):
     return mandate_json(mandate), 201
 
 
-@api_bp.get("/mandates/<int:mandate_id>")
+@bp.get("/mandates/<int:mandate_id>")
 @describe("A mandate (its client and its agency).", tags=["mandates"], responses={404: "Not found"})
 @token_required
 def get_mandate(mandate_id: int, actor):
@@ -421,7 +423,7 @@ def _decide(mandate_id: int, actor, action):
     return mandate_json(mandate)
 
 
-@api_bp.post("/mandates/<int:mandate_id>/accept")
+@bp.post("/mandates/<int:mandate_id>/accept")
 @describe("Accept a proposed mandate (the agency).", tags=["mandates"],
           responses={403: "Not the agency", 404: "Not found", 409: "Not proposed"})  # fmt: skip
 @token_required
@@ -429,7 +431,7 @@ def accept_mandate(mandate_id: int, actor):
     return _decide(mandate_id, actor, lambda m: services.accept_mandate(m, actor=actor))
 
 
-@api_bp.post("/mandates/<int:mandate_id>/decline")
+@bp.post("/mandates/<int:mandate_id>/decline")
 @describe("Decline a proposed mandate (the agency).", tags=["mandates"],
           responses={403: "Not the agency", 404: "Not found", 409: "Not proposed"})  # fmt: skip
 @token_required
@@ -437,7 +439,7 @@ def decline_mandate(mandate_id: int, actor):
     return _decide(mandate_id, actor, lambda m: services.decline_mandate(m, actor=actor))
 
 
-@api_bp.post("/mandates/<int:mandate_id>/revoke")
+@bp.post("/mandates/<int:mandate_id>/revoke")
 @describe("End a mandate (the client; or the agency once active). Brokered offers keep naming the agency.",
           tags=["mandates"], responses={403: "Not allowed", 404: "Not found", 409: "Already ended"})  # fmt: skip
 @token_required

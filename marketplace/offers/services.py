@@ -37,9 +37,9 @@ from ..core.models import record_audit
 from ..core.money import MAX_FEN
 from ..core.states import transition
 from ..core.timeutil import today_shanghai, utcnow
-from ..core.uploads import Attachment, attachments_of, save_upload
 from ..extensions import db
 from ..notifications.services import N_, notify
+from ..storage.uploads import Attachment, attachments_of, save_upload
 from . import permissions
 from .models import ALL_TERMS_FIELDS, TERMS_FIELDS, Mandate, Offer, OfferMessage, OfferVersion
 from .states import (
@@ -179,7 +179,7 @@ def attachment_of_offer(offer: Offer, attachment_id: Any) -> tuple[Attachment, O
 
 def send_offer_attachment(attachment: Attachment, name: str):
     """The file as a download under the name the viewer may see (call after the permission check)."""
-    from ..core.uploads import send_attachment
+    from ..storage.uploads import send_attachment
 
     return send_attachment(attachment, download_name=name)
 

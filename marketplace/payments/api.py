@@ -8,24 +8,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 
-from ..api import api_bp
-from ..api.auth import json_body, token_required, validate_json
-from ..api.docs import DATE, DATETIME, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
-from ..api.errors import error_response
-from ..api.idempotency import idempotent
+from ..accounts.apiauth import token_required
 from ..contracts.models import Contract
+from ..core.apidocs import DATE, DATETIME, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
+from ..core.apierrors import error_response
 from ..core.errors import NotFound, PermissionDenied, ValidationError
+from ..core.idempotency import idempotent
+from ..core.jsonbody import json_body, validate_json
 from ..core.pagination import paginate, read_page_args
-from ..core.uploads import attachments_of
 from ..extensions import db
+from ..storage.uploads import attachments_of
 from . import permissions, services
 from .forms import BankTransferApiForm, RefundApiForm, StripeApiForm
 from .gateway import GatewayError, available_methods
 from .models import Payment, Refund
 from .states import PaymentMethod, PaymentStatus
+
+bp = Blueprint("payments", __name__)
 
 
 def _iso(value) -> str | None:
@@ -112,7 +114,7 @@ def _payment(payment_id: int, actor) -> Payment:
     return payment
 
 
-@api_bp.get("/contracts/<int:contract_id>/payments")
+@bp.get("/contracts/<int:contract_id>/payments")
 @describe(
     "A contract's milestones with what was paid, what waits and the agency's commission, and its payments.",
     tags=["payments"],
@@ -144,7 +146,7 @@ def contract_payments(contract_id: int, actor):
     }
 
 
-@api_bp.post("/contracts/<int:contract_id>/milestones/<int:seq>/payments")
+@bp.post("/contracts/<int:contract_id>/milestones/<int:seq>/payments")
 @describe(
     "Pay a milestone (buyer): record a bank transfer, or start an online payment and get the "
     "PaymentIntent's client secret for Stripe.js.",
@@ -206,7 +208,7 @@ def pay_milestone(contract_id: int, seq: int, actor):
     return {**payment_json(payment), "client_secret": intent.client_secret}, 201
 
 
-@api_bp.get("/payments")
+@bp.get("/payments")
 @describe(
     "The caller's payments: their organization's as payer or payee, the deals their agency "
     "brokered, a regulator's in scope.",
@@ -242,7 +244,7 @@ def list_payments(actor):
     return page.to_dict(payment_json)
 
 
-@api_bp.get("/payments/<int:payment_id>")
+@bp.get("/payments/<int:payment_id>")
 @describe(
     "One payment with its refunds.",
     tags=["payments"],
@@ -253,7 +255,7 @@ def get_payment(payment_id: int, actor):
     return payment_json(_payment(payment_id, actor))
 
 
-@api_bp.post("/payments/<int:payment_id>/confirm")
+@bp.post("/payments/<int:payment_id>/confirm")
 @describe(
     "The seller confirms that a bank transfer arrived.",
     tags=["payments"],
@@ -271,7 +273,7 @@ def confirm_payment(payment_id: int, actor):
     return payment_json(payment)
 
 
-@api_bp.post("/payments/<int:payment_id>/dispute")
+@bp.post("/payments/<int:payment_id>/dispute")
 @describe(
     "The seller disputes a bank transfer (it did not arrive, or not as recorded), with a reason.",
     tags=["payments"],
@@ -293,7 +295,7 @@ def dispute_payment(payment_id: int, actor):
     return payment_json(payment)
 
 
-@api_bp.post("/payments/<int:payment_id>/cancel")
+@bp.post("/payments/<int:payment_id>/cancel")
 @describe(
     "The buyer withdraws a payment not confirmed (a wrong record, or an abandoned online payment: "
     "its PaymentIntent is cancelled at Stripe first).",
@@ -312,7 +314,7 @@ def cancel_payment(payment_id: int, actor):
     return payment_json(payment)
 
 
-@api_bp.post("/payments/<int:payment_id>/refunds")
+@bp.post("/payments/<int:payment_id>/refunds")
 @describe(
     "The seller refunds part or all of a confirmed payment: a bank transfer back (recorded with its "
     "date and reference) or a Stripe refund.",

@@ -37,9 +37,9 @@ from ..core.models import record_audit
 from ..core.money import MAX_FEN, format_yuan
 from ..core.states import transition
 from ..core.timeutil import today_shanghai, utcnow
-from ..core.uploads import save_upload
 from ..extensions import db
 from ..notifications.services import N_, notify
+from ..storage.uploads import save_upload
 from . import permissions
 from .gateway import (
     GatewayError,
@@ -171,8 +171,14 @@ def milestone_figures(contract: Contract, today: date | None = None) -> list[Mil
     return figures
 
 
+def paid_fen_of_milestones(milestone_ids) -> dict[int, int]:
+    """Confirmed cash net of refunds per milestone, for many at once (a contracts port)."""
+    ids = [mid for mid in milestone_ids if mid is not None]
+    return {mid: confirmed - refunded for mid, (confirmed, _pending, refunded) in _sums(ids).items()}
+
+
 def paid_fen(milestone: ContractMilestone) -> int:
-    """Confirmed cash on a milestone, net of refunds (the contracts hook)."""
+    """Confirmed cash on a milestone, net of refunds (a contracts port)."""
     if milestone.id is None:
         return 0
     confirmed, _pending, refunded = _sums([milestone.id])[milestone.id]
@@ -180,7 +186,7 @@ def paid_fen(milestone: ContractMilestone) -> int:
 
 
 def cash_received_fen(scope: str, as_of: datetime | None = None) -> int:
-    """Cash received on contracts on record whose seller is in `scope` (the ledger hook).
+    """Cash received on contracts on record whose seller is in `scope` (a ledger port).
 
     Confirmed payments up to `as_of`, minus refunds that succeeded up to `as_of`.
     Payments never change turnover; this figure is shown beside it.

@@ -15,9 +15,9 @@ from ..core.dbsetup import writes_on_read
 from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
-from ..core.uploads import Attachment, attachments_of, send_attachment
 from ..core.web import attempt, flash_domain_error, get_or_404
 from ..extensions import csrf, db
+from ..storage.uploads import Attachment, attachments_of, send_attachment
 from . import permissions, services
 from .forms import (
     BankTransferForm,
@@ -42,13 +42,6 @@ from .states import (
 log = logging.getLogger(__name__)
 
 bp = Blueprint("payments", __name__)
-
-
-@bp.record_once
-def _install_hooks(state) -> None:
-    from .hooks import install
-
-    install()
 
 
 AUDIT_LABELS = {

@@ -11,7 +11,8 @@ and the indexing, or the index write fails, the rows stay and the next drain
 are idempotent, so handling a row twice is harmless.
 
 Who drains: by default (``SEARCH_DRAIN_IN_REQUEST=true``, so that ``make run``
-needs nothing else) the request that queued a change drains after its commit.
+needs nothing else) the transaction that queued a change drains after its commit (a request or
+a command; see core.transaction).
 With ``SEARCH_DRAIN_IN_REQUEST=false`` no request writes the index: a
 long-running ``flask search worker`` (one per index, on the index's host)
 applies the outbox every second. The PostgreSQL backend needs neither: its
@@ -35,11 +36,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask import current_app, g, has_request_context
+from flask import current_app
 from sqlalchemy import CheckConstraint, Index, String, delete, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..core.timeutil import utcnow
+from ..core.transaction import after_commit
 from ..core.types import UTCDateTime
 from ..extensions import db
 
@@ -76,8 +78,7 @@ def enqueue(listing_id: int, op: str = OP_UPSERT) -> SearchOutbox | None:
         return None
     row = SearchOutbox(listing_id=listing_id, op=op)
     db.session.add(row)
-    if has_request_context():
-        g.search_outbox_pending = True
+    after_commit(drain_after_commit, key=DRAIN_KEY)
     return row
 
 
@@ -197,13 +198,13 @@ def drain_quietly() -> DrainResult | None:
         return None
 
 
-def drain_after_request(response):
-    """After-request hook: drain when the request queued an index change and
-    succeeded (its commit is done by then; a failed request rolled its rows back)."""
-    if (
-        g.pop("search_outbox_pending", False)
-        and response.status_code < 400
-        and current_app.config.get("SEARCH_DRAIN_IN_REQUEST", True)
-    ):
+#: One drain per transaction, however many listings it changed.
+DRAIN_KEY = "search-outbox-drain"
+
+
+def drain_after_commit() -> None:
+    """After a transaction that queued index changes commits (a request, a command):
+    drain them here unless a `flask search worker` does (SEARCH_DRAIN_IN_REQUEST=false).
+    A rolled-back transaction took its rows back and queues no drain."""
+    if current_app.config.get("SEARCH_DRAIN_IN_REQUEST", True):
         drain_quietly()
-    return response

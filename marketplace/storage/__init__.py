@@ -5,7 +5,7 @@ seen by every app server).
 Both keep a file under its storage name (a random hex name with an
 extension), write it whole or not at all, and read it back in chunks, so a
 download never holds the whole file in memory. The checks on what may be
-uploaded (type, size) are made before, in :mod:`marketplace.core.uploads`.
+uploaded (type, size) are made before, in :mod:`marketplace.storage.uploads`.
 """
 
 from __future__ import annotations

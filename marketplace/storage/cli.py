@@ -34,8 +34,8 @@ def migrate_files(source, target, progress=None, batch: int = 100) -> MigrationR
     the right hash are skipped, so an interrupted run resumes where it stopped.
     The source is left as it is.
     """
-    from ..core.uploads import Attachment
     from ..extensions import db
+    from .uploads import Attachment
 
     result = MigrationResult()
     last = 0
@@ -94,8 +94,8 @@ def migrate_command(to: str):
     Then set UPLOAD_STORAGE to the new storage and restart the app servers.
     The files stay in the old storage until you remove them yourself.
     """
-    from ..core.uploads import Attachment
     from ..extensions import db
+    from .uploads import Attachment
 
     origin = "database" if to == "filesystem" else "filesystem"
     source, target = make_storage(origin, current_app), make_storage(to, current_app)

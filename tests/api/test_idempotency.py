@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from marketplace.api.idempotency import IdempotencyKey
+from marketplace.core.idempotency import IdempotencyKey
 from marketplace.listings import api as listings_api
 from marketplace.listings.models import Demand
 from tests import factories

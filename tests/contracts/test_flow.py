@@ -79,7 +79,7 @@ def test_whole_journey_reaches_the_ledger(cast, db):
         services.submit_contract(contract, actor=c.seller)
     assert set(exc.value.fields) == {"signed_document"}
     ContractFactory._meta.sqlalchemy_session.flush()
-    from marketplace.core.uploads import Attachment
+    from marketplace.storage.uploads import Attachment
 
     db.session.add(
         Attachment(

@@ -10,8 +10,8 @@ from sqlalchemy import delete, func, select
 
 from marketplace.contracts import ledger_link, services
 from marketplace.contracts.models import Contract, ContractRegistration, RegistrationCounter
-from marketplace.contracts.regno import parse_registration_no
 from marketplace.core.errors import Conflict
+from marketplace.core.regno import parse_registration_no
 from marketplace.ledger.models import LedgerEntry
 from marketplace.ledger.services import contract_totals
 
@@ -244,6 +244,6 @@ def _reset_ledger(app) -> None:
 
 
 def test_the_ledger_links_entries_to_contract_pages(app, db):
-    from marketplace.ledger import hooks as ledger_hooks
+    from marketplace.ledger import ports as ledger_ports
 
-    assert ledger_hooks.contract_link(42) == "/contracts/42"
+    assert ledger_ports.contract_link(42) == "/contracts/42"

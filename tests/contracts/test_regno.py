@@ -1,4 +1,4 @@
-"""Tests for marketplace.contracts.regno."""
+"""Tests for marketplace.core.regno."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask_babel import Babel
 
-from marketplace.contracts.regno import (
+from marketplace.core.regno import (
     REGION_CODES,
     RegistrationNo,
     RegistrationNoError,

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 
 from marketplace.core.timeutil import today_shanghai
-from marketplace.core.uploads import attachments_of
 from marketplace.industrialization import services
 from marketplace.industrialization.models import IndustrializationReport
+from marketplace.storage.uploads import attachments_of
 from tests import factories
 
 from .conftest import PNG

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from marketplace.core.models import audit_trail
-from marketplace.core.uploads import attachments_of
+from marketplace.storage.uploads import attachments_of
 
 from ..factories import IpAssetFactory, user_with_role
 

@@ -19,12 +19,12 @@ from werkzeug.datastructures import FileStorage
 from marketplace.accounts.models import Organization, User
 from marketplace.core.errors import DomainError
 from marketplace.core.models import AuditEvent
-from marketplace.core.uploads import Attachment
 from marketplace.extensions import db as _db
 from marketplace.ip import ownership
 from marketplace.ip.models import AssetOwner, IpAsset, OwnershipProposal, OwnershipVote, TitleEvent
 from marketplace.ip.services import OwnerShare
 from marketplace.notifications.models import Notification
+from marketplace.storage.uploads import Attachment
 
 from .. import factories
 

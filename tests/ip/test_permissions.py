@@ -188,7 +188,7 @@ def test_attachments_are_served_only_to_those_allowed(client, db, login_as, worl
         data={"file": (io.BytesIO(b"%PDF-1.4 certificate"), "证书.pdf")},
         content_type="multipart/form-data",
     )
-    from marketplace.core.uploads import attachments_of
+    from marketplace.storage.uploads import attachments_of
 
     [attachment] = attachments_of(asset)
     url = f"/assets/{asset.id}/attachments/{attachment.id}"

@@ -60,10 +60,14 @@ def test_indexing_failure_after_commit_loses_nothing(api, db, seller, reviewer, 
     assert [item["id"] for item in api().get("/api/v1/listings").get_json()["items"]] == [listing.id]
 
 
-def test_a_crash_before_draining_is_recovered_by_the_drain_command(app, db, seller, reviewer, search_index):
+def test_a_crash_before_draining_is_recovered_by_the_drain_command(
+    app, db, seller, reviewer, search_index, monkeypatch
+):
+    # The process "dies" right after the commit, before its after-commit drain runs.
+    monkeypatch.setattr(outbox, "drain_after_commit", lambda: None)
     listing = make_listing(seller, submitted=True)
     services.publish_listing(listing, actor=reviewer)
-    db.session.commit()  # the process "dies" here, before any drain
+    db.session.commit()
     assert search_index.count() == 0
     result = app.test_cli_runner().invoke(args=["search", "drain"])
     assert result.exit_code == 0, result.output
@@ -71,9 +75,12 @@ def test_a_crash_before_draining_is_recovered_by_the_drain_command(app, db, sell
     assert search_index.count() == 1
 
 
-def test_drain_follows_the_current_state_not_the_queued_op(db, seller, reviewer, search_index, publish):
+def test_drain_follows_the_current_state_not_the_queued_op(
+    app, db, seller, reviewer, search_index, publish, monkeypatch
+):
     listing = publish(make_listing(seller))
     assert search_index.count() == 1
+    monkeypatch.setitem(app.config, "SEARCH_DRAIN_IN_REQUEST", False)  # the drain below does it
     services.withdraw_listing(listing, actor=seller)
     outbox.enqueue(listing.id, outbox.OP_UPSERT)  # a late, stale upsert
     db.session.commit()

@@ -10,9 +10,9 @@ import re
 from sqlalchemy import func, select
 
 from marketplace.contracts.models import Contract
-from marketplace.core.uploads import Attachment
 from marketplace.offers.models import Mandate, Offer
 from marketplace.offers.services import TermsInput, counter_offer
+from marketplace.storage.uploads import Attachment
 from tests import factories
 
 PDF = b"%PDF-1.4\n% test\n"

@@ -7,11 +7,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from marketplace.contracts.hooks import paid_fen_for
+from marketplace.contracts.ports import paid_fen_for
 from marketplace.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.core.models import audit_trail
 from marketplace.core.timeutil import utcnow
-from marketplace.ledger import hooks as ledger_hooks
+from marketplace.ledger import ports as ledger_ports
 from marketplace.notifications.models import Notification
 from marketplace.payments import services
 from marketplace.payments.models import Payment, Refund
@@ -214,12 +214,12 @@ def test_cash_received_for_the_ledger_by_scope_and_time(db, make_deal, today):
     services.record_refund(
         payment, amount_fen=30_000, reason="退款", refunded_on=today, reference="R1", actor=harbin.seller
     )
-    assert ledger_hooks.cash_received_fen("230000", None) == 100_000 + 100_000 + 200_000 - 30_000
-    assert ledger_hooks.cash_received_fen("230100", None) == 100_000 + 170_000
-    assert ledger_hooks.cash_received_fen("230200", None) == 100_000
-    assert ledger_hooks.cash_received_fen("230100", before) == 100_000
+    assert ledger_ports.cash_received_fen("230000", None) == 100_000 + 100_000 + 200_000 - 30_000
+    assert ledger_ports.cash_received_fen("230100", None) == 100_000 + 170_000
+    assert ledger_ports.cash_received_fen("230200", None) == 100_000
+    assert ledger_ports.cash_received_fen("230100", before) == 100_000
     _pay(harbin, seq=2, amount=1)  # pending: not cash received
-    assert ledger_hooks.cash_received_fen("230100", None) == 270_000
+    assert ledger_ports.cash_received_fen("230100", None) == 270_000
 
 
 def test_payment_history_by_organization(db, make_deal):

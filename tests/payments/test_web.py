@@ -7,8 +7,8 @@ import io
 import pytest
 from sqlalchemy import select
 
-from marketplace.core.uploads import attachments_of
 from marketplace.payments.models import Payment
+from marketplace.storage.uploads import attachments_of
 from tests import factories
 
 from .conftest import PNG

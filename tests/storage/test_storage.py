@@ -9,7 +9,6 @@ import os
 
 import pytest
 
-from marketplace.core.uploads import attachments_of
 from marketplace.storage import (
     CHUNK_SIZE,
     DatabaseStorage,
@@ -19,6 +18,7 @@ from marketplace.storage import (
     set_storage,
 )
 from marketplace.storage.models import StoredFile, StoredFileChunk
+from marketplace.storage.uploads import attachments_of
 
 from ..factories import IpAssetFactory, user_with_role
 

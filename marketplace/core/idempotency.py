@@ -2,8 +2,8 @@
 
 The same key and body return the first answer; the same key with another
 body is 409. The key and the answer are stored in the SAME transaction as the
-effect: the view under `idempotent` does not commit, the wrapper commits the
-effect, the key and the answer together. A request that failed (an error
+effect: neither the view under `idempotent` nor the wrapper commits; the
+request's boundary commits the effect, the key and the answer together. A request that failed (an error
 raised, or an error answer returned) leaves no key behind and can be retried.
 
 Only a service that must make something durable before it asks an outside
@@ -26,10 +26,11 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..core.errors import Conflict, ValidationError
-from ..core.timeutil import utcnow
-from ..core.types import UTCDateTime
 from ..extensions import db
+from .errors import Conflict, ValidationError
+from .timeutil import utcnow
+from .transaction import commit_early
+from .types import UTCDateTime
 
 
 class IdempotencyKey(db.Model):
@@ -82,7 +83,7 @@ def _split(result) -> tuple[Any, int]:
 def idempotent(view):
     """Wrap an API view taking `actor`; honour the Idempotency-Key header.
 
-    The view must not commit: the wrapper commits what it did, with the key
+    Nothing here commits: the boundary commits what the view did, with the key
     and the stored answer when a key was sent (see the module's note on the
     services that commit before calling Stripe)."""
 
@@ -90,9 +91,7 @@ def idempotent(view):
     def wrapped(*args, actor, **kwargs):
         key = request.headers.get("Idempotency-Key")
         if not key:
-            result = view(*args, actor=actor, **kwargs)
-            db.session.commit()
-            return result
+            return view(*args, actor=actor, **kwargs)
         if len(key) > 200:
             raise ValidationError(fields={"Idempotency-Key": [_l("At most 200 characters.")]})
         digest = _request_hash()
@@ -122,12 +121,15 @@ def idempotent(view):
             committed = _stored(key, actor.id)
             if committed is None or committed.status_code is not None:
                 return result
-            record = committed
-        else:
-            record = db.session.merge(record)
+            committed.status_code = status
+            committed.response_body = json.loads(json.dumps(body, default=str))
+            # An error answer rolls the request back: this answer belongs to the key
+            # that was committed before the outside call, so it is made durable now.
+            commit_early("the answer to an Idempotency-Key committed before a call to Stripe")
+            return body, status
+        record = db.session.merge(record)
         record.status_code = status
         record.response_body = json.loads(json.dumps(body, default=str))
-        db.session.commit()  # the effect, the key and the answer at once
-        return body, status
+        return body, status  # the boundary commits the effect, the key and the answer at once
 
     return wrapped

@@ -19,11 +19,11 @@ from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column
 from werkzeug.datastructures import FileStorage
 
+from ..core.errors import ValidationError
+from ..core.timeutil import utcnow
+from ..core.types import UTCDateTime
 from ..extensions import db
-from ..storage import CHUNK_SIZE, FilesystemStorage, StoredFileMissing, get_storage
-from .errors import ValidationError
-from .timeutil import utcnow
-from .types import UTCDateTime
+from . import CHUNK_SIZE, FilesystemStorage, StoredFileMissing, get_storage
 
 # Accepted types, recognised by their first bytes (the name and the browser's
 # claimed type are not trusted).

@@ -1,0 +1,1 @@
+"""The portal: the home page that shows what the platform holds."""
