@@ -31,7 +31,6 @@ CORE_SOURCES = [
     "templates/base.html",
     "templates/_macros",
     "templates/errors",
-    "templates/core",
     "templates/accounts",
     "templates/admin",
     "templates/notifications",

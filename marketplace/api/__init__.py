@@ -21,6 +21,7 @@ def register_api(app: Flask) -> None:
     from ..notifications import api as notifications_api
     from ..offers import api as offers_api
     from ..payments import api as payments_api
+    from ..portal import api as portal_api
     from .openapi import openapi_document
 
     # A parent of its own per app: nesting mutates the parent blueprint.
@@ -36,6 +37,7 @@ def register_api(app: Flask) -> None:
         ledger_api,
         payments_api,
         industrialization_api,
+        portal_api,
     ):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)

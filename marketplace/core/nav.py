@@ -20,6 +20,7 @@ def _role(*roles):
 
 
 NAV = [
+    ("portal.workbench", _l("Workbench"), _logged_in),
     ("listings.search", _l("Technologies"), _anyone),
     ("listings.demands", _l("Demands"), _anyone),
     ("ip.my_assets", _l("My IP"), _role("seller", "admin")),
