@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PKG = ROOT / "marketplace"
 LOCALE = "zh_Hans"
-KEYWORDS = ["-k", "_l", "-k", "N_", "-k", "lazy_pgettext:1c,2"]
+KEYWORDS = ["-k", "_l", "-k", "N_", "-k", "lazy_pgettext:1c,2", "-k", "lazy_ngettext:1,2"]
 CORE_SOURCES = [
     "marketplace/core",
     "marketplace/accounts",
@@ -126,7 +126,7 @@ def check() -> int:
     missing = 0
     for po in catalogues():
         with po.open("rb") as fh:
-            catalog = read_po(fh)
+            catalog = read_po(fh, locale=LOCALE)
         for message in catalog:
             if not message.id:
                 continue

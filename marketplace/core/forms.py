@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from flask_babel import get_translations
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField, StringField
 from wtforms.validators import ValidationError as WTFValidationError
@@ -13,10 +14,32 @@ from .input import NOT_ALLOWED, NOT_AN_ID, has_bad_text, id_out_of_range, is_id_
 from .money import MoneyError, fen_to_yuan_text, parse_yuan
 
 
+class _CatalogueTranslations:
+    """WTForms' built-in messages ("This field is required.", "Invalid email address.")
+    translated by the platform's own catalogue (core/wtforms_messages.py lists them), in
+    the request's language like every other message: not by WTForms' catalogues, whose
+    Chinese mixes languages ("无效的 Email 地址") and which an API answer in English
+    would not follow."""
+
+    def gettext(self, string: str) -> str:
+        return get_translations().ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return get_translations().ungettext(singular, plural, n)
+
+
+_TRANSLATIONS = _CatalogueTranslations()
+
+
 class BaseForm(FlaskForm):
     """A form that can show the field errors a service raised, and that refuses NUL
     bytes and unpaired surrogates in any field, and ids (`*_id`, `*_ids`) beyond the
-    database's integer range, before its validators run (core.input)."""
+    database's integer range, before its validators run (core.input). Its built-in
+    messages come from the platform's catalogue, in the request's language."""
+
+    class Meta:
+        def get_translations(self, form):
+            return _TRANSLATIONS
 
     def validate(self, extra_validators=None) -> bool:
         leaves = list(_leaf_fields(self))
