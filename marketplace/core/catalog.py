@@ -91,6 +91,16 @@ def region_label(code: str | None) -> str:
     return str(label) if label is not None else code
 
 
+def authority_name(code: str | None) -> str:
+    """The full name of the technology-contract registration authority of a region:
+    the province's department of science and technology, or a city's bureau."""
+    if not code:
+        return ""
+    if code == PROVINCE_CODE:
+        return str(_l("Department of Science and Technology of Heilongjiang Province"))
+    return str(_l("Science and Technology Bureau of %(region)s", region=region_label(code)))
+
+
 def industry_label(code: str | None) -> str:
     if not code:
         return ""

@@ -1,15 +1,15 @@
-"""The home page and the workbench."""
+"""The home page, the workbench and the public check of certificates."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from ..accounts.models import Organization
 from ..core.catalog import SOURCE_KINDS
 from ..extensions import db
-from . import home
+from . import home, verify
 from .workbench import items_for as workbench_items
 from .workbench import waiting_reason
 
@@ -42,3 +42,26 @@ def workbench():
         items=workbench_items(current_user),
         waiting=waiting_reason(current_user),
     )
+
+
+@bp.get("/verify")
+def verify_form():
+    """Where a certificate's holder types its number (or scans its QR code, which
+    leads straight to /verify/<number>)."""
+    number = (request.args.get("no") or "").strip()[:40]
+    if number:
+        return redirect(url_for("portal.verify_certificate", registration_no=number))
+    return render_template("portal/verify.html", result=None, number="")
+
+
+@bp.get("/verify/<registration_no>")
+def verify_certificate(registration_no: str):
+    registration_no = registration_no[:40]
+    result = verify.verify(registration_no)
+    status = 200 if result is not None else 404
+    return render_template(
+        "portal/verify.html",
+        result=result,
+        number=registration_no,
+        malformed=not verify.well_formed(registration_no),
+    ), status
