@@ -16,13 +16,16 @@ found through every other one as soon as the publishing transaction commits.
   characters are plain text; the ``tsquery`` is built as a literal from the
   resulting terms, every term quoted. A listing matching any word matches;
   listings containing every word come first, then ``ts_rank_cd`` with the
-  weights, ties newest first.
-* **Facets** are counted in SQL in one pass over the matching rows that fail
-  at most one facet filter: each facet is counted over the rows that pass
-  every *other* filter (multi-select), the price buckets over the rows that
-  pass every facet filter. Browsing without text or filters (the front page of
-  the search) reads counts kept in ``search_facet_counts``, updated in the same
-  transaction as the documents, instead of counting every row.
+  weights, ties newest first. Ranking is bounded: a query with at most
+  :data:`RANK_WINDOW` hits is ranked exactly; a broader one ranks the
+  ``RANK_WINDOW`` newest listings with every word together with the
+  ``RANK_WINDOW`` newest with any word, and lists its other hits after them,
+  newest first (one ``ts_rank_cd`` per hit made a broad word cost a second).
+  Totals and facets always cover every hit.
+* **Facets** are counted exactly, in SQL (:mod:`.pg_facets`): one pass over
+  the GIN matches that fail at most one filter, grouped by three facet keys
+  kept in the row. Browsing without text or filters reads counts kept in
+  ``search_facet_counts``, updated in the same transaction as the documents.
 * **Highlights** are made in Python from the stored titles and abstracts by
   the Whoosh backend's highlighter (HTML-escaped, ``<mark>``).
 * **Transactions.** The backend never commits: it works in the session it is
@@ -34,7 +37,6 @@ found through every other one as soon as the publishing transaction commits.
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -45,8 +47,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from .backend import (
-    FACET_KEYS,
-    PRICE_BUCKETS,
     PRICE_FACET,
     SORT_PRICE_ASC,
     SORT_PRICE_DESC,
@@ -57,6 +57,7 @@ from .backend import (
     SearchResult,
     price_bucket,
 )
+from .pg_facets import _ARRAY, _SCALAR, count_facets, facet_keys, kept_facets
 from .whoosh_backend import (
     _as_int,
     _clean_filters,
@@ -92,11 +93,6 @@ _SHOWN = "title_zh, title_en, abstract_zh, abstract_en"
 _MAX_POS = 16383
 _MAX_POS_PER_LEXEME = 255
 _MAX_LEXEME_CHARS = 200
-
-#: Scalar facet key -> column.
-_SCALAR = {"industry": "industry", "source_kind": "source_kind", "region": "region", "maturity": "maturity"}
-#: Multi-valued facet key -> array column.
-_ARRAY = {"deal_kind": "deal_kinds", "ip_kind": "ip_kinds"}
 
 _FIELDS_WEIGHTS: tuple[tuple[str, str, str], ...] = (
     # (attribute, analyzer, weight)
@@ -161,20 +157,6 @@ def _row(doc: ListingDoc) -> dict[str, Any]:
         "price_bucket": price_bucket(doc.price_fen),
         "published_at": published,
         **facet_keys(doc),
-    }
-
-
-def facet_keys(doc: ListingDoc) -> dict[str, str]:
-    """The three grouped facet keys of a listing (JSON arrays; see ``SearchDocument``)."""
-    values = doc.facet_values()
-    return {
-        "facet_item": json.dumps(
-            [doc.industry or None, doc.maturity or None, price_bucket(doc.price_fen)], ensure_ascii=False
-        ),
-        "facet_origin": json.dumps([doc.source_kind or None, doc.region or None], ensure_ascii=False),
-        "facet_terms": json.dumps(
-            [sorted(set(values["deal_kind"])), sorted(set(values["ip_kind"]))], ensure_ascii=False
-        ),
     }
 
 
@@ -492,9 +474,9 @@ class PostgresBackend:
         # while the GIN index answers ``@@`` exactly.
         with _planner_settings(s, jit="off", enable_seqscan="off"):
             if not where and not flags and price_flag is None:
-                facets, total = self._kept_facets(s)
+                facets, total = kept_facets(s)
             else:
-                facets, total = self._count_facets(s, where, flags, price_flag, params)
+                facets, total = count_facets(s, where, flags, price_flag, params)
             start = (page - 1) * per_page
             if start >= total:
                 return SearchResult([], total, facets, page, per_page)
@@ -611,112 +593,6 @@ class PostgresBackend:
             rest,
         ).all()
         return list(rows) + list(more)
-
-    def _kept_facets(self, s: Session) -> tuple[dict[str, dict[str, int]], int]:
-        facets = _empty_facets()
-        total = 0
-        for facet, value, n in s.execute(text("SELECT facet, value, n FROM search_facet_counts WHERE n > 0")):
-            if facet == "_total":
-                total = int(n)
-            elif facet in facets:
-                facets[facet][value] = int(n)
-        return facets, total
-
-    def _own_counts(self, s: Session, key: str, price_flag: str, params: dict[str, Any]) -> dict[str, int]:
-        if key in _SCALAR:
-            col = _SCALAR[key]
-            sql = f"SELECT {col}, count(*) FROM search_documents WHERE {price_flag} AND {col} IS NOT NULL GROUP BY {col}"
-        else:
-            sql = f"SELECT v, count(*) FROM search_documents, unnest({_ARRAY[key]}) AS v WHERE {price_flag} GROUP BY v"
-        return {value: int(n) for value, n in s.execute(text(sql), params) if n}
-
-    def _count_facets(
-        self,
-        s: Session,
-        where: list[str],
-        flags: dict[str, str],
-        price_flag: str | None,
-        params: dict[str, Any],
-    ) -> tuple[dict[str, dict[str, int]], int]:
-        """Facet counts and the total in one pass over the rows failing at most one filter.
-
-        Each admitted row gets ``g``: 0 when it passes every filter, ``i`` when
-        it fails only the ``i``-th one. The rows are grouped by ``g`` and each
-        of the three facet keys (GROUPING SETS: one scan, three small hash
-        tables); a group counts towards a facet when ``g`` is 0 or that
-        facet's own filter.
-        """
-        own: str | None = None
-        kept_own: dict[str, int] = {}
-        sql_where = list(where)
-        names = list(flags)
-        if len(names) == 1 and not where:
-            # No text, one facet filtered: that facet's own counts are the kept
-            # ones; every other count needs only the rows that pass the filter.
-            own = names[0]
-            kept_own = self._kept_facets(s)[0][own]
-            sql_where.append(flags[own])
-            names = []
-        conds = [(key, flags[key]) for key in names]
-        if price_flag is not None:
-            conds.append((PRICE_FACET, price_flag))
-        if len(conds) > 1:
-            # rows failing at most one filter: OR over each filter left out
-            sql_where.append(
-                "("
-                + " OR ".join("(" + " AND ".join(c for k, c in conds if k != skip) + ")" for skip, _ in conds)
-                + ")"
-            )
-        if conds:
-            cases = " ".join(
-                f"WHEN NOT COALESCE({c}, FALSE) THEN {i}" for i, (_, c) in enumerate(conds, start=1)
-            )
-            group = f"CASE {cases} ELSE 0 END"
-        else:
-            group = "0"
-        sql = (
-            "SELECT g, facet_item, facet_origin, facet_terms, count(*) AS n FROM ("
-            f"SELECT {group} AS g, facet_item, facet_origin, facet_terms FROM search_documents"
-            + ((" WHERE " + " AND ".join(sql_where)) if sql_where else "")
-            + ") AS m GROUP BY GROUPING SETS ((g, facet_item), (g, facet_origin), (g, facet_terms))"
-        )
-        own_group = {key: i for i, (key, _) in enumerate(conds, start=1)}
-        facets = _empty_facets()
-        total = 0
-
-        def add(facet: str, value: str | None, g: int, n: int) -> None:
-            if value is not None and facet != own and (g == 0 or own_group.get(facet) == g):
-                facets[facet][value] = facets[facet].get(value, 0) + n
-
-        for g, item, origin, terms, n in s.execute(text(sql), params):
-            g, n = int(g), int(n)
-            if item is not None:
-                industry, maturity, bucket = json.loads(item)
-                if g == 0:
-                    total += n
-                add("industry", industry, g, n)
-                add("maturity", maturity, g, n)
-                add(PRICE_FACET, bucket, g, n)
-            elif origin is not None:
-                source_kind, region = json.loads(origin)
-                add("source_kind", source_kind, g, n)
-                add("region", region, g, n)
-            elif terms is not None:
-                deal_kinds, ip_kinds = json.loads(terms)
-                for value in deal_kinds:
-                    add("deal_kind", value, g, n)
-                for value in ip_kinds:
-                    add("ip_kind", value, g, n)
-        if own is not None:
-            if price_flag is None:
-                facets[own] = dict(kept_own)
-            else:  # the own facet with the price filter applied: count it over the priced rows
-                facets[own] = self._own_counts(s, own, price_flag, params)
-        for bucket in PRICE_BUCKETS:
-            facets[PRICE_FACET].setdefault(bucket, 0)
-        for key in FACET_KEYS:
-            facets.setdefault(key, {})
-        return facets, total
 
 
 @contextmanager
