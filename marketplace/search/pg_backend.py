@@ -16,13 +16,16 @@ found through every other one as soon as the publishing transaction commits.
   characters are plain text; the ``tsquery`` is built as a literal from the
   resulting terms, every term quoted. A listing matching any word matches;
   listings containing every word come first, then ``ts_rank_cd`` with the
-  weights, ties newest first.
-* **Facets** are counted in SQL in one pass over the matching rows that fail
-  at most one facet filter: each facet is counted over the rows that pass
-  every *other* filter (multi-select), the price buckets over the rows that
-  pass every facet filter. Browsing without text or filters (the front page of
-  the search) reads counts kept in ``search_facet_counts``, updated in the same
-  transaction as the documents, instead of counting every row.
+  weights, ties newest first. Ranking is bounded: a query with at most
+  :data:`RANK_WINDOW` hits is ranked exactly; a broader one ranks the
+  ``RANK_WINDOW`` newest listings with every word together with the
+  ``RANK_WINDOW`` newest with any word, and lists its other hits after them,
+  newest first (one ``ts_rank_cd`` per hit made a broad word cost a second).
+  Totals and facets always cover every hit.
+* **Facets** are counted exactly, in SQL (:mod:`.pg_facets`): one pass over
+  the GIN matches that fail at most one filter, grouped by three facet keys
+  kept in the row. Browsing without text or filters reads counts kept in
+  ``search_facet_counts``, updated in the same transaction as the documents.
 * **Highlights** are made in Python from the stored titles and abstracts by
   the Whoosh backend's highlighter (HTML-escaped, ``<mark>``).
 * **Transactions.** The backend never commits: it works in the session it is
@@ -36,6 +39,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC
 from typing import Any
 
@@ -43,8 +47,6 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from .backend import (
-    FACET_KEYS,
-    PRICE_BUCKETS,
     PRICE_FACET,
     SORT_PRICE_ASC,
     SORT_PRICE_DESC,
@@ -55,6 +57,7 @@ from .backend import (
     SearchResult,
     price_bucket,
 )
+from .pg_facets import _ARRAY, _SCALAR, count_facets, facet_keys, kept_facets
 from .whoosh_backend import (
     _as_int,
     _clean_filters,
@@ -77,15 +80,19 @@ REBUILD_LOCK = 0x5EA2C4_0002
 
 #: ts_rank_cd weights {D, C, B, A}: abstracts/problem 1/3 of a title, keywords 2/3.
 RANK_WEIGHTS = "{0.1, 0.33, 0.67, 1.0}"
+#: Relevance ranks at most this many newest listings with every word, plus as
+#: many with any word (see ``PostgresBackend._ranked_page``).
+RANK_WINDOW = 500
+#: Above this many hits, the newest matches are found by walking the date index.
+_DENSE_HITS = 20 * RANK_WINDOW
+#: Newest first, the tie-breaker of every sort.
+_NEWEST = "published_at DESC, listing_id DESC"
+#: The columns a hit is shown (highlighted) from.
+_SHOWN = "title_zh, title_en, abstract_zh, abstract_en"
 #: PostgreSQL limits: positions 1..16383, 256 positions per lexeme, 2 kB lexemes.
 _MAX_POS = 16383
 _MAX_POS_PER_LEXEME = 255
 _MAX_LEXEME_CHARS = 200
-
-#: Scalar facet key -> column.
-_SCALAR = {"industry": "industry", "source_kind": "source_kind", "region": "region", "maturity": "maturity"}
-#: Multi-valued facet key -> array column.
-_ARRAY = {"deal_kind": "deal_kinds", "ip_kind": "ip_kinds"}
 
 _FIELDS_WEIGHTS: tuple[tuple[str, str, str], ...] = (
     # (attribute, analyzer, weight)
@@ -149,17 +156,19 @@ def _row(doc: ListingDoc) -> dict[str, Any]:
         "price_fen": None if doc.price_fen is None else max(int(doc.price_fen), 0),
         "price_bucket": price_bucket(doc.price_fen),
         "published_at": published,
+        **facet_keys(doc),
     }
 
 
 _COLUMNS = (
     "listing_id, document, title_zh, title_en, abstract_zh, abstract_en, industry, source_kind, "
-    "region, maturity, deal_kinds, ip_kinds, price_fen, price_bucket, published_at"
+    "region, maturity, deal_kinds, ip_kinds, price_fen, price_bucket, published_at, facet_item, facet_origin,"
+    " facet_terms"
 )
 _VALUES = (
     ":listing_id, CAST(:document AS tsvector), :title_zh, :title_en, :abstract_zh, :abstract_en, "
     ":industry, :source_kind, :region, :maturity, :deal_kinds, :ip_kinds, :price_fen, :price_bucket, "
-    ":published_at"
+    ":published_at, :facet_item, :facet_origin, :facet_terms"
 )
 _UPDATE = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS.split(", ")[1:])
 
@@ -427,7 +436,6 @@ class PostgresBackend:
 
         params: dict[str, Any] = {}
         where: list[str] = []
-        any_query = all_query = None
         if parsed is not None:
             any_words, all_words = [], []
             for word in parsed.words:
@@ -435,9 +443,7 @@ class PostgresBackend:
                 full = sorted({t.text for t in word if t.full}) or terms
                 any_words.append("(" + " | ".join(_quote(t) for t in terms) + ")")
                 all_words.append("(" + " | ".join(_quote(t) for t in full) + ")")
-            any_query = " | ".join(any_words)
-            all_query = " & ".join(all_words)
-            params["q_any"], params["q_all"] = any_query, all_query
+            params["q_any"], params["q_all"] = " | ".join(any_words), " & ".join(all_words)
             where.append("document @@ CAST(:q_any AS tsquery)")
 
         # One boolean expression per filtered facet, and the price filter.
@@ -462,39 +468,38 @@ class PostgresBackend:
             price_flag = "(" + " AND ".join(parts) + ")"
 
         s = self._session()
-        if not where and not flags and price_flag is None:
-            facets, total = self._kept_facets(s)
-        else:
-            facets, total = self._count_facets(s, where, flags, price_flag, params)
-
-        start = (page - 1) * per_page
-        if start >= total:
-            return SearchResult([], total, facets, page, per_page)
-        sort = query.effective_sort(parsed is not None)
-        conditions = where + list(flags.values()) + ([price_flag] if price_flag else [])
-        sql_where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
-        newest = "published_at DESC, listing_id DESC"
-        score = "0.0"
-        if sort == SORT_RELEVANCE and parsed is not None:
-            score = (
-                "(CASE WHEN document @@ CAST(:q_all AS tsquery) THEN 1.0 ELSE 0.0 END"
-                f" + ts_rank_cd(CAST('{RANK_WEIGHTS}' AS real[]), document, CAST(:q_any AS tsquery), 32))"
-            )
-            order = f"score DESC, {newest}"
-        elif sort == SORT_PRICE_ASC:
-            order = f"price_fen IS NULL, price_fen ASC, {newest}"
-        elif sort == SORT_PRICE_DESC:
-            order = f"price_fen IS NULL, price_fen DESC, {newest}"
-        else:  # SORT_NEWEST
-            order = newest
-        params["limit"], params["offset"] = per_page, start
-        rows = s.execute(
-            text(
-                f"SELECT listing_id, {score} AS score, title_zh, title_en, abstract_zh, abstract_en"
-                f" FROM search_documents{sql_where} ORDER BY {order} LIMIT :limit OFFSET :offset"
-            ),
-            params,
-        ).all()
+        # No JIT (compiling costs more than these statements take), and no
+        # sequential scans, which the planner picks for broad words without
+        # counting that every row's tsvector must then be read and tested,
+        # while the GIN index answers ``@@`` exactly.
+        with _planner_settings(s, jit="off", enable_seqscan="off"):
+            if not where and not flags and price_flag is None:
+                facets, total = kept_facets(s)
+            else:
+                facets, total = count_facets(s, where, flags, price_flag, params)
+            start = (page - 1) * per_page
+            if start >= total:
+                return SearchResult([], total, facets, page, per_page)
+            sort = query.effective_sort(parsed is not None)
+            conditions = where + list(flags.values()) + ([price_flag] if price_flag else [])
+            params["limit"], params["offset"] = per_page, start
+            if sort == SORT_RELEVANCE and parsed is not None:
+                rows = self._ranked_page(s, conditions, params, total)
+            else:
+                if sort == SORT_PRICE_ASC:
+                    order = f"price_fen IS NULL, price_fen ASC, {_NEWEST}"
+                elif sort == SORT_PRICE_DESC:
+                    order = f"price_fen IS NULL, price_fen DESC, {_NEWEST}"
+                else:  # SORT_NEWEST
+                    order = _NEWEST
+                sql_where = (" WHERE " + " AND ".join(conditions)) if conditions else ""
+                rows = s.execute(
+                    text(
+                        f"SELECT listing_id, 0.0 AS score, {_SHOWN} FROM search_documents{sql_where}"
+                        f" ORDER BY {order} LIMIT :limit OFFSET :offset"
+                    ),
+                    params,
+                ).all()
         highlighter = _Highlighter(parsed.field_terms) if parsed is not None else None
         hits = []
         for row in rows:
@@ -514,97 +519,95 @@ class PostgresBackend:
             )
         return SearchResult(hits, total, facets, page, per_page)
 
-    def _kept_facets(self, s: Session) -> tuple[dict[str, dict[str, int]], int]:
-        facets = _empty_facets()
-        total = 0
-        for facet, value, n in s.execute(text("SELECT facet, value, n FROM search_facet_counts WHERE n > 0")):
-            if facet == "_total":
-                total = int(n)
-            elif facet in facets:
-                facets[facet][value] = int(n)
-        return facets, total
+    def _ranked_page(
+        self, s: Session, conditions: list[str], params: dict[str, Any], total: int
+    ) -> list[Any]:
+        """One page in relevance order, ranking only a bounded window of candidates.
 
-    def _own_counts(self, s: Session, key: str, price_flag: str, params: dict[str, Any]) -> dict[str, int]:
-        if key in _SCALAR:
-            col = _SCALAR[key]
-            sql = f"SELECT {col}, count(*) FROM search_documents WHERE {price_flag} AND {col} IS NOT NULL GROUP BY {col}"
-        else:
-            sql = f"SELECT v, count(*) FROM search_documents, unnest({_ARRAY[key]}) AS v WHERE {price_flag} GROUP BY v"
-        return {value: int(n) for value, n in s.execute(text(sql), params) if n}
-
-    def _count_facets(
-        self,
-        s: Session,
-        where: list[str],
-        flags: dict[str, str],
-        price_flag: str | None,
-        params: dict[str, Any],
-    ) -> tuple[dict[str, dict[str, int]], int]:
-        """Facet counts and the total in one query over the rows failing at most one filter."""
-        names = list(flags)
-        cols = ", ".join(f"{expr} AS m_{key}" for key, expr in flags.items())
-        price_col = f"{price_flag} AS m_price" if price_flag else "TRUE AS m_price"
-        sql_where = (" WHERE " + " AND ".join(where)) if where else ""
-        kept_own: dict[str, int] | None = None
-        if len(names) > 1:
-            # rows failing at most one filter: OR over each filter left out (index-friendly)
-            either = " OR ".join(
-                "(" + " AND ".join(flags[k] for k in names if k != skip) + ")" for skip in names
-            )
-            sql_where += (" AND " if sql_where else " WHERE ") + f"({either})"
-        elif len(names) == 1 and not where:
-            # No text, one facet filtered: that facet's own counts are the kept
-            # ones; every other count needs only the rows that pass the filter.
-            kept_own, _ = self._kept_facets(s)
-            kept_own = kept_own[names[0]]
-            sql_where = f" WHERE {flags[names[0]]}"
-
-        def passing(skip: str | None, with_price: bool = True) -> str:
-            conds = [f"m_{k}" for k in names if k != skip]
-            if with_price:
-                conds.append("m_price")
-            return " AND ".join(conds) if conds else "TRUE"
-
-        branches = [
-            f"SELECT '_total' AS facet, '' AS value, count(*) FILTER (WHERE {passing(None)}) AS n FROM m"
-        ]
-        own = names[0] if kept_own is not None else None
-        for key, column in _SCALAR.items():
-            if key == own:
-                continue
-            branches.append(
-                f"SELECT '{key}', {column}, count(*) FILTER (WHERE {passing(key)}) FROM m"
-                f" WHERE {column} IS NOT NULL GROUP BY {column}"
-            )
-        for key, column in _ARRAY.items():
-            if key == own:
-                continue
-            branches.append(
-                f"SELECT '{key}', v, count(*) FILTER (WHERE {passing(key)}) FROM m, unnest(m.{column}) AS v GROUP BY v"
-            )
-        branches.append(
-            f"SELECT '{PRICE_FACET}', price_bucket, count(*) FILTER (WHERE {passing(None, with_price=False)})"
-            " FROM m GROUP BY price_bucket"
+        The candidates are the :data:`RANK_WINDOW` newest listings containing
+        every word and the :data:`RANK_WINDOW` newest containing any word; they
+        come first, ordered by (every word, ``ts_rank_cd``, newest). Matches
+        outside the window (only queries with more hits than the window have
+        any) follow, newest first. A query with at most ``RANK_WINDOW`` hits is
+        therefore ranked exactly, and a broad one costs a bounded number of
+        ``ts_rank_cd`` calls instead of one per hit.
+        """
+        score = (
+            "(CASE WHEN document @@ CAST(:q_all AS tsquery) THEN 1.0 ELSE 0.0 END"
+            f" + ts_rank_cd(CAST('{RANK_WEIGHTS}' AS real[]), document, CAST(:q_any AS tsquery), 32))"
         )
-        sql = (
-            "WITH m AS MATERIALIZED (SELECT industry, source_kind, region, maturity, deal_kinds, ip_kinds,"
-            f" price_bucket, {price_col}{', ' + cols if cols else ''} FROM search_documents{sql_where}) "
-            + " UNION ALL ".join(branches)
+        if total <= RANK_WINDOW:  # few hits: rank them all
+            return list(
+                s.execute(
+                    text(
+                        f"SELECT listing_id, {score} AS score, {_SHOWN} FROM search_documents"
+                        f" WHERE {' AND '.join(conditions)} ORDER BY score DESC, {_NEWEST}"
+                        " LIMIT :limit OFFSET :offset"
+                    ),
+                    params,
+                ).all()
+            )
+        if total <= _DENSE_HITS:
+            # The newest matches of a middling query: read them all from the
+            # GIN bitmap and keep the newest, rather than walk the date index
+            # testing each row's tsvector (the planner's pick for a LIMIT).
+            with _planner_settings(s, enable_indexscan="off"):
+                return self._windowed_page(s, conditions, params, score)
+        return self._windowed_page(s, conditions, params, score)
+
+    def _windowed_page(
+        self, s: Session, conditions: list[str], params: dict[str, Any], score: str
+    ) -> list[Any]:
+        filters = "".join(f" AND {c}" for c in conditions[1:])
+        params["window"] = RANK_WINDOW
+        candidates = (
+            "WITH cand AS MATERIALIZED ("
+            "SELECT listing_id FROM (SELECT listing_id FROM search_documents"
+            f" WHERE document @@ CAST(:q_all AS tsquery){filters} ORDER BY {_NEWEST} LIMIT :window) a"
+            " UNION SELECT listing_id FROM (SELECT listing_id FROM search_documents"
+            f" WHERE {conditions[0]}{filters} ORDER BY {_NEWEST} LIMIT :window) b) "
         )
-        facets = _empty_facets()
-        total = 0
-        for facet, value, n in s.execute(text(sql), params):
-            if facet == "_total":
-                total = int(n or 0)
-            elif n:
-                facets[facet][value] = int(n)
-        if own is not None:
-            if price_flag is None:
-                facets[own] = dict(kept_own or {})
-            else:  # the own facet with the price filter applied: count it over the priced rows
-                facets[own] = self._own_counts(s, own, price_flag, params)
-        for bucket in PRICE_BUCKETS:
-            facets[PRICE_FACET].setdefault(bucket, 0)
-        for key in FACET_KEYS:
-            facets.setdefault(key, {})
-        return facets, total
+        rows = s.execute(
+            text(
+                candidates
+                + f"SELECT listing_id, {score} AS score, {_SHOWN}, (SELECT count(*) FROM cand) AS ranked"
+                " FROM search_documents WHERE listing_id IN (SELECT listing_id FROM cand)"
+                f" ORDER BY score DESC, {_NEWEST} LIMIT :limit OFFSET :offset"
+            ),
+            params,
+        ).all()
+        if len(rows) == params["limit"]:
+            return list(rows)
+        ranked = (
+            int(rows[0].ranked)
+            if rows
+            else int(s.scalar(text(candidates + "SELECT count(*) FROM cand"), params) or 0)
+        )
+        rest = dict(params, limit=params["limit"] - len(rows), offset=max(params["offset"] - ranked, 0))
+        more = s.execute(
+            text(
+                candidates + f"SELECT listing_id, 0.0 AS score, {_SHOWN}, 0 AS ranked FROM search_documents"
+                f" WHERE {' AND '.join(conditions)} AND listing_id NOT IN (SELECT listing_id FROM cand)"
+                f" ORDER BY {_NEWEST} LIMIT :limit OFFSET :offset"
+            ),
+            rest,
+        ).all()
+        return list(rows) + list(more)
+
+
+@contextmanager
+def _planner_settings(s: Session, **settings: str) -> Iterator[None]:
+    """Set planner settings for the statements inside (transaction-local, put
+    back afterwards, so PgBouncer's transaction pooling is safe)."""
+    names = sorted(settings)
+    reads = ", ".join(f"current_setting(:n{i})" for i in range(len(names)))
+    sets = ", ".join(f"set_config(:n{i}, :v{i}, true)" for i in range(len(names)))
+    params = {f"n{i}": n for i, n in enumerate(names)} | {f"v{i}": settings[n] for i, n in enumerate(names)}
+    previous = s.execute(text(f"SELECT {reads}, {sets}"), params).one()
+    try:
+        yield
+    finally:
+        restore = {f"n{i}": n for i, n in enumerate(names)} | {
+            f"v{i}": previous[i] for i in range(len(names))
+        }
+        s.execute(text(f"SELECT {sets}"), restore)
