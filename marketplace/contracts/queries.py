@@ -7,15 +7,25 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organization, User
 from ..core.catalog import PROVINCE_CODE
 from ..core.timeutil import shanghai_date, utcnow
 from ..extensions import db
 from ..ip.models import IpAsset
-from .models import Contract, ContractMilestone
+from .models import Contract, ContractMilestone, ContractRegistration
 from .ports import paid_fen_of_milestones
 from .states import IN_REVIEW
+
+#: What a contract's page (and the API's full contract) shows besides its columns and
+#: parties: each relation in one query of its own, whatever the number of rows.
+CONTRACT_PAGE_LOADING = (
+    selectinload(Contract.milestones),
+    selectinload(Contract.cost_lines),
+    selectinload(Contract.asset_links),
+    selectinload(Contract.registrations).joinedload(ContractRegistration.registered_by),
+)
 
 
 def visible_contracts_stmt(user: User, *, status: str | None = None):

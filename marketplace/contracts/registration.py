@@ -32,6 +32,7 @@ from .queries import contract_assets
 from .states import IN_REVIEW, ContractStatus, RegistrationKind
 from .terms import (
     AMENDABLE_FIELDS,
+    AMENDMENT_REASON_REQUIRED,
     LIST_FIELDS,
     _apply,
     _check_org,
@@ -369,7 +370,7 @@ def request_amendment(
     errors: dict[str, list[Any]] = {}
     note = (note or "").strip()
     if not note:
-        errors["note"] = [_l("Say what the amendment changes and why.")]
+        errors["note"] = [AMENDMENT_REASON_REQUIRED]
     if "buyer_org_id" in changes and changes["buyer_org_id"] is not None:
         buyer = db.session.get(Organization, changes["buyer_org_id"])
         if buyer is None:

@@ -35,7 +35,14 @@ from .drafting import (
     signable_sides,
     update_contract,
 )
-from .queries import contract_assets, milestone_rows, milestone_status, queue_stmt, visible_contracts_stmt
+from .queries import (
+    CONTRACT_PAGE_LOADING,
+    contract_assets,
+    milestone_rows,
+    milestone_status,
+    queue_stmt,
+    visible_contracts_stmt,
+)
 from .registration import (
     _record_transfers,
     authority_region_for,
@@ -51,6 +58,7 @@ from .terms import AMENDABLE_FIELDS, EDITABLE_FIELDS, LIST_FIELDS, _apply
 
 __all__ = [
     "AMENDABLE_FIELDS",
+    "CONTRACT_PAGE_LOADING",
     "EDITABLE_FIELDS",
     "LIST_FIELDS",
     "OUT_OF_PROVINCE",

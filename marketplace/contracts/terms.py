@@ -37,6 +37,8 @@ EDITABLE_FIELDS = (
     "new_output_fen",
 )
 LIST_FIELDS = ("asset_ids", "milestones", "cost_lines")
+#: An amendment says what changes and why (the web form, the API and the service alike).
+AMENDMENT_REASON_REQUIRED = _l("Say what the amendment changes and why.")
 #: What an amendment may change.
 AMENDABLE_FIELDS = (
     "category",
