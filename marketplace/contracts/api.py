@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, request
+from sqlalchemy.orm import selectinload
 
 from ..accounts.apiauth import require_role, token_required
 from ..accounts.models import Organization, User
@@ -125,9 +126,9 @@ def contract_json(contract: Contract, *, full: bool = True) -> dict[str, Any]:
     return data
 
 
-def _load(contract_id: int, actor: User) -> Contract:
-    """The contract with the relations its full JSON shows; 404 if not visible."""
-    contract = db.session.get(Contract, contract_id, options=services.CONTRACT_PAGE_LOADING)
+def _load(contract_id: int, actor: User, options=()) -> Contract:
+    """The contract (with the relations `options` load in the query); 404 if not visible."""
+    contract = db.session.get(Contract, contract_id, options=list(options))
     if contract is None or not can_view(actor, contract):
         raise NotFound()
     return contract
@@ -215,7 +216,7 @@ def create_contract(actor: User):
 )
 @token_required
 def get_contract(contract_id: int, actor: User):
-    return contract_json(_load(contract_id, actor))
+    return contract_json(_load(contract_id, actor, services.CONTRACT_PAGE_LOADING))
 
 
 @bp.patch("/contracts/<int:contract_id>")
@@ -402,7 +403,7 @@ def cancel(contract_id: int, actor: User):
 )
 @token_required
 def milestones(contract_id: int, actor: User):
-    contract = _load(contract_id, actor)
+    contract = _load(contract_id, actor, [selectinload(Contract.milestones)])
     items = [milestone_json(r) for r in services.milestone_rows(contract)]
     return {"items": items, "total": len(items), "turnover_fen": contract.turnover_fen}
 

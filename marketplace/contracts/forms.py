@@ -152,9 +152,6 @@ class ContractApiForm(BaseForm):
     milestones = FieldList(FormField(MilestoneRowApi), min_entries=0)
     cost_lines = FieldList(FormField(CostRowApi), min_entries=0)
 
-    #: Read from the JSON body itself (a list of ids), not by a field.
-    body_only = ("asset_ids",)
-
     def changes(self, body: dict[str, Any]) -> dict[str, Any]:
         """Only the fields the body names (PATCH); `asset_ids` is read from the body."""
         data: dict[str, Any] = {}
@@ -224,26 +221,21 @@ class ContractForm(ContractApiForm):
         return out
 
 
-class _OfflineParties:
-    """The parties an agency names for an offline deal (the API and the page alike)."""
+#: The deal kinds an offline deal records, a transfer first (the page's default).
+OFFLINE_DEAL_KINDS = sorted(DEAL_KIND_LABELS.items(), key=lambda item: item[0] != "transfer")
+
+
+class OfflineDealApiForm(ContractApiForm):
+    """POST /contracts: an agency records a deal negotiated off the platform, naming
+    both parties."""
 
     seller_org_id = IntegerField(_l("Seller (organization number)"), validators=[InputRequired()])
     buyer_org_id = IntegerField(_l("Buyer (organization number)"), validators=[Optional()])
 
 
-#: The deal kinds an offline deal records, a transfer first (the page's default).
-OFFLINE_DEAL_KINDS = sorted(DEAL_KIND_LABELS.items(), key=lambda item: item[0] != "transfer")
-
-
-class OfflineDealApiForm(_OfflineParties, ContractApiForm):
-    """POST /contracts: an agency records a deal negotiated off the platform."""
-
-    #: `deal_terms` is a nested object ({"deal_kind": ...}), read from the body directly.
-    body_only = ("asset_ids", "deal_terms")
-
-
-class OfflineDealForm(_OfflineParties, ContractForm):
-    """The page where an agency records a deal negotiated off the platform."""
+class OfflineDealForm(ContractForm, OfflineDealApiForm):
+    """The page where an agency records a deal negotiated off the platform: the
+    terms as on the edit page, the parties as in the API, and the deal kind."""
 
     deal_kind = SelectField(_l("Deal kind"), choices=OFFLINE_DEAL_KINDS, validators=[DataRequired()])
     submit = SubmitField(_l("Record the deal"))
@@ -386,7 +378,7 @@ def body_schema(
 ) -> dict[str, Any]:
     """The OpenAPI schema of the JSON body an API form validates: one property per
     field (choices as an enum), its required fields (or `required`), plus `extra`
-    for what the view reads from the body itself (`body_only`)."""
+    for what the view reads from the body itself (`asset_ids`, `deal_terms`)."""
     fields = [(n, f) for n, f in _unbound_fields(form_cls) if not issubclass(f.field_class, SubmitField)]
     properties = {name: _field_schema(name, field) for name, field in fields}
     properties.update(extra or {})

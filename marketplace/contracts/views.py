@@ -74,11 +74,7 @@ def _load(contract_id: int) -> Contract:
 
 def _load_page(contract_id: int) -> Contract:
     """The contract with what its page shows, each relation loaded by the query."""
-    try:
-        ident = int(contract_id)
-    except (TypeError, ValueError):
-        abort(404)
-    contract = db.session.get(Contract, ident, options=services.CONTRACT_PAGE_LOADING)
+    contract = db.session.get(Contract, contract_id, options=services.CONTRACT_PAGE_LOADING)
     if contract is None or not perms.can_view(current_user, contract):
         abort(404)
     return contract
