@@ -30,6 +30,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..core.apidocs import DATE, FEN, INTEGER, STRING, obj
 from ..core.catalog import INDUSTRIES
+from ..core.errors import ValidationError
 from ..core.forms import BaseForm, MoneyField, strip_filter
 from ..ip.states import DEAL_KIND_LABELS
 from .codes import CATEGORIES, COST_KINDS, RETURN_REASONS
@@ -104,8 +105,6 @@ def _body_rows(field: FieldList) -> list[dict[str, Any]]:
 
 def read_id_list(value: Any, field: str) -> list[int]:
     """A JSON list of positive integer ids; ValidationError (422) otherwise."""
-    from ..core.errors import ValidationError
-
     if value is None:
         return []
     if not isinstance(value, list) or not all(
