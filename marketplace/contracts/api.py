@@ -6,18 +6,26 @@ from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, request
+from sqlalchemy.orm import selectinload
 
 from ..accounts.apiauth import require_role, token_required
 from ..accounts.models import Organization, User
-from ..core.apidocs import DATE, DATETIME, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
+from ..core.apidocs import DATETIME, INTEGER, PAGE_PARAMS, STRING, describe, obj
 from ..core.errors import NotFound, ValidationError
 from ..core.idempotency import idempotent
 from ..core.jsonbody import json_body, validate_json
 from ..core.pagination import paginate, read_page_args
 from ..extensions import db
 from . import services
-from .codes import CATEGORIES, RETURN_REASONS
-from .forms import AmendApiForm, ContractApiForm, OfflineDealApiForm, ReturnApiForm, read_id_list
+from .forms import (
+    OFFLINE_DEAL_KINDS,
+    AmendApiForm,
+    ContractApiForm,
+    OfflineDealApiForm,
+    ReturnApiForm,
+    body_schema,
+    read_id_list,
+)
 from .models import Contract
 from .permissions import can_view
 from .ports import contract_url
@@ -118,57 +126,18 @@ def contract_json(contract: Contract, *, full: bool = True) -> dict[str, Any]:
     return data
 
 
-def _load(contract_id: int, actor: User) -> Contract:
-    contract = db.session.get(Contract, contract_id)
+def _load(contract_id: int, actor: User, options=()) -> Contract:
+    """The contract (with the relations `options` load in the query); 404 if not visible."""
+    contract = db.session.get(Contract, contract_id, options=list(options))
     if contract is None or not can_view(actor, contract):
         raise NotFound()
     return contract
 
 
-def _done(contract: Contract, status: int = 200):
-    db.session.commit()
-    return contract_json(contract), status
+#: The list of asset ids a body may carry (read by `read_id_list`, not by a form field).
+ASSET_IDS = {"type": "array", "items": INTEGER}
 
-
-CONTRACT_SCHEMA = obj(
-    {
-        "category": {"type": "string", "enum": list(CATEGORIES)},
-        "title": STRING,
-        "subject": STRING,
-        "industry": STRING,
-        "valid_from": DATE,
-        "valid_to": DATE,
-        "signed_on": DATE,
-        "buyer_name": STRING,
-        "buyer_place": STRING,
-        "agency_org_id": INTEGER,
-        "asset_ids": {"type": "array", "items": INTEGER},
-        "turnover_fen": FEN,
-        "tech_income_fen": FEN,
-        "new_investment_fen": FEN,
-        "new_output_fen": FEN,
-        "milestones": {
-            "type": "array",
-            "items": obj(
-                {"due_on": DATE, "amount_fen": FEN, "description": STRING}, ["due_on", "amount_fen"]
-            ),
-        },
-        "cost_lines": {
-            "type": "array",
-            "items": obj(
-                {
-                    "kind": {
-                        "type": "string",
-                        "enum": ["equipment", "instruments", "parts", "raw_materials"],
-                    },
-                    "description": STRING,
-                    "amount_fen": FEN,
-                },
-                ["kind", "description", "amount_fen"],
-            ),
-        },
-    }
-)
+CONTRACT_SCHEMA = body_schema(ContractApiForm, extra={"asset_ids": ASSET_IDS})
 
 
 @bp.get("/contracts")
@@ -192,14 +161,13 @@ def list_contracts(actor: User):
 @describe(
     "An agency records an offline deal as a contract draft naming both parties; the parties confirm it.",
     tags=TAGS,
-    body=obj(
-        {
-            **CONTRACT_SCHEMA["properties"],
-            "seller_org_id": INTEGER,
-            "buyer_org_id": INTEGER,
-            "deal_terms": obj({"deal_kind": {"type": "string", "enum": ["license", "transfer", "equity"]}}),
+    body=body_schema(
+        OfflineDealApiForm,
+        required=["seller_org_id", "title"],
+        extra={
+            "asset_ids": ASSET_IDS,
+            "deal_terms": obj({"deal_kind": {"type": "string", "enum": [k for k, _l in OFFLINE_DEAL_KINDS]}}),
         },
-        ["seller_org_id", "title"],
     ),
     responses={201: "The draft", 403: "Not an agency", 422: "Invalid fields"},
     idempotent=True,
@@ -248,7 +216,7 @@ def create_contract(actor: User):
 )
 @token_required
 def get_contract(contract_id: int, actor: User):
-    return contract_json(_load(contract_id, actor))
+    return contract_json(_load(contract_id, actor, services.CONTRACT_PAGE_LOADING))
 
 
 @bp.patch("/contracts/<int:contract_id>")
@@ -266,7 +234,7 @@ def patch_contract(contract_id: int, actor: User):
     body = json_body()
     form = validate_json(ContractApiForm, body)
     services.update_contract(contract, form.changes(body), actor=actor)
-    return _done(contract)
+    return contract_json(contract)
 
 
 @bp.post("/contracts/<int:contract_id>/confirm")
@@ -280,7 +248,7 @@ def patch_contract(contract_id: int, actor: User):
 def confirm(contract_id: int, actor: User):
     contract = _load(contract_id, actor)
     services.confirm_contract(contract, actor=actor)
-    return _done(contract)
+    return contract_json(contract)
 
 
 @bp.post("/contracts/<int:contract_id>/sign")
@@ -299,7 +267,7 @@ def sign(contract_id: int, actor: User):
     if side not in (None, "seller", "buyer"):
         raise ValidationError(fields={"side": ["seller or buyer"]})
     services.sign_contract(contract, actor=actor, side=side)
-    return _done(contract)
+    return contract_json(contract)
 
 
 @bp.post("/contracts/<int:contract_id>/document")
@@ -317,7 +285,7 @@ def sign(contract_id: int, actor: User):
 def upload_document(contract_id: int, actor: User):
     contract = _load(contract_id, actor)
     services.attach_signed_document(contract, request.files.get("document"), actor=actor)
-    return _done(contract)
+    return contract_json(contract)
 
 
 @bp.post("/contracts/<int:contract_id>/submit")
@@ -334,7 +302,7 @@ def upload_document(contract_id: int, actor: User):
 def submit(contract_id: int, actor: User):
     contract = _load(contract_id, actor)
     services.submit_contract(contract, actor=actor)
-    return _done(contract)
+    return contract_json(contract)
 
 
 @bp.post("/contracts/<int:contract_id>/register")
@@ -355,7 +323,6 @@ def register(contract_id: int, actor: User):
     body = request.get_json(silent=True) or {}
     note = body.get("note") if isinstance(body, dict) and isinstance(body.get("note"), str) else None
     registration = services.register_contract(contract, actor=actor, note=note)
-    db.session.commit()
     return {
         "registration_no": registration.registration_no,
         "kind": registration.kind,
@@ -370,13 +337,7 @@ def register(contract_id: int, actor: User):
     "A regulator in scope returns (未予登记) what waits for it, with reasons.",
     tags=TAGS,
     params=ID_PARAM,
-    body=obj(
-        {
-            "reasons": {"type": "array", "items": {"type": "string", "enum": list(RETURN_REASONS)}},
-            "note": STRING,
-        },
-        ["reasons"],
-    ),
+    body=body_schema(ReturnApiForm, required=["reasons"]),
     responses={
         200: "The contract",
         409: "Not waiting",
@@ -392,7 +353,7 @@ def return_(contract_id: int, actor: User):
         raise ValidationError(fields={"reasons": ["a list of reason codes"]})
     form = validate_json(ReturnApiForm, {"note": body.get("note")})
     services.return_contract(contract, reasons=reasons, note=form.note.data, actor=actor)
-    return _done(contract)
+    return contract_json(contract)
 
 
 @bp.post("/contracts/<int:contract_id>/amend")
@@ -400,21 +361,7 @@ def return_(contract_id: int, actor: User):
     "The seller side applies to register a change (amounts, buyer, category) of a registered contract.",
     tags=TAGS,
     params=ID_PARAM,
-    body=obj(
-        {
-            "category": STRING,
-            "industry": STRING,
-            "turnover_fen": FEN,
-            "tech_income_fen": FEN,
-            "buyer_org_id": INTEGER,
-            "buyer_name": STRING,
-            "buyer_place": STRING,
-            "milestones": CONTRACT_SCHEMA["properties"]["milestones"],
-            "cost_lines": CONTRACT_SCHEMA["properties"]["cost_lines"],
-            "note": STRING,
-        },
-        ["note"],
-    ),
+    body=body_schema(AmendApiForm),
     responses={
         200: "The contract (amendment_pending)",
         409: "Not registered",
@@ -427,7 +374,7 @@ def amend(contract_id: int, actor: User):
     body = json_body()
     form = validate_json(AmendApiForm, body)
     services.request_amendment(contract, form.changes(body), note=form.note.data, actor=actor)
-    return _done(contract)
+    return contract_json(contract)
 
 
 @bp.post("/contracts/<int:contract_id>/cancel")
@@ -444,7 +391,7 @@ def cancel(contract_id: int, actor: User):
     body = json_body()
     note = body.get("note") if isinstance(body.get("note"), str) else None
     services.request_cancellation(contract, note=note, actor=actor)
-    return _done(contract)
+    return contract_json(contract)
 
 
 @bp.get("/contracts/<int:contract_id>/milestones")
@@ -456,7 +403,7 @@ def cancel(contract_id: int, actor: User):
 )
 @token_required
 def milestones(contract_id: int, actor: User):
-    contract = _load(contract_id, actor)
+    contract = _load(contract_id, actor, [selectinload(Contract.milestones)])
     items = [milestone_json(r) for r in services.milestone_rows(contract)]
     return {"items": items, "total": len(items), "turnover_fen": contract.turnover_fen}
 

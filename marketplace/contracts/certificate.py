@@ -13,6 +13,7 @@ from flask import current_app
 from ..core.catalog import industry_label, region_label
 from ..core.money import format_wan, format_yuan
 from ..core.timeutil import shanghai_date
+from ..ledger.checkpoints import certificate_lines as ledger_lines
 from .codes import category_label
 from .models import Contract
 
@@ -53,8 +54,6 @@ def certificate_lines(contract: Contract) -> list[tuple[str, str]]:
     if current is not None and current.seq > 1:
         kind = "变更登记" if current.kind == "amendment" else "注销登记"
         lines.append((kind, f"{current.label_no}（{shanghai_date(current.registered_at).isoformat()}）"))
-    from ..ledger.checkpoints import certificate_lines as ledger_lines
-
     lines += ledger_lines(c.registration_no)  # the ledger entry's leaf hash and the latest signed checkpoint
     return lines
 

@@ -1,7 +1,11 @@
 """Contract forms: shape and format only; the rules live in services.
 
-The web forms take amounts in yuan (MoneyField); the API forms take the same
-field names as integers in fen. Both produce the same `changes` dict.
+One input schema per operation: the API form (amounts as integers in fen) is
+the schema, the web form subclasses it and only swaps the money fields for
+`MoneyField` (yuan), the rows for their web rows and the asset list for a text
+field; both produce the same `changes` dict. The OpenAPI request bodies are
+built from the API forms (`body_schema`), so the choices they list are the
+ones the forms offer.
 """
 
 from __future__ import annotations
@@ -21,11 +25,16 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
+from wtforms.fields.core import UnboundField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..core.apidocs import DATE, FEN, INTEGER, STRING, obj
 from ..core.catalog import INDUSTRIES
+from ..core.errors import ValidationError
 from ..core.forms import BaseForm, MoneyField, strip_filter
+from ..ip.states import DEAL_KIND_LABELS
 from .codes import CATEGORIES, COST_KINDS, RETURN_REASONS
+from .terms import AMENDABLE_FIELDS, AMENDMENT_REASON_REQUIRED, EDITABLE_FIELDS, LIST_FIELDS
 
 MAX_FEN = 10**14
 
@@ -46,28 +55,22 @@ class _Lenient(SelectField):
 # --- Rows ---------------------------------------------------------------------------------------
 
 
-class MilestoneRow(Form):
-    due_on = DateField(_l("Due on"), validators=[Optional()])
-    amount_fen = MoneyField(_l("Amount (yuan)"))
-    description = StringField(
-        _l("What is paid for"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
-    )
-
-
-class CostRow(Form):
-    kind = SelectField(_l("Kind"), choices=_choices(COST_KINDS), validators=[Optional()])
-    description = StringField(
-        _l("Description"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
-    )
-    amount_fen = MoneyField(_l("Amount (yuan)"))
-
-
 class MilestoneRowApi(Form):
     due_on = DateField(_l("Due on"), validators=[InputRequired()])
     amount_fen = IntegerField(
         _l("Amount (fen)"), validators=[InputRequired(), NumberRange(min=1, max=MAX_FEN)]
     )
     description = StringField(_l("What is paid for"), validators=[Optional(), Length(max=200)])
+
+
+class MilestoneRow(MilestoneRowApi):
+    """A row of the web page: blank rows are dropped, so nothing is required."""
+
+    due_on = DateField(_l("Due on"), validators=[Optional()])
+    amount_fen = MoneyField(_l("Amount (yuan)"))
+    description = StringField(
+        _l("What is paid for"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+    )
 
 
 class CostRowApi(Form):
@@ -78,14 +81,30 @@ class CostRowApi(Form):
     )
 
 
+class CostRow(CostRowApi):
+    """A row of the web page: a select of the kinds, nothing required (blank rows are dropped)."""
+
+    kind = SelectField(_l("Kind"), choices=_choices(COST_KINDS), validators=[Optional()])
+    description = StringField(
+        _l("Description"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+    )
+    amount_fen = MoneyField(_l("Amount (yuan)"))
+
+
 def _row_is_blank(row: dict[str, Any]) -> bool:
     return all(v in (None, "") for k, v in row.items() if k != "csrf_token")
 
 
+def _filled_rows(field: FieldList) -> list[dict[str, Any]]:
+    return [row for row in (e.data for e in field) if not _row_is_blank(row)]
+
+
+def _body_rows(field: FieldList) -> list[dict[str, Any]]:
+    return [dict(e.data) for e in field.entries]
+
+
 def read_id_list(value: Any, field: str) -> list[int]:
     """A JSON list of positive integer ids; ValidationError (422) otherwise."""
-    from ..core.errors import ValidationError
-
     if value is None:
         return []
     if not isinstance(value, list) or not all(
@@ -95,10 +114,17 @@ def read_id_list(value: Any, field: str) -> list[int]:
     return list(value)
 
 
+def _fen(label=None):
+    return IntegerField(label, validators=[Optional(), NumberRange(min=0, max=MAX_FEN)])
+
+
 # --- Contract terms -------------------------------------------------------------------------------
 
 
-class _TermsFields:
+class ContractApiForm(BaseForm):
+    """The terms of a contract (PATCH /contracts/{id}): amounts in fen, `asset_ids`
+    read from the body. One field per name of `EDITABLE_FIELDS` and `LIST_FIELDS`."""
+
     category = _Lenient(_l("Category"), choices=_choices(CATEGORIES), validators=[Optional()])
     title = StringField(_l("Title"), validators=[Optional(), Length(max=300)], filters=[strip_filter])
     subject = TextAreaField(
@@ -118,10 +144,32 @@ class _TermsFields:
         _l("Buyer's place (province, city)"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
     )
     agency_org_id = IntegerField(_l("Agency (organization number)"), validators=[Optional()])
+    turnover_fen = _fen()
+    tech_income_fen = _fen()
+    new_investment_fen = _fen()
+    new_output_fen = _fen()
+    milestones = FieldList(FormField(MilestoneRowApi), min_entries=0)
+    cost_lines = FieldList(FormField(CostRowApi), min_entries=0)
+
+    def changes(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Only the fields the body names (PATCH); `asset_ids` is read from the body."""
+        data: dict[str, Any] = {}
+        if "asset_ids" in body:
+            data["asset_ids"] = read_id_list(body["asset_ids"], "asset_ids")
+        for name in body:
+            if name not in self._fields or name == "csrf_token":
+                continue
+            if name in ("milestones", "cost_lines"):
+                data[name] = _body_rows(self[name])
+            else:
+                value = self[name].data
+                data[name] = value if value != "" else None
+        return data
 
 
-class ContractForm(BaseForm, _TermsFields):
-    """The edit page: amounts in yuan, milestones and cost lines as repeatable rows."""
+class ContractForm(ContractApiForm):
+    """The edit page: amounts in yuan, milestones and cost lines as repeatable rows,
+    the assets as numbers separated by commas."""
 
     turnover_fen = MoneyField(_l("Contract turnover (yuan)"))
     tech_income_fen = MoneyField(
@@ -147,30 +195,16 @@ class ContractForm(BaseForm, _TermsFields):
         ):
             raise WTFValidationError(_l("Enter asset numbers separated by commas."))
 
-    def changes(self) -> dict[str, Any]:
+    def changes(self) -> dict[str, Any]:  # type: ignore[override]
+        """Every field of the page (a blank one clears the value); blank rows are dropped."""
         data: dict[str, Any] = {}
-        for name in (
-            "category",
-            "title",
-            "subject",
-            "industry",
-            "valid_from",
-            "valid_to",
-            "signed_on",
-            "buyer_name",
-            "buyer_place",
-            "agency_org_id",
-            "turnover_fen",
-            "tech_income_fen",
-            "new_investment_fen",
-            "new_output_fen",
-        ):
+        for name in EDITABLE_FIELDS:
             value = self[name].data
             data[name] = value if value != "" else None
         text = (self.asset_ids.data or "").replace("，", ",")
         data["asset_ids"] = [int(p) for p in text.split(",") if p.strip()]
-        data["milestones"] = [row for row in (e.data for e in self.milestones) if not _row_is_blank(row)]
-        data["cost_lines"] = [row for row in (e.data for e in self.cost_lines) if not _row_is_blank(row)]
+        data["milestones"] = _filled_rows(self.milestones)
+        data["cost_lines"] = _filled_rows(self.cost_lines)
         return data
 
     def row_errors(self) -> dict[str, list[str]]:
@@ -186,59 +220,38 @@ class ContractForm(BaseForm, _TermsFields):
         return out
 
 
-class ContractApiForm(BaseForm, _TermsFields):
-    """The JSON body of PATCH /contracts/{id}: amounts in fen."""
-
-    turnover_fen = IntegerField(validators=[Optional(), NumberRange(min=0, max=MAX_FEN)])
-    tech_income_fen = IntegerField(validators=[Optional(), NumberRange(min=0, max=MAX_FEN)])
-    new_investment_fen = IntegerField(validators=[Optional(), NumberRange(min=0, max=MAX_FEN)])
-    new_output_fen = IntegerField(validators=[Optional(), NumberRange(min=0, max=MAX_FEN)])
-    milestones = FieldList(FormField(MilestoneRowApi), min_entries=0)
-    cost_lines = FieldList(FormField(CostRowApi), min_entries=0)
-
-    def changes(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Only the fields the body names (PATCH); `asset_ids` is read from the body."""
-        data: dict[str, Any] = {}
-        if "asset_ids" in body:
-            data["asset_ids"] = read_id_list(body["asset_ids"], "asset_ids")
-        for name in body:
-            if name not in self._fields or name == "csrf_token":
-                continue
-            if name in ("milestones", "cost_lines"):
-                data[name] = [dict(e.data) for e in self[name].entries]
-            else:
-                value = self[name].data
-                data[name] = value if value != "" else None
-        return data
-
-
-class OfflineDealForm(ContractForm):
-    """An agency records a deal negotiated off the platform."""
-
-    seller_org_id = IntegerField(_l("Seller (organization number)"), validators=[InputRequired()])
-    buyer_org_id = IntegerField(_l("Buyer (organization number)"), validators=[Optional()])
-    deal_kind = SelectField(
-        _l("Deal kind"),
-        choices=[
-            ("transfer", _l("Transfer")),
-            ("license", _l("Licence")),
-            ("equity", _l("Equity contribution")),
-        ],
-        validators=[DataRequired()],
-    )
-    submit = SubmitField(_l("Record the deal"))
+#: The deal kinds an offline deal records, a transfer first (the page's default).
+OFFLINE_DEAL_KINDS = sorted(DEAL_KIND_LABELS.items(), key=lambda item: item[0] != "transfer")
 
 
 class OfflineDealApiForm(ContractApiForm):
-    seller_org_id = IntegerField(validators=[InputRequired()])
-    buyer_org_id = IntegerField(validators=[Optional()])
-    deal_terms = StringField(validators=[Optional()])  # a nested object, read from the body directly
+    """POST /contracts: an agency records a deal negotiated off the platform, naming
+    both parties."""
+
+    seller_org_id = IntegerField(_l("Seller (organization number)"), validators=[InputRequired()])
+    buyer_org_id = IntegerField(_l("Buyer (organization number)"), validators=[Optional()])
+
+
+class OfflineDealForm(ContractForm, OfflineDealApiForm):
+    """The page where an agency records a deal negotiated off the platform: the
+    terms as on the edit page, the parties as in the API, and the deal kind."""
+
+    deal_kind = SelectField(_l("Deal kind"), choices=OFFLINE_DEAL_KINDS, validators=[DataRequired()])
+    submit = SubmitField(_l("Record the deal"))
 
 
 # --- Decisions and changes -----------------------------------------------------------------------
 
 
-class ReturnForm(BaseForm):
+class ReturnApiForm(BaseForm):
+    """POST /contracts/{id}/return: the reasons (a list of codes) are read from the body
+    and checked by the service, which names the unknown ones."""
+
+    reasons = SelectMultipleField(choices=list(RETURN_REASONS.items()), validate_choice=False)
+    note = StringField(validators=[Optional(), Length(max=2000)])
+
+
+class ReturnForm(ReturnApiForm):
     reasons = SelectMultipleField(
         _l("Reasons"), choices=list(RETURN_REASONS.items()), validators=[Optional()]
     )
@@ -256,11 +269,6 @@ class ReturnForm(BaseForm):
         return None
 
 
-class ReturnApiForm(BaseForm):
-    reasons = FieldList(StringField(), min_entries=0)
-    note = StringField(validators=[Optional(), Length(max=2000)])
-
-
 class RegisterForm(BaseForm):
     note = TextAreaField(
         _l("Note (optional)"), validators=[Optional(), Length(max=2000)], filters=[strip_filter]
@@ -268,13 +276,38 @@ class RegisterForm(BaseForm):
     submit = SubmitField(_l("Register the contract"))
 
 
-#: An amendment says what changes and why (the web form, the API and the service alike).
-AMENDMENT_REASON_REQUIRED = _l("Say what the amendment changes and why.")
+class AmendApiForm(BaseForm):
+    """POST /contracts/{id}/amend: what changes (the names of `AMENDABLE_FIELDS`) and why."""
 
-
-class AmendForm(BaseForm):
     category = _Lenient(_l("Category"), choices=_choices(CATEGORIES), validators=[Optional()])
     industry = _Lenient(_l("Industry"), choices=_choices(INDUSTRIES), validators=[Optional()])
+    turnover_fen = _fen()
+    tech_income_fen = _fen()
+    buyer_org_id = IntegerField(validators=[Optional()])
+    buyer_name = StringField(validators=[Optional(), Length(max=200)])
+    buyer_place = StringField(validators=[Optional(), Length(max=200)])
+    milestones = FieldList(FormField(MilestoneRowApi), min_entries=0)
+    cost_lines = FieldList(FormField(CostRowApi), min_entries=0)
+    note = StringField(validators=[DataRequired(message=AMENDMENT_REASON_REQUIRED), Length(max=2000)])
+
+    def changes(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The fields the body names, except the reason (`note`)."""
+        data: dict[str, Any] = {}
+        for name in body:
+            if name in ("note", "csrf_token") or name not in self._fields:
+                continue
+            if name in ("milestones", "cost_lines"):
+                data[name] = _body_rows(self[name])
+            else:
+                data[name] = self[name].data
+        return data
+
+
+class AmendForm(AmendApiForm):
+    """The amendment page: amounts in yuan; the buyer is changed by name (an
+    out-of-province buyer), not by organization number."""
+
+    buyer_org_id = None
     turnover_fen = MoneyField(_l("New contract turnover (yuan)"))
     tech_income_fen = MoneyField(_l("New technology income (yuan)"))
     buyer_name = StringField(
@@ -292,42 +325,65 @@ class AmendForm(BaseForm):
     )
     submit = SubmitField(_l("Apply for the amendment"))
 
-    def changes(self, contract) -> dict[str, Any]:
+    def changes(self, contract) -> dict[str, Any]:  # type: ignore[override]
         """What differs from the registered terms (an empty field keeps the current value)."""
         data: dict[str, Any] = {}
-        for name in ("category", "industry", "turnover_fen", "tech_income_fen", "buyer_name", "buyer_place"):
+        for name in AMENDABLE_FIELDS:
+            if name in LIST_FIELDS or name not in self._fields:
+                continue
             value = self[name].data
             if value not in (None, ""):
                 data[name] = value
-        milestones = [row for row in (e.data for e in self.milestones) if not _row_is_blank(row)]
-        costs = [row for row in (e.data for e in self.cost_lines) if not _row_is_blank(row)]
-        data["milestones"] = milestones
-        data["cost_lines"] = costs
+        data["milestones"] = _filled_rows(self.milestones)
+        data["cost_lines"] = _filled_rows(self.cost_lines)
         return data
 
 
-class AmendApiForm(BaseForm):
-    category = _Lenient(choices=_choices(CATEGORIES), validators=[Optional()])
-    industry = _Lenient(choices=_choices(INDUSTRIES), validators=[Optional()])
-    turnover_fen = IntegerField(validators=[Optional(), NumberRange(min=0, max=MAX_FEN)])
-    tech_income_fen = IntegerField(validators=[Optional(), NumberRange(min=0, max=MAX_FEN)])
-    buyer_org_id = IntegerField(validators=[Optional()])
-    buyer_name = StringField(validators=[Optional(), Length(max=200)])
-    buyer_place = StringField(validators=[Optional(), Length(max=200)])
-    milestones = FieldList(FormField(MilestoneRowApi), min_entries=0)
-    cost_lines = FieldList(FormField(CostRowApi), min_entries=0)
-    note = StringField(validators=[DataRequired(message=AMENDMENT_REASON_REQUIRED), Length(max=2000)])
+# --- The OpenAPI request bodies ---------------------------------------------------------------
 
-    def changes(self, body: dict[str, Any]) -> dict[str, Any]:
-        data: dict[str, Any] = {}
-        for name in body:
-            if name in ("note", "csrf_token") or name not in self._fields:
-                continue
-            if name in ("milestones", "cost_lines"):
-                data[name] = [dict(e.data) for e in self[name].entries]
-            else:
-                data[name] = self[name].data
-        return data
+
+def _unbound_fields(form_cls: type) -> list[tuple[str, UnboundField]]:
+    fields = [(name, getattr(form_cls, name)) for name in dir(form_cls) if not name.startswith("_")]
+    fields = [(n, f) for n, f in fields if isinstance(f, UnboundField)]
+    return sorted(fields, key=lambda item: item[1].creation_counter)
+
+
+def _is_required(field: UnboundField) -> bool:
+    return any(isinstance(v, (InputRequired, DataRequired)) for v in field.kwargs.get("validators") or ())
+
+
+def _field_schema(name: str, field: UnboundField) -> dict[str, Any]:
+    kind = field.field_class
+    if issubclass(kind, FieldList):
+        return {"type": "array", "items": _field_schema(name, field.args[0])}
+    if issubclass(kind, FormField):
+        return body_schema(field.args[0])
+    if issubclass(kind, SelectMultipleField):
+        return {
+            "type": "array",
+            "items": {"type": "string", "enum": [c for c, _label in field.kwargs["choices"]]},
+        }
+    if issubclass(kind, SelectField):
+        return {"type": "string", "enum": [code for code, _label in field.kwargs["choices"] if code]}
+    if issubclass(kind, DateField):
+        return dict(DATE)
+    if issubclass(kind, IntegerField):
+        return dict(FEN if name.endswith("_fen") else INTEGER)
+    return dict(STRING)
+
+
+def body_schema(
+    form_cls: type, *, required: list[str] | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The OpenAPI schema of the JSON body an API form validates: one property per
+    field (choices as an enum), its required fields (or `required`), plus `extra`
+    for what the view reads from the body itself (`asset_ids`, `deal_terms`)."""
+    fields = [(n, f) for n, f in _unbound_fields(form_cls) if not issubclass(f.field_class, SubmitField)]
+    properties = {name: _field_schema(name, field) for name, field in fields}
+    properties.update(extra or {})
+    if required is None:
+        required = [name for name, field in fields if _is_required(field)]
+    return obj(properties, required)
 
 
 class CancelForm(BaseForm):

@@ -33,7 +33,7 @@ from ..extensions import db
 from . import ledger_link
 from .codes import CATEGORIES
 from .models import Contract, ContractCostLine, ContractMilestone, ContractRegistration
-from .services import _bump_counter, _ledger_event
+from .registration import _bump_counter, _ledger_event
 from .states import ContractStatus, RegistrationKind
 
 #: The columns, in the order the template file has them. Required ones first.

@@ -7,16 +7,17 @@ fails, the registration is rolled back with it.
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from typing import Any
 
+from ..ledger import services as ledger
+
 
 @dataclass(frozen=True)
 class LedgerEventData:
-    """The fields of the ledger's `LedgerEvent` (kept here so this module imports
-    without the ledger; converted at the hand-off)."""
+    """The fields of the ledger's `LedgerEvent`: what the registering modules hand
+    over (converted at the hand-off, so that they name no ledger type)."""
 
     kind: str
     contract_id: int
@@ -32,18 +33,13 @@ class LedgerEventData:
 
 
 def append(event: LedgerEventData, *, actor: Any, recorded_at: datetime | None = None) -> Any:
-    """Append the event to the ledger (flush only; the caller's transaction)."""
-    from ..ledger import services as ledger
+    """Append the event to the ledger (flush only; the caller's transaction).
 
-    ledger_event = ledger.LedgerEvent(**asdict(event))
-    if recorded_at is not None and "recorded_at" in inspect.signature(ledger.append_entry).parameters:
-        # Historical registrations (imports, the demo) are recorded at their time.
-        return ledger.append_entry(ledger_event, actor=actor, recorded_at=recorded_at)
-    return ledger.append_entry(ledger_event, actor=actor)
+    `recorded_at`: historical registrations (imports, the demo) are recorded at
+    their time; None records them now."""
+    return ledger.append_entry(ledger.LedgerEvent(**asdict(event)), actor=actor, recorded_at=recorded_at)
 
 
 def contract_totals(contract_id: int) -> tuple[int, int]:
     """What the ledger holds as the contract's registered turnover and income."""
-    from ..ledger import services as ledger
-
     return ledger.contract_totals(contract_id)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -12,7 +15,7 @@ from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
 from ..core.timeutil import shanghai_date, utcnow
-from ..core.web import attempt, flash_domain_error, get_or_404
+from ..core.web import attempt, get_or_404
 from ..extensions import db
 from ..ip.states import DEAL_KIND_LABELS, LICENSE_TYPE_LABELS
 from ..storage.uploads import Attachment, send_attachment
@@ -42,6 +45,8 @@ from .forms import (
 from .models import Contract
 from .states import REGISTRATION_KIND_LABELS, STATUS_LABELS, ContractStatus, status_label
 
+T = TypeVar("T")
+
 bp = Blueprint("contracts", __name__)
 EXTRA_ROWS = 2
 
@@ -67,27 +72,49 @@ def _load(contract_id: int) -> Contract:
     return get_or_404(Contract, contract_id, visible=lambda c: perms.can_view(current_user, c))
 
 
+def _load_page(contract_id: int) -> Contract:
+    """The contract with what its page shows, each relation loaded by the query."""
+    contract = db.session.get(Contract, contract_id, options=services.CONTRACT_PAGE_LOADING)
+    if contract is None or not perms.can_view(current_user, contract):
+        abort(404)
+    return contract
+
+
 def _back(contract: Contract):
     return redirect(url_for("contracts.detail", contract_id=contract.id))
 
 
+class _Refusal:
+    """Stands in for a form in `attempt` on the contract page, whose buttons have no
+    fields to mark: it keeps the refusal so that its field messages are flashed too."""
+
+    def __init__(self) -> None:
+        self.error: DomainError | None = None
+
+    def apply_errors(self, error: DomainError) -> bool:
+        self.error = error
+        return False
+
+
+def _act(action: Callable[[], T], success: str | None) -> tuple[bool, T | None]:
+    """`attempt` for a button of the contract page: a refusal shows its message and
+    then each of its field messages (what is missing) as flashes."""
+    refusal = _Refusal()
+    ok, result = attempt(action, success=success, form=refusal)
+    if refusal.error is not None:
+        for messages in (refusal.error.fields or {}).values():
+            for message in messages:
+                flash(str(message), "error")
+    return ok, result
+
+
 def _run(contract: Contract, action, success: str):
-    """Call one service for a button; commit, flash, back to the contract page."""
+    """Call one service for a button, flash the outcome, back to the contract page."""
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("The form has expired; please try again."), "error")
         return _back(contract)
-    try:
-        action()
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-        for messages in (exc.fields or {}).values():
-            for message in messages:
-                flash(str(message), "error")
-    else:
-        db.session.commit()
-        flash(success, "success")
+    _act(action, success)
     return _back(contract)
 
 
@@ -143,7 +170,7 @@ def queue():
 @bp.get("/contracts/<int:contract_id>")
 @login_required
 def detail(contract_id: int):
-    contract = _load(contract_id)
+    contract = _load_page(contract_id)
     editable_states = (
         ContractStatus.DRAFT,
         ContractStatus.AWAITING_CONFIRMATION,
@@ -166,19 +193,8 @@ def detail(contract_id: int):
         register_form=RegisterForm(),
         return_form=ReturnForm(),
         overdue=services.is_overdue(contract),
-        assets=_assets_of(contract),
+        assets=services.contract_assets(contract),
     )
-
-
-def _assets_of(contract: Contract) -> list:
-    ids = contract.asset_ids
-    if not ids:
-        return []
-    try:
-        from ..ip.models import IpAsset
-    except ImportError:  # pragma: no cover
-        return []
-    return list(db.session.scalars(select(IpAsset).where(IpAsset.id.in_(ids))))
 
 
 def _fill_rows(form, contract: Contract | None) -> None:
@@ -234,17 +250,10 @@ def upload(contract_id: int):
     if not form.validate_on_submit():
         flash(_("The form has expired; please try again."), "error")
         return _back(contract)
-    try:
-        services.attach_signed_document(contract, request.files.get("document"), actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc)
-        for messages in (exc.fields or {}).values():
-            for message in messages:
-                flash(str(message), "error")
-    else:
-        db.session.commit()
-        flash(_("The signed document is uploaded."), "success")
+    _act(
+        lambda: services.attach_signed_document(contract, request.files.get("document"), actor=current_user),
+        _("The signed document is uploaded."),
+    )
     return _back(contract)
 
 
@@ -304,15 +313,11 @@ def register(contract_id: int):
     if not form.validate_on_submit():
         flash(_("The form has expired; please try again."), "error")
         return _back(contract)
-    try:
-        registration = services.register_contract(contract, actor=current_user, note=form.note.data)
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc.message), "error")
-    else:
-        number = registration.label_no
-        db.session.commit()
-        flash(_("Registered under number %(no)s.", no=number), "success")
+    ok, registration = attempt(
+        lambda: services.register_contract(contract, actor=current_user, note=form.note.data)
+    )
+    if ok:
+        flash(_("Registered under number %(no)s.", no=registration.label_no), "success")
     return _back(contract)
 
 
@@ -324,19 +329,12 @@ def return_(contract_id: int):
         abort(404)
     form = ReturnForm()
     if form.validate_on_submit():
-        try:
-            services.return_contract(
+        _act(
+            lambda: services.return_contract(
                 contract, reasons=form.reasons.data or [], note=form.note.data, actor=current_user
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            flash(str(exc.message), "error")
-            for messages in (exc.fields or {}).values():
-                for message in messages:
-                    flash(str(message), "error")
-        else:
-            db.session.commit()
-            flash(_("The contract is returned to the parties with your reasons."), "success")
+            ),
+            _("The contract is returned to the parties with your reasons."),
+        )
     else:
         for messages in form.errors.values():
             for message in messages:
