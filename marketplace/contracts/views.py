@@ -21,7 +21,7 @@ from ..ip.states import DEAL_KIND_LABELS, LICENSE_TYPE_LABELS
 from ..storage.uploads import Attachment, send_attachment
 from . import permissions as perms
 from . import services
-from .certificate import certificate_lines, certificate_pdf
+from .certificate import certificate_lines, certificate_pdf, qr_svg_data_uri, verify_url
 from .codes import (
     AUDIT_ACTIONS,
     FIELD_LABELS,
@@ -397,7 +397,13 @@ def certificate(contract_id: int):
     contract = _load(contract_id)
     if not perms.can_see_certificate(current_user, contract):
         abort(404)
-    return render_template("contracts/certificate.html", contract=contract, lines=certificate_lines(contract))
+    return render_template(
+        "contracts/certificate.html",
+        contract=contract,
+        lines=certificate_lines(contract),
+        verify_url=verify_url(contract.registration_no) if contract.registration_no else None,
+        qr=qr_svg_data_uri(contract.registration_no) if contract.registration_no else None,
+    )
 
 
 @bp.get("/contracts/<int:contract_id>/certificate.pdf")
