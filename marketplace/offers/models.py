@@ -31,6 +31,7 @@ from ..core.timeutil import today_shanghai, utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
 from ..listings.states import DEAL_KIND_LABELS, LICENSE_TYPE_LABELS
+from ..listings.terms import ALL_TERMS_FIELDS, TERMS_FIELDS  # the terms object (API.md "Terms object")
 from . import states
 
 if TYPE_CHECKING:
@@ -39,25 +40,6 @@ if TYPE_CHECKING:
     from ..listings.models import Listing
 
 
-#: The fields of a terms object per deal kind (API.md "Terms object").
-TERMS_FIELDS: dict[str, tuple[str, ...]] = {
-    "license": ("license_type", "field_of_use", "territory", "term_months", "upfront_fen", "royalty_bp"),
-    "transfer": ("price_fen",),
-    "equity": ("valuation_fen", "equity_share_bp", "company"),
-}
-ALL_TERMS_FIELDS: tuple[str, ...] = (
-    "deal_kind",
-    "license_type",
-    "field_of_use",
-    "territory",
-    "term_months",
-    "upfront_fen",
-    "royalty_bp",
-    "price_fen",
-    "valuation_fen",
-    "equity_share_bp",
-    "company",
-)
 
 
 class Mandate(TimestampMixin, db.Model):
