@@ -9,4 +9,6 @@ from ..core.wiring import Port
 
 #: Whether an offer on the listing (by id) was accepted: a co-owner's consent is
 #: then bound to the deal. No offers known without the negotiation domain.
-offer_accepted_on: Port[Callable[[int], bool]] = Port("listings.offer_accepted_on", default=lambda listing_id: False)
+offer_accepted_on: Port[Callable[[int], bool]] = Port(
+    "listings.offer_accepted_on", default=lambda listing_id: False
+)

@@ -41,8 +41,8 @@ class OfferTermsForm(TermsForm):
     )
 
     def to_input(self) -> TermsInput:
-        data = self.to_data()
-        return TermsInput(**{k: getattr(data, k) for k in TermsInput.__dataclass_fields__})
+        """The terms object of the offer (the one listings use too)."""
+        return self.to_data()
 
 
 class OfferTermsWebForm(OfferTermsForm):

@@ -31,15 +31,16 @@ from ..core.timeutil import today_shanghai, utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
 from ..listings.states import DEAL_KIND_LABELS, LICENSE_TYPE_LABELS
-from ..listings.terms import ALL_TERMS_FIELDS, TERMS_FIELDS  # the terms object (API.md "Terms object")
+from ..listings.terms import (  # noqa: F401 - the terms object, also imported from here
+    ALL_TERMS_FIELDS,
+    TERMS_FIELDS,
+)
 from . import states
 
 if TYPE_CHECKING:
     from ..accounts.models import Organization, User
     from ..contracts.models import Contract
     from ..listings.models import Listing
-
-
 
 
 class Mandate(TimestampMixin, db.Model):
