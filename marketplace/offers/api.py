@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.apiauth import token_required
 from ..core.apidocs import BOOLEAN, DATE, INTEGER, PAGE_PARAMS, STRING, describe, obj
-from ..core.dbsetup import writes_on_read
+from ..core.dbsetup import write_transaction, writes_on_read
 from ..core.errors import NotFound, ValidationError
 from ..core.idempotency import idempotent
 from ..core.jsonbody import json_body, validate_json
@@ -165,8 +165,11 @@ def _offer_or_404(offer_id: int, actor) -> Offer:
     offer = db.session.get(Offer, offer_id)
     if offer is None or not permissions.can_view_offer(actor, offer):
         raise NotFound()
-    if services.expire_if_due(offer):
-        db.session.commit()
+    if services.expiry_due(offer):
+        # The expiry is a fact of its own, committed in a transaction of its own: it
+        # stands whatever the request does next (a refused step rolls back only the step).
+        with write_transaction():
+            services.expire_if_due(offer)
     return offer
 
 
@@ -231,8 +234,7 @@ def list_offers(actor):
     status = request.args.get("status") or None
     if status and status not in OFFER_STATUS_LABELS:
         raise ValidationError(fields={"status": [_l("Unknown value(s): %(values)s.", values=status[:40])]})
-    if services.expire_due_for(actor):
-        db.session.commit()
+    services.expire_due_for(actor)  # committed with the request
     return paginate(services.offers_visible_to(actor, status=status), page, per_page).to_dict(
         lambda offer: offer_json(offer, actor)
     )
@@ -286,7 +288,6 @@ def accept_offer(offer_id: int, actor):
 def _act(offer_id: int, actor, action):
     offer = _offer_or_404(offer_id, actor)
     action(offer)
-    db.session.commit()
     return offer_json(offer, actor)
 
 
@@ -419,7 +420,6 @@ def get_mandate(mandate_id: int, actor):
 def _decide(mandate_id: int, actor, action):
     mandate = _mandate_or_404(mandate_id, actor)
     action(mandate)
-    db.session.commit()
     return mandate_json(mandate)
 
 

@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..core.errors import DomainError
 from ..core.forms import BaseForm, MoneyField, strip_filter
 from ..listings.forms import TermsForm
 from .services import MAX_MESSAGE_CHARS, TermsInput
@@ -51,6 +52,26 @@ class OfferTermsWebForm(OfferTermsForm):
     valuation_fen = MoneyField(_l("Valuation of the IP (yuan)"), validators=[Optional()])
 
 
+class TermsErrorsMixin:
+    """Places a service's field errors on the page's fields, those of the terms object
+    ("terms.price_fen") on the terms sub-form."""
+
+    def apply_errors(self, error: DomainError) -> bool:
+        placed = True
+        for name, messages in (error.fields or {}).items():
+            parts = name.split(".")
+            target = None
+            if len(parts) == 2 and parts[0] == "terms":
+                target = self.terms.form._fields.get(parts[1])
+            elif len(parts) == 1:
+                target = self._fields.get(name)
+            if target is None:
+                placed = False
+                continue
+            target.errors = list(target.errors or []) + [str(m) for m in messages]
+        return placed and bool(error.fields)
+
+
 class OfferForm(BaseForm):
     """POST /listings/{id}/offers: terms, expiry, anonymity, a first message, the client (agencies)."""
 
@@ -65,7 +86,7 @@ class OfferForm(BaseForm):
     client_org_id = IntegerField(_l("For client"), validators=[Optional()])
 
 
-class OfferWebForm(OfferForm):
+class OfferWebForm(TermsErrorsMixin, OfferForm):
     terms = FormField(OfferTermsWebForm)
     anonymous = BooleanField(
         _l("Make the offer anonymously"),
@@ -86,7 +107,7 @@ class CounterForm(BaseForm):
     expires_on = DateField(_l("Offer stands until"), validators=[Optional()], description=_l("YYYY-MM-DD"))
 
 
-class CounterWebForm(CounterForm):
+class CounterWebForm(TermsErrorsMixin, CounterForm):
     terms = FormField(OfferTermsWebForm)
     submit = SubmitField(_l("Send the counter-offer"))
 

@@ -271,12 +271,17 @@ def _terms_of(data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k == "deal_kind" or k in TERMS_FIELDS[data["deal_kind"]]}
 
 
+def expiry_due(offer: Offer) -> bool:
+    """Whether the offer is live and past its date (so it is to be marked expired)."""
+    return offer.status in LIVE_STATES and offer.is_past_expiry
+
+
 def expire_if_due(offer: Offer) -> bool:
     """Mark a live offer past its date as expired (lazily, on read). True when it changed."""
-    if offer.status not in LIVE_STATES or not offer.is_past_expiry:
+    if not expiry_due(offer):
         return False
     lock(offer)  # decided again on what is committed: it may have been accepted meanwhile
-    if offer.status not in LIVE_STATES or not offer.is_past_expiry:
+    if not expiry_due(offer):
         return False
     src, dst = transition(offer, OfferStatus.EXPIRED)
     offer.decided_at = utcnow()

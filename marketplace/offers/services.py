@@ -57,6 +57,7 @@ from .negotiation import (  # noqa: F401 - imported from here by callers and tes
     expire_due_for,
     expire_due_offers,
     expire_if_due,
+    expiry_due,
     make_offer,
     offer_accepted_on,
     offers_visible_to,
