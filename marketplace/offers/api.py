@@ -125,7 +125,8 @@ def offer_json(offer: Offer, viewer) -> dict[str, Any]:
     }
 
 
-def message_json(offer: Offer, message: OfferMessage, viewer) -> dict[str, Any]:
+def message_json(offer: Offer, message: OfferMessage, viewer, attachments=None) -> dict[str, Any]:
+    """A message with its attachments (`attachments`: already loaded, else read here)."""
     return {
         "id": message.id,
         "author_side": message.author_side,
@@ -140,7 +141,7 @@ def message_json(offer: Offer, message: OfferMessage, viewer) -> dict[str, Any]:
                 "size": a.size,
                 "url": f"/api/v1/offers/{offer.id}/attachments/{a.id}",
             }
-            for a in services.message_attachments(message)
+            for a in (services.message_attachments(message) if attachments is None else attachments)
         ],
     }
 
@@ -235,9 +236,9 @@ def list_offers(actor):
     if status and status not in OFFER_STATUS_LABELS:
         raise ValidationError(fields={"status": [_l("Unknown value(s): %(values)s.", values=status[:40])]})
     services.expire_due_for(actor)  # committed with the request
-    return paginate(services.offers_visible_to(actor, status=status), page, per_page).to_dict(
-        lambda offer: offer_json(offer, actor)
-    )
+    return paginate(
+        services.with_list_relations(services.offers_visible_to(actor, status=status)), page, per_page
+    ).to_dict(lambda offer: offer_json(offer, actor))
 
 
 @bp.get("/offers/<int:offer_id>")
@@ -324,7 +325,7 @@ def reveal_offer(offer_id: int, actor):
 @token_required
 def list_messages(offer_id: int, actor):
     offer = _offer_or_404(offer_id, actor)
-    items = [message_json(offer, m, actor) for m in services.thread(offer)]
+    items = [message_json(offer, m, actor, files) for m, files in services.thread_with_attachments(offer)]
     return {"items": items, "total": len(items)}
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organization, User
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
@@ -77,7 +78,11 @@ def buyer_mandate_for(buyer_org_id: int) -> Mandate | None:
 
 
 def mandates_visible_to(user):
-    stmt = select(Mandate).order_by(Mandate.created_at.desc(), Mandate.id.desc())
+    stmt = (
+        select(Mandate)
+        .order_by(Mandate.created_at.desc(), Mandate.id.desc())
+        .options(selectinload(Mandate.agency), selectinload(Mandate.client))
+    )
     if not (user is not None and user.is_authenticated and user.has_powers):
         return stmt.where(db.false())
     org = user.organization_id

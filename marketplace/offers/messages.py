@@ -8,6 +8,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
 from ..accounts.models import Organization, User
@@ -108,11 +109,43 @@ def post_message(
 
 
 def thread(offer: Offer) -> list[OfferMessage]:
+    """The offer's messages, oldest first, with their authors loaded in bulk."""
     return list(
         db.session.scalars(
-            select(OfferMessage).where(OfferMessage.offer_id == offer.id).order_by(OfferMessage.id)
+            select(OfferMessage)
+            .where(OfferMessage.offer_id == offer.id)
+            .order_by(OfferMessage.id)
+            .options(selectinload(OfferMessage.author_org), selectinload(OfferMessage.author))
         )
     )
+
+
+def attachments_by_message(messages: list[OfferMessage]) -> dict[int, list[Attachment]]:
+    """The attachments of these messages, by message id, in one query (each list in the
+    order `message_attachments` gives)."""
+    ids = [m.id for m in messages]
+    out: dict[int, list[Attachment]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    stmt = (
+        select(Attachment)
+        .where(
+            Attachment.subject_type == OfferMessage.__audit_type__,
+            Attachment.subject_id.in_(ids),
+            Attachment.purpose == MESSAGE_ATTACHMENT,
+        )
+        .order_by(Attachment.uploaded_at, Attachment.id)
+    )
+    for attachment in db.session.scalars(stmt):
+        out[attachment.subject_id].append(attachment)
+    return out
+
+
+def thread_with_attachments(offer: Offer) -> list[tuple[OfferMessage, list[Attachment]]]:
+    """The thread, each message with its attachments (two queries, however long)."""
+    messages = thread(offer)
+    files = attachments_by_message(messages)
+    return [(m, files[m.id]) for m in messages]
 
 
 def author_display(offer: Offer, org_id: int, side: str, viewer) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organization, User
 from ..core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
@@ -68,6 +69,17 @@ def offers_visible_to(user, *, status: str | None = None):
     if status:
         stmt = stmt.where(Offer.status == status)
     return stmt
+
+
+def with_list_relations(stmt):
+    """Load what a list of offers shows (listing, parties, agencies) in bulk, not per row."""
+    return stmt.options(
+        selectinload(Offer.listing),
+        selectinload(Offer.seller_org),
+        selectinload(Offer.buyer_org),
+        selectinload(Offer.buyer_agency),
+        selectinload(Offer.seller_agency),
+    )
 
 
 def offer_accepted_on(listing_id: int) -> bool:

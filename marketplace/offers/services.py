@@ -37,11 +37,13 @@ from .messages import (  # noqa: F401 - imported from here by callers and tests
     MESSAGE_ATTACHMENT,
     attachment_display_name,
     attachment_of_offer,
+    attachments_by_message,
     author_display,
     message_attachments,
     post_message,
     send_offer_attachment,
     thread,
+    thread_with_attachments,
 )
 from .negotiation import (  # noqa: F401 - imported from here by callers and tests
     DEFAULT_EXPIRY_DAYS,
@@ -63,6 +65,7 @@ from .negotiation import (  # noqa: F401 - imported from here by callers and tes
     offers_visible_to,
     reject_offer,
     reveal_buyer,
+    with_list_relations,
     withdraw_offer,
 )
 from .sides import (  # noqa: F401 - imported from here by callers and tests

@@ -122,7 +122,9 @@ def index():
     if status not in OFFER_STATUS_LABELS:
         status = None
     services.expire_due_for(current_user)  # committed with the request
-    result = paginate(services.offers_visible_to(current_user, status=status), page, per_page)
+    result = paginate(
+        services.with_list_relations(services.offers_visible_to(current_user, status=status)), page, per_page
+    )
     return render_template(
         "offers/index.html",
         page=result,
@@ -155,7 +157,7 @@ def _render_detail(offer: Offer, counter_form, message_form, status: int = 200):
     for version in offer.versions:
         versions.append((version, services.changed_fields(previous, version)))
         previous = version
-    messages = [(m, services.message_attachments(m)) for m in services.thread(offer)]
+    messages = services.thread_with_attachments(offer)
     return (
         render_template(
             "offers/detail.html",

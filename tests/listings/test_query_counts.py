@@ -30,7 +30,7 @@ def _listing_page_queries(client, login_as, count_queries, db, n_assets: int) ->
 def test_the_listing_page_does_not_query_per_asset(client, login_as, count_queries, db):
     one = _listing_page_queries(client, login_as, count_queries, db, 1)
     twenty = _listing_page_queries(client, login_as, count_queries, db, 20)
-    print("QUERIES", one, twenty)
+
     assert twenty == one, (one, twenty)
 
 
@@ -53,5 +53,5 @@ def _search_page_queries(client, count_queries, db, n_listings: int) -> int:
 def test_the_search_page_does_not_query_per_result(client, count_queries, db, search_index):
     one = _search_page_queries(client, count_queries, db, 1)
     twenty = _search_page_queries(client, count_queries, db, 20)
-    print("QUERIES", one, twenty)
+
     assert twenty == one, (one, twenty)

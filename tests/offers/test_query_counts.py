@@ -27,13 +27,15 @@ def _negotiation(world, offer_on, *, messages: int):
     return offer
 
 
-def test_the_negotiation_page_does_not_query_per_message(client, login_as, count_queries, db, world, offer_on):
+def test_the_negotiation_page_does_not_query_per_message(
+    client, login_as, count_queries, db, world, offer_on
+):
     one = _negotiation(world, offer_on, messages=1)
     twenty = _negotiation(world, offer_on, messages=20)
     assert len(services.thread(twenty)) == 20
     q1 = _page_queries(client, login_as, count_queries, db, one, world.seller)
     q20 = _page_queries(client, login_as, count_queries, db, twenty, world.seller)
-    print("QUERIES", q1, q20)
+
     assert q20 == q1, (q1, q20)
 
 
@@ -46,11 +48,36 @@ def _versions(world, offer_on, *, versions: int):
     return offer
 
 
-def test_the_negotiation_page_does_not_query_per_version(client, login_as, count_queries, db, world, offer_on):
+def test_the_negotiation_page_does_not_query_per_version(
+    client, login_as, count_queries, db, world, offer_on
+):
     one = _versions(world, offer_on, versions=1)
     twenty = _versions(world, offer_on, versions=20)
     assert len(twenty.versions) == 20
     q1 = _page_queries(client, login_as, count_queries, db, one, world.seller)
     q20 = _page_queries(client, login_as, count_queries, db, twenty, world.seller)
-    print("QUERIES", q1, q20)
+
+    assert q20 == q1, (q1, q20)
+
+
+def _index_queries(client, login_as, count_queries, db, seller) -> int:
+    login_as(seller)
+    db.session.expire_all()
+    with count_queries() as q:
+        response = client.get("/offers")
+    assert response.status_code == 200
+    return q.count
+
+
+def test_my_negotiations_do_not_query_per_offer(client, login_as, count_queries, db, world, offer_on):
+    from tests import factories
+
+    seller_one = factories.user_with_role("seller")
+    offer_on(published_listing(seller_one), world.third_buyer)
+    seller_twenty = factories.user_with_role("seller")
+    for _ in range(20):
+        offer_on(published_listing(seller_twenty), factories.user_with_role("buyer"))
+    q1 = _index_queries(client, login_as, count_queries, db, seller_one)
+    q20 = _index_queries(client, login_as, count_queries, db, seller_twenty)
+
     assert q20 == q1, (q1, q20)
