@@ -120,15 +120,28 @@ def register_subscribers(app: Flask) -> None:
     that react to another's signals subscribe."""
     from .contracts import ports as contracts_ports
     from .industrialization import services as industrialization
+    from .ip import permissions as ip_permissions
     from .ledger import ports as ledger_ports
     from .listings import ownership as listings_ownership
+    from .listings import ports as listings_ports
+    from .listings import search_docs
+    from .listings import services as listings
+    from .offers import services as offers
     from .payments import services as payments
+    from .search import ports as search_ports
 
     ledger_ports.contract_link.plug(app, contracts_ports.contract_url)
     ledger_ports.cash_received_fen.plug(app, payments.cash_received_fen)
     ledger_ports.industrialized_counts.plug(app, industrialization.industrialized_counts)
     contracts_ports.paid_fen.plug(app, payments.paid_fen)
     contracts_ports.paid_fen_of_milestones.plug(app, payments.paid_fen_of_milestones)
+    ip_permissions.publicly_listed.plug(app, listings.is_publicly_listed)
+    listings_ports.offer_accepted_on.plug(app, offers.offer_accepted_on)
+    search_ports.published_docs.plug(app, search_docs.published_docs)
+    search_ports.iter_published_docs.plug(app, search_docs.iter_published_docs)
+    search_ports.published_count.plug(app, search_docs.published_count)
+    search_ports.published_listings.plug(app, search_docs.published_listings)
+    search_ports.listing_facet_values.plug(app, search_docs.facet_values)
     listings_ownership.register()
 
 

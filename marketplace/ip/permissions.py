@@ -5,19 +5,20 @@ Anything a user may not see answers 404 (ids do not leak).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ..core.catalog import region_in_scope
+from ..core.wiring import Port
 from .models import IpAsset
+
+#: Whether a published listing shows the asset. The rule lives in the listings
+#: domain (above the registry), which `create_app` plugs in; not listed without it.
+publicly_listed: Port[Callable[[IpAsset], bool]] = Port("ip.publicly_listed", default=lambda asset: False)
 
 
 def is_publicly_listed(asset: IpAsset) -> bool:
-    """Whether the asset appears in a published listing (so anyone may see it).
-
-    The rule lives in the listings domain: a listing in state `published`
-    includes this asset.
-    """
-    from ..listings.services import is_publicly_listed as listed
-
-    return listed(asset)
+    """Whether the asset appears in a published listing (so anyone may see it)."""
+    return bool(publicly_listed(asset))
 
 
 def _authenticated(user) -> bool:

@@ -269,14 +269,12 @@ def patch_listing(listing_id: int, actor):
     body.update(json_body())
     form = validate_json(ListingForm, body)
     services.update_listing(listing, form.to_data(), actor=actor)
-    db.session.commit()
     return listing_json(listing, actor)
 
 
 def _lifecycle(listing_id: int, actor, action):
     listing = _listing_or_404(listing_id, actor)
     action(listing)
-    db.session.commit()
     return listing_json(listing, actor)
 
 
@@ -437,5 +435,4 @@ def close_demand(demand_id: int, actor):
     if not permissions.can_see_demand_matches(actor, demand):
         raise NotFound()
     services.close_demand(demand, actor=actor)
-    db.session.commit()
     return demand_json(demand)

@@ -27,6 +27,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from ..core.catalog import INDUSTRIES
+from ..core.errors import DomainError
 from ..core.forms import BaseForm, MoneyField, strip_filter
 from ..core.money import MAX_FEN
 from .services import DemandData, ListingData, TermsData
@@ -199,6 +200,26 @@ class ListingWebForm(ListingForm):
         _l("Brokering agency"), coerce=lambda v: int(v) if v else None, validate_choice=False
     )
     submit = SubmitField(_l("Save draft"))
+
+    def apply_errors(self, error: DomainError) -> bool:
+        """Place a service's field errors on their fields, those of the deal terms
+        ("deal_terms.1.price_fen": the second deal kind offered) on its sub-form."""
+        placed = True
+        for name, messages in (error.fields or {}).items():
+            target = None
+            parts = name.split(".")
+            if len(parts) == 3 and parts[0] == "deal_terms":
+                index, sub = int(parts[1]), parts[2]
+                entries = [e for e in self.deal_terms if e.form.deal_kind.data]
+                if index < len(entries):
+                    target = entries[index].form._fields.get(sub)
+            else:
+                target = self._fields.get(name)
+            if target is None:
+                placed = False
+                continue
+            target.errors = list(target.errors or []) + [str(m) for m in messages]
+        return placed and bool(error.fields)
 
 
 class ReturnForm(BaseForm):

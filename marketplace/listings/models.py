@@ -28,6 +28,7 @@ from ..core.models import sql_in as _in
 from ..core.types import UTCDateTime
 from ..extensions import db
 from . import states
+from .terms import TERMS_FIELDS
 
 if TYPE_CHECKING:
     from ..accounts.models import Organization, User
@@ -216,11 +217,7 @@ class ListingTerms(db.Model):
 
     listing: Mapped[Listing] = relationship(back_populates="terms")
 
-    FIELDS = {
-        "license": ("license_type", "field_of_use", "territory", "term_months", "upfront_fen", "royalty_bp"),
-        "transfer": ("price_fen",),
-        "equity": ("valuation_fen", "equity_share_bp", "company"),
-    }
+    FIELDS = TERMS_FIELDS
 
     def to_dict(self) -> dict[str, Any]:
         """The API's terms object: deal_kind and the fields of that kind."""

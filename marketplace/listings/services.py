@@ -31,9 +31,10 @@ from ..core.timeutil import utcnow
 from ..extensions import db
 from ..notifications.services import N_, notify
 from ..search.outbox import OP_DELETE, OP_UPSERT, enqueue
-from . import permissions
+from . import permissions, ports
 from .models import Demand, Listing, ListingAsset, ListingConsent, ListingTerms
 from .states import DemandStatus, ListingStatus
+from .terms import TermsData  # the shared terms object, also imported from here
 
 #: A listing bundles at most this many assets.
 MAX_ASSETS = 20
@@ -41,21 +42,6 @@ MAX_ASSETS = 20
 DEAD_LEGAL_STATUSES = frozenset({"lapsed", "expired", "invalidated"})
 #: A quantified comparison contains at least one figure (Arabic or full-width digits).
 _FIGURE = re.compile(r"[0-9０-９]")
-
-
-@dataclass
-class TermsData:
-    deal_kind: str
-    license_type: str | None = None
-    field_of_use: str = ""
-    territory: str = ""
-    term_months: int | None = None
-    upfront_fen: int | None = None
-    royalty_bp: int | None = None
-    price_fen: int | None = None
-    valuation_fen: int | None = None
-    equity_share_bp: int | None = None
-    company: str | None = None
 
 
 @dataclass
@@ -141,30 +127,18 @@ def _check_agency(agency_org_id: int | None) -> None:
 
 
 def _check_terms(deal_terms: list[TermsData]) -> None:
+    """Each deal kind at most once, each with terms that pass the shared rules (listings.terms)."""
     errors: dict[str, list] = {}
     if not deal_terms:
         raise ValidationError(fields={"deal_terms": [_l("Offer at least one deal kind with its terms.")]})
     seen: set[str] = set()
     for index, terms in enumerate(deal_terms):
         prefix = f"deal_terms.{index}."
-        if terms.deal_kind not in ListingTerms.FIELDS:
-            errors[prefix + "deal_kind"] = [_l("Choose licence, transfer or equity.")]
-            continue
-        if terms.deal_kind in seen:
-            errors[prefix + "deal_kind"] = [_l("Each deal kind can be offered only once.")]
-        seen.add(terms.deal_kind)
-        if terms.deal_kind == "license" and terms.license_type not in ("exclusive", "sole", "non_exclusive"):
-            errors[prefix + "license_type"] = [_l("Choose exclusive, sole or non-exclusive.")]
-        for name in ("upfront_fen", "price_fen", "valuation_fen"):
-            value = getattr(terms, name)
-            if value is not None and value < 0:
-                errors[prefix + name] = [_l("The amount cannot be negative.")]
-        if terms.royalty_bp is not None and not 0 <= terms.royalty_bp <= 10000:
-            errors[prefix + "royalty_bp"] = [_l("Between 0 and 10000 basis points (100 %).")]
-        if terms.equity_share_bp is not None and not 1 <= terms.equity_share_bp <= 10000:
-            errors[prefix + "equity_share_bp"] = [_l("Between 1 and 10000 basis points (100 %).")]
-        if terms.term_months is not None and not 1 <= terms.term_months <= 1200:
-            errors[prefix + "term_months"] = [_l("Between 1 and 1200 months.")]
+        problems = terms.problems()
+        if terms.deal_kind in seen and "deal_kind" not in problems:
+            problems = {"deal_kind": [_l("Each deal kind can be offered only once.")], **problems}
+        seen.add(terms.deal_kind or "")
+        errors.update({prefix + name: messages for name, messages in problems.items()})
     if errors:
         raise ValidationError(fields=errors)
 
@@ -222,21 +196,14 @@ def _apply(listing: Listing, data: ListingData) -> None:
     if listing.id is not None:
         db.session.flush()
     by_kind = {t.deal_kind: t for t in listing.terms}
-    all_fields = {name for names in ListingTerms.FIELDS.values() for name in names}
     for terms in data.deal_terms:
         row = by_kind.get(terms.deal_kind)
         if row is None:
             row = ListingTerms(deal_kind=terms.deal_kind)
             listing.terms.append(row)
-        for name in all_fields:
-            setattr(row, name, "" if name in ("field_of_use", "territory") else None)
-        for name in ListingTerms.FIELDS[terms.deal_kind]:
-            value = getattr(terms, name)
-            if name in ("field_of_use", "territory"):
-                value = (value or "").strip()
-            elif name == "company":
-                value = _clean(value)
-            setattr(row, name, value)
+        for name, value in terms.cleaned().items():  # the kind's fields; the others empty
+            if name != "deal_kind":
+                setattr(row, name, value)
     derive_fields(listing, assets)
 
 
@@ -574,18 +541,13 @@ def give_consent(listing: Listing, *, actor: User) -> ListingConsent:
 
 def withdraw_consent(listing: Listing, *, actor: User) -> None:
     """The co-owner takes its consent back, until an offer on the listing is accepted."""
-    from ..offers.models import Offer
-
     lock(listing)  # acceptance locks the listing too: one of them sees the other
     if not permissions.can_consent(actor, listing):
         raise PermissionDenied(_l("Only a seller of another owner organization of the asset consents."))
     consent = next((c for c in listing.consents if c.org_id == actor.organization_id), None)
     if consent is None:
         raise Conflict(_l("Your organization has not consented to this listing."), code="no_consent")
-    accepted = db.session.scalar(
-        select(exists().where(Offer.listing_id == listing.id, Offer.status == "accepted"))
-    )
-    if accepted or listing.status not in _OPEN_STATES:
+    if ports.offer_accepted_on(listing.id) or listing.status not in _OPEN_STATES:
         raise Conflict(
             _l("An offer on this listing was accepted: the consent can no longer be withdrawn."),
             code="consent_bound",

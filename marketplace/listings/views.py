@@ -11,7 +11,7 @@ from ..accounts.models import Organization
 from ..core import catalog
 from ..core.errors import DomainError
 from ..core.pagination import paginate, read_page_args
-from ..core.web import attempt, flash_domain_error, get_or_404
+from ..core.web import attempt, get_or_404
 from ..extensions import db
 from ..search.backend import FACET_KEYS, PRICE_BUCKETS, SORTS
 from ..search.service import facet_choices, parse_search_args, search_listings
@@ -55,26 +55,6 @@ def _prepare_form(form: ListingWebForm, org_id: int) -> ListingWebForm:
         (o.id, o.name) for o in _agencies()
     ]
     return form
-
-
-def _apply_errors(form: ListingWebForm, exc: DomainError) -> None:
-    """Put a service's field errors next to their fields (also inside the deal terms)."""
-    placed = True
-    for name, messages in (exc.fields or {}).items():
-        target = None
-        parts = name.split(".")
-        if len(parts) == 3 and parts[0] == "deal_terms":
-            index, sub = int(parts[1]), parts[2]
-            entries = [e for e in form.deal_terms if e.form.deal_kind.data]
-            if index < len(entries):
-                target = entries[index].form._fields.get(sub)
-        else:
-            target = form._fields.get(name)
-        if target is None:
-            placed = False
-            continue
-        target.errors = list(target.errors or []) + [str(m) for m in messages]
-    flash(_("Please correct the marked fields.") if placed and exc.fields else str(exc.message), "error")
 
 
 def _listing_form_data(listing: Listing | None) -> dict:
@@ -169,14 +149,12 @@ def create():
         abort(404)
     form = _prepare_form(ListingWebForm(data=_listing_form_data(None)), current_user.organization_id)
     if form.validate_on_submit():
-        try:
-            listing = services.create_listing(form.to_data(skip_unoffered=True), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Draft saved. Submit it for review when it is complete."), "success")
+        ok, listing = attempt(
+            lambda: services.create_listing(form.to_data(skip_unoffered=True), actor=current_user),
+            success=_("Draft saved. Submit it for review when it is complete."),
+            form=form,
+        )
+        if ok:
             return redirect(url_for("listings.detail", listing_id=listing.id))
     return render_template("listings/form.html", form=form, listing=None, kinds=DEAL_KIND_ORDER)
 
@@ -192,16 +170,26 @@ def edit(listing_id: int):
     form = ListingWebForm(obj=listing, data=_listing_form_data(listing) | {"asset_ids": listing.asset_ids})
     _prepare_form(form, listing.org_id)
     if form.validate_on_submit():
-        try:
-            services.update_listing(listing, form.to_data(skip_unoffered=True), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Listing saved."), "success")
+        ok, _saved = attempt(
+            lambda: services.update_listing(listing, form.to_data(skip_unoffered=True), actor=current_user),
+            success=_("Listing saved."),
+            form=form,
+        )
+        if ok:
             return redirect(url_for("listings.detail", listing_id=listing.id))
     return render_template("listings/form.html", form=form, listing=listing, kinds=DEAL_KIND_ORDER)
+
+
+class _FieldMessages:
+    """Where `attempt` puts a refusal's field errors when the page has no fields to
+    show them on (the listing page's buttons): kept, to be flashed after its message."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def apply_errors(self, error: DomainError) -> bool:
+        self.messages = [str(m) for messages in (error.fields or {}).values() for m in messages]
+        return False  # not placed: `attempt` flashes the refusal's message first
 
 
 def _lifecycle(listing_id: int, action, done_message: str, form_cls=ConfirmForm):
@@ -214,18 +202,11 @@ def _lifecycle(listing_id: int, action, done_message: str, form_cls=ConfirmForm)
             for error in errors:
                 flash(str(error), "error")
         return redirect(url_for("listings.detail", listing_id=listing.id))
-    try:
-        action(listing, form)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc)
-        if exc.fields:
-            for messages in exc.fields.values():
-                for message in messages:
-                    flash(str(message), "error")
-    else:
-        db.session.commit()
-        flash(done_message, "success")
+    field_messages = _FieldMessages()
+    ok, _result = attempt(lambda: action(listing, form), success=done_message, form=field_messages)
+    if not ok:
+        for message in field_messages.messages:
+            flash(message, "error")
     return redirect(url_for("listings.detail", listing_id=listing_id))
 
 

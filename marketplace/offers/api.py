@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.apiauth import token_required
 from ..core.apidocs import BOOLEAN, DATE, INTEGER, PAGE_PARAMS, STRING, describe, obj
-from ..core.dbsetup import writes_on_read
+from ..core.dbsetup import write_transaction, writes_on_read
 from ..core.errors import NotFound, ValidationError
 from ..core.idempotency import idempotent
 from ..core.jsonbody import json_body, validate_json
@@ -125,7 +125,8 @@ def offer_json(offer: Offer, viewer) -> dict[str, Any]:
     }
 
 
-def message_json(offer: Offer, message: OfferMessage, viewer) -> dict[str, Any]:
+def message_json(offer: Offer, message: OfferMessage, viewer, attachments=None) -> dict[str, Any]:
+    """A message with its attachments (`attachments`: already loaded, else read here)."""
     return {
         "id": message.id,
         "author_side": message.author_side,
@@ -140,7 +141,7 @@ def message_json(offer: Offer, message: OfferMessage, viewer) -> dict[str, Any]:
                 "size": a.size,
                 "url": f"/api/v1/offers/{offer.id}/attachments/{a.id}",
             }
-            for a in services.message_attachments(message)
+            for a in (services.message_attachments(message) if attachments is None else attachments)
         ],
     }
 
@@ -165,8 +166,11 @@ def _offer_or_404(offer_id: int, actor) -> Offer:
     offer = db.session.get(Offer, offer_id)
     if offer is None or not permissions.can_view_offer(actor, offer):
         raise NotFound()
-    if services.expire_if_due(offer):
-        db.session.commit()
+    if services.expiry_due(offer):
+        # The expiry is a fact of its own, committed in a transaction of its own: it
+        # stands whatever the request does next (a refused step rolls back only the step).
+        with write_transaction():
+            services.expire_if_due(offer)
     return offer
 
 
@@ -231,11 +235,10 @@ def list_offers(actor):
     status = request.args.get("status") or None
     if status and status not in OFFER_STATUS_LABELS:
         raise ValidationError(fields={"status": [_l("Unknown value(s): %(values)s.", values=status[:40])]})
-    if services.expire_due_for(actor):
-        db.session.commit()
-    return paginate(services.offers_visible_to(actor, status=status), page, per_page).to_dict(
-        lambda offer: offer_json(offer, actor)
-    )
+    services.expire_due_for(actor)  # committed with the request
+    return paginate(
+        services.with_list_relations(services.offers_visible_to(actor, status=status)), page, per_page
+    ).to_dict(lambda offer: offer_json(offer, actor))
 
 
 @bp.get("/offers/<int:offer_id>")
@@ -286,7 +289,6 @@ def accept_offer(offer_id: int, actor):
 def _act(offer_id: int, actor, action):
     offer = _offer_or_404(offer_id, actor)
     action(offer)
-    db.session.commit()
     return offer_json(offer, actor)
 
 
@@ -323,7 +325,7 @@ def reveal_offer(offer_id: int, actor):
 @token_required
 def list_messages(offer_id: int, actor):
     offer = _offer_or_404(offer_id, actor)
-    items = [message_json(offer, m, actor) for m in services.thread(offer)]
+    items = [message_json(offer, m, actor, files) for m, files in services.thread_with_attachments(offer)]
     return {"items": items, "total": len(items)}
 
 
@@ -419,7 +421,6 @@ def get_mandate(mandate_id: int, actor):
 def _decide(mandate_id: int, actor, action):
     mandate = _mandate_or_404(mandate_id, actor)
     action(mandate)
-    db.session.commit()
     return mandate_json(mandate)
 
 

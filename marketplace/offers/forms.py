@@ -17,6 +17,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
+from ..core.errors import DomainError
 from ..core.forms import BaseForm, MoneyField, strip_filter
 from ..listings.forms import TermsForm
 from .services import MAX_MESSAGE_CHARS, TermsInput
@@ -41,14 +42,34 @@ class OfferTermsForm(TermsForm):
     )
 
     def to_input(self) -> TermsInput:
-        data = self.to_data()
-        return TermsInput(**{k: getattr(data, k) for k in TermsInput.__dataclass_fields__})
+        """The terms object of the offer (the one listings use too)."""
+        return self.to_data()
 
 
 class OfferTermsWebForm(OfferTermsForm):
     upfront_fen = MoneyField(_l("Upfront fee (yuan)"), validators=[Optional()])
     price_fen = MoneyField(_l("Transfer price (yuan)"), validators=[Optional()])
     valuation_fen = MoneyField(_l("Valuation of the IP (yuan)"), validators=[Optional()])
+
+
+class TermsErrorsMixin:
+    """Places a service's field errors on the page's fields, those of the terms object
+    ("terms.price_fen") on the terms sub-form."""
+
+    def apply_errors(self, error: DomainError) -> bool:
+        placed = True
+        for name, messages in (error.fields or {}).items():
+            parts = name.split(".")
+            target = None
+            if len(parts) == 2 and parts[0] == "terms":
+                target = self.terms.form._fields.get(parts[1])
+            elif len(parts) == 1:
+                target = self._fields.get(name)
+            if target is None:
+                placed = False
+                continue
+            target.errors = list(target.errors or []) + [str(m) for m in messages]
+        return placed and bool(error.fields)
 
 
 class OfferForm(BaseForm):
@@ -65,7 +86,7 @@ class OfferForm(BaseForm):
     client_org_id = IntegerField(_l("For client"), validators=[Optional()])
 
 
-class OfferWebForm(OfferForm):
+class OfferWebForm(TermsErrorsMixin, OfferForm):
     terms = FormField(OfferTermsWebForm)
     anonymous = BooleanField(
         _l("Make the offer anonymously"),
@@ -86,7 +107,7 @@ class CounterForm(BaseForm):
     expires_on = DateField(_l("Offer stands until"), validators=[Optional()], description=_l("YYYY-MM-DD"))
 
 
-class CounterWebForm(CounterForm):
+class CounterWebForm(TermsErrorsMixin, CounterForm):
     terms = FormField(OfferTermsWebForm)
     submit = SubmitField(_l("Send the counter-offer"))
 

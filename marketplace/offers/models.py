@@ -31,33 +31,16 @@ from ..core.timeutil import today_shanghai, utcnow
 from ..core.types import UTCDateTime
 from ..extensions import db
 from ..listings.states import DEAL_KIND_LABELS, LICENSE_TYPE_LABELS
+from ..listings.terms import (  # noqa: F401 - the terms object, also imported from here
+    ALL_TERMS_FIELDS,
+    TERMS_FIELDS,
+)
 from . import states
 
 if TYPE_CHECKING:
     from ..accounts.models import Organization, User
     from ..contracts.models import Contract
     from ..listings.models import Listing
-
-
-#: The fields of a terms object per deal kind (API.md "Terms object").
-TERMS_FIELDS: dict[str, tuple[str, ...]] = {
-    "license": ("license_type", "field_of_use", "territory", "term_months", "upfront_fen", "royalty_bp"),
-    "transfer": ("price_fen",),
-    "equity": ("valuation_fen", "equity_share_bp", "company"),
-}
-ALL_TERMS_FIELDS: tuple[str, ...] = (
-    "deal_kind",
-    "license_type",
-    "field_of_use",
-    "territory",
-    "term_months",
-    "upfront_fen",
-    "royalty_bp",
-    "price_fen",
-    "valuation_fen",
-    "equity_share_bp",
-    "company",
-)
 
 
 class Mandate(TimestampMixin, db.Model):
@@ -91,8 +74,8 @@ class Mandate(TimestampMixin, db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
-    agency: Mapped[Organization] = relationship(foreign_keys=[agency_org_id], lazy="joined")
-    client: Mapped[Organization] = relationship(foreign_keys=[client_org_id], lazy="joined")
+    agency: Mapped[Organization] = relationship(foreign_keys=[agency_org_id])
+    client: Mapped[Organization] = relationship(foreign_keys=[client_org_id])
 
     def __repr__(self) -> str:
         return f"<Mandate {self.id} {self.side} {self.status}>"
@@ -149,9 +132,9 @@ class Offer(TimestampMixin, db.Model):
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    listing: Mapped[Listing] = relationship(lazy="joined")
-    seller_org: Mapped[Organization] = relationship(foreign_keys=[seller_org_id], lazy="joined")
-    buyer_org: Mapped[Organization] = relationship(foreign_keys=[buyer_org_id], lazy="joined")
+    listing: Mapped[Listing] = relationship()
+    seller_org: Mapped[Organization] = relationship(foreign_keys=[seller_org_id])
+    buyer_org: Mapped[Organization] = relationship(foreign_keys=[buyer_org_id])
     buyer_agency: Mapped[Organization | None] = relationship(foreign_keys=[buyer_agency_org_id])
     seller_agency: Mapped[Organization | None] = relationship(foreign_keys=[seller_agency_org_id])
     buyer_mandate: Mapped[Mandate | None] = relationship(foreign_keys=[buyer_mandate_id])
@@ -246,7 +229,7 @@ class OfferVersion(db.Model):
     company: Mapped[str | None] = mapped_column(String(200))
 
     offer: Mapped[Offer] = relationship(back_populates="versions")
-    author_org: Mapped[Organization] = relationship(foreign_keys=[author_org_id], lazy="joined")
+    author_org: Mapped[Organization] = relationship(foreign_keys=[author_org_id])
 
     def terms(self) -> dict[str, Any]:
         """The API's terms object: deal_kind and the fields of that kind."""
@@ -292,5 +275,5 @@ class OfferMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     offer: Mapped[Offer] = relationship(back_populates="messages")
-    author_org: Mapped[Organization] = relationship(foreign_keys=[author_org_id], lazy="joined")
-    author: Mapped[User | None] = relationship(foreign_keys=[author_id], lazy="joined")
+    author_org: Mapped[Organization] = relationship(foreign_keys=[author_org_id])
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])

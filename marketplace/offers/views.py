@@ -12,8 +12,8 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..accounts.models import Organization
-from ..core.dbsetup import writes_on_read
-from ..core.errors import DomainError
+from ..core.dbsetup import write_transaction, writes_on_read
+from ..core.errors import DomainError, InvalidTransition
 from ..core.pagination import paginate, read_page_args
 from ..core.timeutil import today_shanghai
 from ..core.web import attempt, get_or_404
@@ -29,27 +29,14 @@ from .states import OFFER_STATUS_LABELS
 bp = Blueprint("offers", __name__)
 
 
-def _apply_errors(form, exc: DomainError) -> None:
-    """Put a service's field errors next to their fields (also inside the terms)."""
-    placed = True
-    for name, messages in (exc.fields or {}).items():
-        parts = name.split(".")
-        target = None
-        if len(parts) == 2 and parts[0] == "terms" and "terms" in form._fields:
-            target = form.terms.form._fields.get(parts[1])
-        elif len(parts) == 1:
-            target = form._fields.get(name)
-        if target is None:
-            placed = False
-            continue
-        target.errors = list(target.errors or []) + [str(m) for m in messages]
-    flash(_("Please correct the marked fields.") if placed and exc.fields else str(exc.message), "error")
-
-
 def _load_offer(offer_id: int) -> Offer:
+    """The offer, marked expired first when its date has passed. The expiry is a fact
+    of its own: it is committed in a transaction of its own, so it stands whatever
+    the request does next (a refused step rolls back only the step)."""
     offer = get_or_404(Offer, offer_id, visible=lambda o: permissions.can_view_offer(current_user, o))
-    if services.expire_if_due(offer):
-        db.session.commit()
+    if services.expiry_due(offer):
+        with write_transaction():
+            services.expire_if_due(offer)
     return offer
 
 
@@ -103,8 +90,8 @@ def new(listing_id: int):
         (o.id, o.name) for o in (_clients("buyer") if is_agency else [])
     ]
     if form.validate_on_submit():
-        try:
-            offer = services.make_offer(
+        ok, offer = attempt(
+            lambda: services.make_offer(
                 listing,
                 form.terms.form.to_input(),
                 expires_on=form.expires_on.data or services.default_expiry(),
@@ -112,13 +99,11 @@ def new(listing_id: int):
                 message=form.message.data,
                 client_org_id=form.client_org_id.data if is_agency else None,
                 actor=current_user,
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your offer was sent to the seller."), "success")
+            ),
+            success=_("Your offer was sent to the seller."),
+            form=form,
+        )
+        if ok:
             return redirect(url_for("offers.detail", offer_id=offer.id))
     elif request.method == "POST":
         flash(_("Please correct the marked fields."), "error")
@@ -136,9 +121,10 @@ def index():
     status = request.args.get("status") or None
     if status not in OFFER_STATUS_LABELS:
         status = None
-    if services.expire_due_for(current_user):
-        db.session.commit()
-    result = paginate(services.offers_visible_to(current_user, status=status), page, per_page)
+    services.expire_due_for(current_user)  # committed with the request
+    result = paginate(
+        services.with_list_relations(services.offers_visible_to(current_user, status=status)), page, per_page
+    )
     return render_template(
         "offers/index.html",
         page=result,
@@ -171,7 +157,7 @@ def _render_detail(offer: Offer, counter_form, message_form, status: int = 200):
     for version in offer.versions:
         versions.append((version, services.changed_fields(previous, version)))
         previous = version
-    messages = [(m, services.message_attachments(m)) for m in services.thread(offer)]
+    messages = services.thread_with_attachments(offer)
     return (
         render_template(
             "offers/detail.html",
@@ -197,75 +183,74 @@ def counter(offer_id: int):
     form = CounterWebForm()
     _prepare_counter(form, offer)
     if form.validate_on_submit():
-        try:
-            expires_on = form.expires_on.data if form.expires_on.data != offer.expires_on else None
-            services.counter_offer(
+        expires_on = form.expires_on.data if form.expires_on.data != offer.expires_on else None
+        ok, _version = attempt(
+            lambda: services.counter_offer(
                 offer, form.terms.form.to_input(), expires_on=expires_on, actor=current_user
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            offer = _load_offer(offer_id)
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Your counter-offer was sent."), "success")
+            ),
+            success=_("Your counter-offer was sent."),
+            form=form,
+        )
+        if ok:
             return redirect(url_for("offers.detail", offer_id=offer.id))
+        offer = _load_offer(offer_id)  # as it is after the rollback
     else:
         flash(_("Please correct the marked fields."), "error")
     return _render_detail(offer, form, MessageForm(), status=422)
 
 
-def _action(offer_id: int, run, success: str):
-    """Run one negotiation step behind a confirmed button: (True, result), or (False, the refusal)."""
-    offer = _load_offer(offer_id)
-    if not ConfirmForm().validate_on_submit():
-        flash(_("The form expired; please try again."), "error")
-        return False, None
-    try:
-        result = run(offer)
-    except DomainError as exc:
-        db.session.rollback()
-        return False, exc
-    db.session.commit()
-    flash(success, "success")
-    return True, result
+def _confirmed() -> bool:
+    """Whether the step's button was pressed on a page still valid (its CSRF token)."""
+    if ConfirmForm().validate_on_submit():
+        return True
+    flash(_("The form expired; please try again."), "error")
+    return False
 
 
 def _back(offer_id: int):
     return redirect(url_for("offers.detail", offer_id=offer_id))
 
 
+def _accept_unless_accepted(offer: Offer):
+    """Accept the offer; None when it is already accepted (a second click on "accept":
+    the refusal happens before anything is written)."""
+    try:
+        return services.accept_offer(offer, actor=current_user)
+    except InvalidTransition as exc:
+        if exc.code != "already_accepted":
+            raise
+        return None
+
+
 @bp.post("/offers/<int:offer_id>/accept")
 @login_required
 def accept(offer_id: int):
-    ok, result = _action(
-        offer_id,
-        lambda o: services.accept_offer(o, actor=current_user),
-        _("Offer accepted: the contract draft is ready."),
-    )
+    offer = _load_offer(offer_id)
+    if not _confirmed():
+        return _back(offer_id)
+    ok, contract = attempt(lambda: _accept_unless_accepted(offer))
+    if ok and contract is not None:
+        flash(_("Offer accepted: the contract draft is ready."), "success")
+        return redirect(url_for("contracts.detail", contract_id=contract.id))
     if ok:
-        return redirect(url_for("contracts.detail", contract_id=result.id))
-    if isinstance(result, DomainError) and result.code == "already_accepted":
         # A second click on "accept": the first one made the contract; show it.
-        offer = _load_offer(offer_id)
         flash(_("This offer is already accepted; here is its contract draft."), "info")
         return redirect(url_for("contracts.detail", contract_id=offer.contract_id))
-    if isinstance(result, DomainError):
-        flash(str(result.message), "error")
     return _back(offer_id)
 
 
-def _simple(offer_id: int, run, success: str):
-    ok, result = _action(offer_id, run, success)
-    if not ok and isinstance(result, DomainError):
-        flash(str(result.message), "error")
+def _step(offer_id: int, run, success: str):
+    """One negotiation step behind a confirmed button; back to the offer page."""
+    offer = _load_offer(offer_id)
+    if _confirmed():
+        attempt(lambda: run(offer), success=success)
     return _back(offer_id)
 
 
 @bp.post("/offers/<int:offer_id>/reject")
 @login_required
 def reject(offer_id: int):
-    return _simple(
+    return _step(
         offer_id, lambda o: services.reject_offer(o, actor=current_user), _("The offer was rejected.")
     )
 
@@ -273,7 +258,7 @@ def reject(offer_id: int):
 @bp.post("/offers/<int:offer_id>/withdraw")
 @login_required
 def withdraw(offer_id: int):
-    return _simple(
+    return _step(
         offer_id, lambda o: services.withdraw_offer(o, actor=current_user), _("Your offer was withdrawn.")
     )
 
@@ -281,7 +266,7 @@ def withdraw(offer_id: int):
 @bp.post("/offers/<int:offer_id>/reveal")
 @login_required
 def reveal(offer_id: int):
-    return _simple(
+    return _step(
         offer_id, lambda o: services.reveal_buyer(o, actor=current_user), _("The seller now sees your name.")
     )
 
@@ -292,18 +277,16 @@ def post_message(offer_id: int):
     offer = _load_offer(offer_id)
     form = MessageForm()
     if form.validate_on_submit():
-        try:
-            services.post_message(
+        ok, _message = attempt(
+            lambda: services.post_message(
                 offer, form.body.data, files=request.files.getlist("files"), actor=current_user
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            offer = _load_offer(offer_id)
-            _apply_errors(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Message sent."), "success")
+            ),
+            success=_("Message sent."),
+            form=form,
+        )
+        if ok:
             return redirect(url_for("offers.detail", offer_id=offer.id) + "#thread")
+        offer = _load_offer(offer_id)  # as it is after the rollback
     else:
         flash(_("Please correct the marked fields."), "error")
     counter_form = CounterWebForm(
@@ -355,23 +338,21 @@ def mandates():
         if form is None:
             abort(404)
         if form.validate_on_submit():
-            try:
-                services.propose_mandate(
+            ok, _mandate = attempt(
+                lambda: services.propose_mandate(
                     agency_org_id=form.agency_org_id.data,
                     commission_bp=form.commission_bp.data,
                     valid_from=form.valid_from.data,
                     valid_to=form.valid_to.data,
                     scope=form.scope.data,
                     actor=current_user,
-                )
-            except DomainError as exc:
-                db.session.rollback()
-                _apply_errors(form, exc)
-                status = 422
-            else:
-                db.session.commit()
-                flash(_("The mandate was sent to the agency for acceptance."), "success")
+                ),
+                success=_("The mandate was sent to the agency for acceptance."),
+                form=form,
+            )
+            if ok:
                 return redirect(url_for("offers.mandates"))
+            status = 422
         else:
             flash(_("Please correct the marked fields."), "error")
             status = 422

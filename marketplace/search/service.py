@@ -26,13 +26,13 @@ from typing import Any
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import selectinload
 
 from ..core.catalog import INDUSTRIES, ORG_KINDS, REGIONS
 from ..core.errors import ValidationError
 from ..core.money import MAX_FEN, MoneyError, parse_yuan
-from ..core.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE
+from ..core.pagination import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page
 from ..extensions import db
+from . import ports
 from .backend import FACET_KEYS, PRICE_FACET, SORTS, Hit, ListingDoc, SearchBackend, SearchQuery
 
 _backend_lock = threading.Lock()
@@ -80,78 +80,32 @@ def set_backend(backend: SearchBackend | None) -> None:
 
 
 # -- what the index holds ------------------------------------------------------
-
-
-def listing_doc(listing) -> ListingDoc:
-    """A published listing as the index sees it."""
-    return ListingDoc(
-        id=listing.id,
-        title_zh=listing.title_zh or "",
-        title_en=listing.title_en or "",
-        abstract_zh=listing.abstract_zh or "",
-        abstract_en=listing.abstract_en or "",
-        keywords=list(listing.keywords or []),
-        problem=listing.problem or "",
-        industry=listing.industry or "",
-        deal_kinds=list(listing.deal_kinds),
-        ip_kinds=list(listing.ip_kinds),
-        source_kind=listing.source_kind or "",
-        region=listing.region_code or "",
-        maturity=listing.maturity or "",
-        price_fen=listing.price_fen,
-        published_at=listing.published_at,
-    )
-
-
-def _published():
-    from ..listings.models import Listing, ListingAsset
-
-    return (
-        select(Listing)
-        .where(Listing.status == "published")
-        .options(
-            selectinload(Listing.asset_links).joinedload(ListingAsset.asset), selectinload(Listing.terms)
-        )
-    )
+# The documents come from the listings domain, through the ports it plugs
+# (search imports no listing code; see search/ports.py).
 
 
 def listing_docs_for(ids: Iterable[int]) -> list[ListingDoc]:
     """Documents of those listings that are published now (the others must leave the index)."""
-    from ..listings.models import Listing
-
     ids = list(ids)
     if not ids:
         return []
-    return [listing_doc(listing) for listing in db.session.scalars(_published().where(Listing.id.in_(ids)))]
+    return ports.published_docs(ids)
 
 
 def iter_published_docs(batch: int = 1000) -> Iterator[ListingDoc]:
-    """Every published listing, in id order, read in batches."""
-    from ..listings.models import Listing
-
-    last = 0
-    while True:
-        rows = list(
-            db.session.scalars(_published().where(Listing.id > last).order_by(Listing.id).limit(batch))
-        )
-        if not rows:
-            return
-        for listing in rows:
-            yield listing_doc(listing)
-        last = rows[-1].id
-        db.session.expunge_all()
+    """Every published listing's document, in id order, read in batches."""
+    return ports.iter_published_docs(batch)
 
 
 def published_count() -> int:
-    from ..listings.models import Listing
-
-    return (
-        db.session.scalar(select(func.count()).select_from(Listing).where(Listing.status == "published")) or 0
-    )
+    return ports.published_count()
 
 
 def reindex(progress: Callable[[int], None] | None = None) -> int:
     """Rebuild the index from the database and swap it in atomically.
+
+    A rebuild is its own boundary (``flask search reindex``, never a request):
+    it commits what it did itself, under the locks it holds.
 
     Outbox rows that existed when the rebuild started are covered by it and
     removed; rows added meanwhile stay for the next drain.
@@ -227,15 +181,14 @@ def write_through(listing_id: int) -> bool:
 
 def facet_choices() -> dict[str, tuple[str, ...]]:
     """The values each filter accepts."""
-    from ..listings.states import DEAL_KIND_LABELS, IP_KIND_LABELS, MATURITIES
-
+    listing_facts = ports.listing_facet_values()
     return {
         "industry": tuple(INDUSTRIES),
-        "deal_kind": tuple(DEAL_KIND_LABELS),
-        "ip_kind": tuple(IP_KIND_LABELS),
+        "deal_kind": tuple(listing_facts.get("deal_kind", ())),
+        "ip_kind": tuple(listing_facts.get("ip_kind", ())),
         "source_kind": tuple(k for k in ORG_KINDS if k not in ("agency", "regulator")),
         "region": tuple(REGIONS),
-        "maturity": MATURITIES,
+        "maturity": tuple(listing_facts.get("maturity", ())),
     }
 
 
@@ -383,43 +336,19 @@ class ListingHit:
 
 
 @dataclass
-class ListingSearchPage:
+class ListingSearchPage(Page[ListingHit]):
     """A page of published listings (checked against the database) with facet counts."""
 
-    items: list[ListingHit]
-    total: int
-    facets: dict[str, dict[str, int]]
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 def search_listings(params: SearchParams) -> ListingSearchPage:
     """Search published listings. Hits whose listing is no longer published in the
     database (the index lags behind a commit until the outbox is drained) are dropped."""
-    from ..listings.models import Listing
-
     result = get_backend().search(params.query())
-    ids = [hit.id for hit in result.hits]
-    rows = {}
-    if ids:
-        rows = {
-            listing.id: listing
-            for listing in db.session.scalars(
-                select(Listing).where(Listing.id.in_(ids), Listing.status == "published")
-            )
-        }
+    rows = ports.published_listings([hit.id for hit in result.hits]) if result.hits else {}
     items = [ListingHit(rows[hit.id], hit) for hit in result.hits if hit.id in rows]
     facets = {key: dict(result.facets.get(key, {})) for key in (*FACET_KEYS, PRICE_FACET)}
-    return ListingSearchPage(items, result.total, facets, params.page, params.per_page)
+    return ListingSearchPage(
+        items=items, total=result.total, page=params.page, per_page=params.per_page, facets=facets
+    )

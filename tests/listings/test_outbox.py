@@ -123,10 +123,11 @@ def test_reindex_command_rebuilds_from_the_database(app, db, seller, search_inde
 def test_an_interrupted_reindex_keeps_the_old_index(app, db, seller, search_index, publish, monkeypatch):
     first = publish(make_listing(seller))
     make_listing(seller, published=True)
+    from marketplace.listings.search_docs import listing_doc
     from marketplace.search import service
 
     def interrupted():
-        yield service.listing_doc(first)
+        yield listing_doc(first)
         raise KeyboardInterrupt
 
     monkeypatch.setattr(service, "iter_published_docs", lambda batch=1000: interrupted())

@@ -143,7 +143,8 @@ def test_pagination_and_out_of_range_pages(api, corpus):
 
 
 def test_drafts_and_other_states_never_appear(api, client, corpus, search_index):
-    from marketplace.search.service import listing_doc, reindex
+    from marketplace.listings.search_docs import listing_doc
+    from marketplace.search.service import reindex
 
     hidden = list(corpus["hidden"].values())
     # A rebuild indexes published listings only.
