@@ -9,6 +9,7 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organization, User
 from ..contracts.models import Contract, ContractMilestone
@@ -17,6 +18,7 @@ from ..core.catalog import PROVINCE_CODE
 from ..core.errors import NotFound
 from ..core.timeutil import today_shanghai, utcnow
 from ..extensions import db
+from ..storage.uploads import Attachment
 from . import permissions
 from .models import Payment, Refund
 from .states import (
@@ -198,13 +200,36 @@ def milestone_of(contract: Contract, seq: Any) -> ContractMilestone:
 
 
 def payments_of_contract(contract: Contract) -> list[Payment]:
+    """A contract's payments, newest first, with their refunds (one query for all).
+
+    Their contract and milestones are the contract's own, already in the session."""
     return list(
         db.session.scalars(
             select(Payment)
             .where(Payment.contract_id == contract.id)
+            .options(selectinload(Payment.refunds))
             .order_by(Payment.created_at.desc(), Payment.id.desc())
-        ).unique()
+        )
     )
+
+
+def receipts_of(payments: list[Payment]) -> dict[int, list[Attachment]]:
+    """payment id -> its receipts, for many payments in one query (as `attachments_of` orders them)."""
+    out: dict[int, list[Attachment]] = {p.id: [] for p in payments}
+    if not out:
+        return out
+    rows = db.session.scalars(
+        select(Attachment)
+        .where(
+            Attachment.subject_type == Payment.__audit_type__,
+            Attachment.subject_id.in_(list(out)),
+            Attachment.purpose == "receipt",
+        )
+        .order_by(Attachment.uploaded_at, Attachment.id)
+    )
+    for attachment in rows:
+        out[attachment.subject_id].append(attachment)
+    return out
 
 
 def payments_visible_to(user: User, *, status: str | None = None, method: str | None = None) -> Select:
@@ -233,6 +258,14 @@ def payments_visible_to(user: User, *, status: str | None = None, method: str | 
         stmt = stmt.where(Payment.status == status)
     if method:
         stmt = stmt.where(Payment.method == method)
+    # The history lists payments of many contracts: their relations in one query each.
+    stmt = stmt.options(
+        selectinload(Payment.contract),
+        selectinload(Payment.milestone),
+        selectinload(Payment.refunds),
+        selectinload(Payment.payer_org),
+        selectinload(Payment.payee_org),
+    )
     return stmt.order_by(Payment.created_at.desc(), Payment.id.desc())
 
 

@@ -42,6 +42,7 @@ from .figures import (
     paid_fen_of_milestones,
     payments_of_contract,
     payments_visible_to,
+    receipts_of,
     totals_for,
 )
 from .refunds import apply_refund_result, record_refund, sync_stripe_refunds
@@ -75,6 +76,7 @@ __all__ = [
     "paid_fen_of_milestones",
     "payments_of_contract",
     "payments_visible_to",
+    "receipts_of",
     "record_bank_transfer",
     "record_refund",
     "refresh_stripe_payment",
