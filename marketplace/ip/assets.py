@@ -10,6 +10,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import FileStorage
 
 from ..accounts.models import Organization
@@ -67,7 +68,12 @@ def assets_visible_to(user, *, q: str | None = None) -> Select:
 
     Assets seen only through a published listing are found through listings.
     """
-    stmt = select(IpAsset).order_by(IpAsset.created_at.desc(), IpAsset.id.desc())
+    stmt = (
+        select(IpAsset)
+        # The lists show each owner's name: the owners with their organizations in one query.
+        .options(selectinload(IpAsset.owners).joinedload(AssetOwner.organization))
+        .order_by(IpAsset.created_at.desc(), IpAsset.id.desc())
+    )
     if not (user is not None and user.is_authenticated and user.has_powers):
         return stmt.where(db.false())
     if not can_oversee_assets(user):
