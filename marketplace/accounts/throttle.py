@@ -23,6 +23,7 @@ from sqlalchemy import case, delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ..core.dbsetup import write_transaction
 from ..extensions import db
 from .models import RateLimitCounter
 
@@ -91,8 +92,9 @@ def hit(scope: str, identity: str, limits: str) -> Refused | None:
     """Count an attempt of `identity` (an address, an e-mail, a user id) in `scope`.
 
     Returns None when it is within every limit, else how long to wait. In the
-    database the count is committed at once, whatever the request does next, so
-    a failed attempt that rolls back still counts.
+    database the count is written in a transaction of its own (`write_transaction`),
+    committed at once whatever the request does next, so a failed attempt that
+    rolls back still counts. It runs before the request changes anything.
     """
     if not current_app.config.get("RATELIMIT_ENABLED", True) or not limits or not identity:
         return None
@@ -112,13 +114,15 @@ def hit(scope: str, identity: str, limits: str) -> Refused | None:
                 refused = Refused(max(wait, refused.retry_after if refused else 0))
         return refused
     now = int(_clock())
-    for item in items:
-        key = f"{scope}:{item.get_expiry()}:{identity}"
-        count, left = _hit_database(key, item, now)
-        if count > item.amount:
-            refused = Refused(max(left, refused.retry_after if refused else 0))
-    _purge_database(now)
-    db.session.commit()
+    # A transaction of its own, committed at once: a failed log-in answers 4xx and
+    # the request rolls back, but its attempt must still count.
+    with write_transaction():
+        for item in items:
+            key = f"{scope}:{item.get_expiry()}:{identity}"
+            count, left = _hit_database(key, item, now)
+            if count > item.amount:
+                refused = Refused(max(left, refused.retry_after if refused else 0))
+        _purge_database(now)
     return refused
 
 

@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..core.errors import DomainError, ValidationError
-from ..core.web import attempt, flash_domain_error, get_or_404, safe_next
+from ..core.errors import DomainError
+from ..core.transaction import after_commit
+from ..core.web import attempt, get_or_404, safe_next
 from ..extensions import db
 from . import mails, services, throttle
 from .forms import (
@@ -49,6 +50,25 @@ def _too_many(refused: throttle.Refused):
     return response
 
 
+def _each_message(action):
+    """The action, its refusal told one message per flash: the account page it goes
+    back to has no form to mark fields on. Every field message but the last is
+    flashed here; the last becomes the refusal's message, which `attempt` flashes."""
+
+    def run():
+        try:
+            return action()
+        except DomainError as exc:
+            messages = [m for ms in exc.fields.values() for m in ms]
+            if messages:
+                for message in messages[:-1]:
+                    flash(str(message), "error")
+                exc.message, exc.fields = messages[-1], {}
+            raise
+
+    return run
+
+
 def _posted_email() -> str:
     return services.normalize_email(request.form.get("email", ""))
 
@@ -63,34 +83,41 @@ def register():
             return _too_many(refused)
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user = services.register_user(
-                email=form.email.data,
-                name=form.name.data,
-                password=form.password.data,
-                role=form.role.data,
-                org=services.OrgData(
-                    name=form.org_name.data,
-                    kind=form.org_kind.data,
-                    uscc=form.uscc.data,
-                    region_code=form.region.data,
-                    place=form.place.data,
-                ),
-                locale=session.get("lang"),
-            )
-        except services.EmailTaken as taken:
-            # Answered exactly like a sign-up that went through: whether an address
-            # is registered is told only to its owner, by e-mail.
+        taken: list[services.EmailTaken] = []
+
+        def register_unless_taken():
+            try:
+                return services.register_user(
+                    email=form.email.data,
+                    name=form.name.data,
+                    password=form.password.data,
+                    role=form.role.data,
+                    org=services.OrgData(
+                        name=form.org_name.data,
+                        kind=form.org_kind.data,
+                        uscc=form.uscc.data,
+                        region_code=form.region.data,
+                        place=form.place.data,
+                    ),
+                    locale=session.get("lang"),
+                )
+            except services.EmailTaken as exc:
+                taken.append(exc)  # not a refusal to show: answered below like a success
+                return None
+
+        ok, user = attempt(register_unless_taken, form=form)
+        if taken:
+            # Answered exactly like a sign-up that went through: whether an address is
+            # registered is told only to its owner, by e-mail. The answer is a redirect,
+            # which the boundary would commit: what the sign-up began is undone here.
             db.session.rollback()
-            if taken.existing is not None:
-                mails.send_signup_attempt(taken.existing)
-        except ValidationError as exc:
-            db.session.rollback()
-            flash_domain_error(exc, form)
+            if taken[0].existing is not None:
+                mails.send_signup_attempt(taken[0].existing)
+        elif not ok:
             return render_template("accounts/register.html", form=form)
         else:
-            db.session.commit()
-            mails.send_confirmation(user, services.confirmation_token(user))
+            token = services.confirmation_token(user)
+            after_commit(lambda: mails.send_confirmation(user, token))
         flash(
             _(
                 "Thank you. We have sent a message to %(email)s: follow its link to confirm the "
@@ -133,7 +160,6 @@ def login():
                 "error",
             )
         else:
-            db.session.commit()
             login_user(user)
             if user.locale:
                 session["lang"] = user.locale
@@ -160,7 +186,6 @@ def confirm_email(token: str):
     form = ConfirmForm()
     if form.validate_on_submit():
         if services.confirm_email(user):
-            db.session.commit()
             flash(_("Your e-mail address is confirmed. Log in with it and your password."), "success")
         else:
             flash(_("This address is already confirmed. Log in with it and your password."), "info")
@@ -175,7 +200,6 @@ def logout():
     if form.validate_on_submit():
         # Ends every session of this user, including copies of this cookie.
         services.log_out_everywhere(current_user._get_current_object())
-        db.session.commit()
         logout_user()
         flash(_("You are logged out."), "success")
     return redirect(url_for("portal.index"))
@@ -221,13 +245,8 @@ def reset_password(token: str):
         return render_template("accounts/reset_password.html", form=None), 400
     form = ResetPasswordForm()
     if form.validate_on_submit():
-        try:
-            services.reset_password(user, new=form.password.data)
-        except ValidationError as exc:
-            db.session.rollback()
-            flash_domain_error(exc, form)
-        else:
-            db.session.commit()
+        ok, _result = attempt(lambda: services.reset_password(user, new=form.password.data), form=form)
+        if ok:
             if current_user.is_authenticated:
                 logout_user()
             flash(_("Your new password is saved. Log in with it."), "success")
@@ -292,20 +311,17 @@ def change_password():
         return _too_many(refused)
     form = PasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(
-                current_user,
-                current=form.current_password.data,
-                new=form.new_password.data,
-                actor=current_user,
+        ok, _result = attempt(
+            _each_message(
+                lambda: services.change_password(
+                    current_user,
+                    current=form.current_password.data,
+                    new=form.new_password.data,
+                    actor=current_user,
+                )
             )
-        except DomainError as exc:
-            db.session.rollback()
-            for messages in exc.fields.values():
-                for message in messages:
-                    flash(str(message), "error")
-        else:
-            db.session.commit()
+        )
+        if ok:
             # Every other session has ended; this browser stays logged in.
             renew_current_session(current_user._get_current_object())
             flash(_("Your password is changed. You are logged out everywhere else."), "success")

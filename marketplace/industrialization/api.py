@@ -195,7 +195,6 @@ def get_report(report_id: int, actor):
 @token_required
 def confirm_report(report_id: int, actor):
     report = services.confirm_report(_report(report_id, actor), actor=actor)
-    db.session.commit()
     return report_json(report)
 
 
@@ -217,5 +216,4 @@ def return_report(report_id: int, actor):
     report = _report(report_id, actor)
     reason = json_body().get("reason")
     report = services.return_report(report, reason=reason if isinstance(reason, str) else "", actor=actor)
-    db.session.commit()
     return report_json(report)

@@ -15,7 +15,7 @@ from ..core.catalog import SOURCE_KINDS
 from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
-from ..core.web import attempt, flash_domain_error, get_or_404
+from ..core.web import attempt, get_or_404
 from ..extensions import db
 from ..storage.uploads import Attachment, send_attachment
 from . import permissions, services
@@ -37,6 +37,22 @@ BOX_LABELS = {
     "mine": _l("Reported by us"),
     "to_confirm": _l("To confirm"),
 }
+
+
+def _attempt(action, *, success: str | None = None, form=None) -> tuple[bool, object, int]:
+    """`core.web.attempt`, also answering the status of a refusal: a form refused by
+    the service is shown again with it (422, 409...)."""
+    refused: list[DomainError] = []
+
+    def run():
+        try:
+            return action()
+        except DomainError as exc:
+            refused.append(exc)
+            raise
+
+    ok, result = attempt(run, success=success, form=form)
+    return ok, result, refused[0].status if refused else 200
 
 
 @bp.app_template_filter("industrialization_action_label")
@@ -112,8 +128,8 @@ def new(contract_id: int):
     if not form.validate_on_submit():
         flash(_("Please correct the marked fields."), "error")
         return _render_new(contract, form, 422)
-    try:
-        report = services.report_industrialization(
+    ok, report, status = _attempt(
+        lambda: services.report_industrialization(
             contract,
             asset_id=form.asset_id.data,
             stage=form.stage.data,
@@ -125,13 +141,12 @@ def new(contract_id: int):
             description=form.description.data,
             evidence=[f for f in (form.evidence.data or []) if getattr(f, "filename", None)],
             actor=current_user,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc, form)
-        return _render_new(contract, form, exc.status)
-    db.session.commit()
-    flash(_("The report is filed. The seller or the agency will confirm it."), "success")
+        ),
+        success=_("The report is filed. The seller or the agency will confirm it."),
+        form=form,
+    )
+    if not ok:
+        return _render_new(contract, form, status)
     return redirect(url_for("industrialization.detail", report_id=report.id))
 
 
@@ -210,14 +225,13 @@ def return_(report_id: int):
     form = ReturnForm()
     if not form.validate_on_submit():
         return _render_detail(report, return_form=form, status=422)
-    try:
-        services.return_report(report, reason=form.reason.data, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc, form)
-        return _render_detail(_report_or_404(report_id), return_form=form, status=exc.status)
-    db.session.commit()
-    flash(_("The report is returned; the buyer is told why."), "success")
+    ok, _result, status = _attempt(
+        lambda: services.return_report(report, reason=form.reason.data, actor=current_user),
+        success=_("The report is returned; the buyer is told why."),
+        form=form,
+    )
+    if not ok:
+        return _render_detail(_report_or_404(report_id), return_form=form, status=status)
     return redirect(url_for("industrialization.detail", report_id=report_id))
 
 
@@ -230,14 +244,13 @@ def add_evidence(report_id: int):
     form = EvidenceForm()
     if not form.validate_on_submit():
         return _render_detail(report, evidence_form=form, status=422)
-    try:
-        services.add_evidence(report, form.evidence.data, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc, form)
-        return _render_detail(_report_or_404(report_id), evidence_form=form, status=exc.status)
-    db.session.commit()
-    flash(_("The evidence is attached."), "success")
+    ok, _result, status = _attempt(
+        lambda: services.add_evidence(report, form.evidence.data, actor=current_user),
+        success=_("The evidence is attached."),
+        form=form,
+    )
+    if not ok:
+        return _render_detail(_report_or_404(report_id), evidence_form=form, status=status)
     return redirect(url_for("industrialization.detail", report_id=report_id))
 
 

@@ -224,7 +224,6 @@ def patch_asset(asset_id: int, actor: User):
     body = {**asset_form_data(asset), **json_body()}
     form = validate_json(AssetForm, body)
     services.update_asset(asset, form.to_data(), actor=actor)
-    db.session.commit()
     return asset_json(asset)
 
 
@@ -268,7 +267,6 @@ def release_encumbrance(asset_id: int, enc_id: int, actor: User):
         raise NotFound()
     form = validate_json(ReleaseForm)
     services.release_encumbrance(enc, released_on=form.released_on.data, note=form.note.data, actor=actor)
-    db.session.commit()
     return encumbrance_json(enc)
 
 
@@ -287,7 +285,6 @@ def verify_asset(asset_id: int, actor: User):
         raise PermissionDenied()
     form = validate_json(VerifyForm)
     services.verify_asset(asset, source=form.source.data, note=form.note.data, actor=actor)
-    db.session.commit()
     return asset_json(asset)
 
 
@@ -485,7 +482,6 @@ def get_ownership_proposal(proposal_id: int, actor: User):
 def accept_ownership_proposal(proposal_id: int, actor: User):
     proposal = _load_proposal(proposal_id, actor)
     ownership.accept_proposal(proposal, actor=actor, note=_note())
-    db.session.commit()
     return proposal_json(proposal)
 
 
@@ -501,7 +497,6 @@ def accept_ownership_proposal(proposal_id: int, actor: User):
 def reject_ownership_proposal(proposal_id: int, actor: User):
     proposal = _load_proposal(proposal_id, actor)
     ownership.reject_proposal(proposal, actor=actor, note=_note())
-    db.session.commit()
     return proposal_json(proposal)
 
 
@@ -516,7 +511,6 @@ def reject_ownership_proposal(proposal_id: int, actor: User):
 def withdraw_ownership_proposal(proposal_id: int, actor: User):
     proposal = _load_proposal(proposal_id, actor)
     ownership.withdraw_proposal(proposal, actor=actor)
-    db.session.commit()
     return proposal_json(proposal)
 
 
@@ -543,5 +537,4 @@ def decide_ownership_proposal(proposal_id: int, actor: User):
         evidence=request.files.get("evidence"),
         actor=actor,
     )
-    db.session.commit()
     return proposal_json(proposal)

@@ -76,7 +76,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
-from ..core.errors import ValidationError
+from ..core.errors import Conflict, ValidationError
 from ..core.timeutil import today_shanghai
 from ..extensions import db
 from . import states
@@ -84,6 +84,7 @@ from .models import Encumbrance, IpAsset
 
 __all__ = [
     "DealCheck",
+    "DealExcluded",
     "DealReason",
     "DealTerms",
     "check_deal",
@@ -486,3 +487,14 @@ def check_deal(asset: IpAsset, deal: DealTerms, *, on: date | None = None) -> De
     """
     day = on or today_shanghai()
     return evaluate(asset, deal, on=day, encumbrances=current_encumbrances(asset))
+
+
+class DealExcluded(Conflict):
+    """A deal the exclusivity rule refuses (409); ``check`` holds the reasons."""
+
+    code = "deal_excluded"
+    default_message = _l("This deal is not possible on this asset.")
+
+    def __init__(self, check: DealCheck) -> None:
+        super().__init__(check.message or None, fields={"deal": [r.message for r in check.reasons]})
+        self.check = check

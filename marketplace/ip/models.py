@@ -163,7 +163,7 @@ class AssetOwner(db.Model):
     share_bp: Mapped[int] = mapped_column(nullable=False)
 
     asset: Mapped[IpAsset] = relationship(back_populates="owners")
-    organization: Mapped[Organization] = relationship(lazy="joined")
+    organization: Mapped[Organization] = relationship()  # pages that list many load it explicitly
 
 
 class Encumbrance(db.Model):
@@ -408,7 +408,7 @@ class OwnershipVote(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
     proposal: Mapped[OwnershipProposal] = relationship(back_populates="votes")
-    organization: Mapped[Organization] = relationship(lazy="joined")
+    organization: Mapped[Organization] = relationship()  # pages that list many load it explicitly
     user: Mapped[User] = relationship()
 
     @property

@@ -37,16 +37,15 @@ from ..extensions import db
 from ..notifications.services import N_, notify
 from ..storage.uploads import Attachment, save_upload
 from . import permissions, states
-from .deals import DealCheck, DealTerms, current_encumbrances, evaluate
+from .deals import DealCheck, DealExcluded, DealTerms, current_encumbrances, evaluate
 from .models import IpAsset, OwnershipProposal, OwnershipVote
-from .services import (
-    DealExcluded,
+from .owners import (
     OwnerShare,
-    _clean_owners,
-    _owner_snapshot,
     apply_owners,
+    clean_owners,
     is_co_owned,
     lock_asset,
+    owner_snapshot_of,
     owners_snapshot,
 )
 
@@ -186,7 +185,7 @@ def propose_ownership_change(
         )
     errors: dict[str, list[Any]] = {}
     reason = _clean_text(reason, "reason", errors, required=True)
-    cleaned = _clean_owners(list(new_owners), actor, errors, actor_must_own=False)
+    cleaned = clean_owners(list(new_owners), actor, errors, actor_must_own=False)
     if cleaned and {o.id: s for o, s in cleaned} == {o.org_id: o.share_bp for o in asset.owners}:
         errors.setdefault("owners", []).append(_l("These are already the owners."))
     if errors:
@@ -204,7 +203,7 @@ def propose_ownership_change(
         proposed_by_id=actor.id,
         proposer_org_id=actor.organization_id,
         current_owners=owners_snapshot(asset),
-        new_owners=_owner_snapshot(cleaned),
+        new_owners=owner_snapshot_of(cleaned),
     )
     db.session.add(proposal)
     try:
@@ -391,7 +390,7 @@ def _check_applicable(proposal: OwnershipProposal) -> list[tuple[Organization, i
     if blocking:
         raise DealExcluded(DealCheck(reasons=blocking))
     errors: dict[str, list[Any]] = {}
-    cleaned = _clean_owners(
+    cleaned = clean_owners(
         [OwnerShare(o["org_id"], o["share_bp"]) for o in proposal.new_owners],
         None,
         errors,

@@ -14,6 +14,7 @@ from ..accounts.models import Organization
 from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
+from ..core.transaction import after_commit
 from ..core.web import attempt, get_or_404
 from ..extensions import db
 from ..storage.uploads import attachments_of, send_attachment
@@ -125,6 +126,25 @@ def _render_form(form: AssetForm, asset: IpAsset | None):
         co_owned=asset is not None and services.is_co_owned(asset),
         can_propose=asset is not None and can_propose_ownership_change(current_user, asset),
     )
+
+
+def _each_message(action):
+    """The action, its refusal told one message per flash: the page it goes back to
+    has no form to mark fields on. Every field message but the last is flashed here;
+    the last becomes the refusal's message, which `attempt` flashes."""
+
+    def run():
+        try:
+            return action()
+        except DomainError as exc:
+            messages = [m for ms in exc.fields.values() for m in ms]
+            if messages:
+                for message in messages[:-1]:
+                    flash(str(message), "error")
+                exc.message, exc.fields = messages[-1], {}
+            raise
+
+    return run
 
 
 @bp.get("/assets/mine")
@@ -274,16 +294,12 @@ def upload_attachment(asset_id: int):
     asset = _editable_asset(asset_id)
     form = AttachmentForm()
     if form.validate_on_submit():
-        try:
-            services.add_attachment(asset, request.files.get("file"), actor=current_user)
-        except DomainError as exc:
-            db.session.rollback()
-            for messages in exc.fields.values() or [[exc.message]]:
-                for message in messages:
-                    flash(str(message), "error")
-        else:
-            db.session.commit()
-            flash(_("The file is attached."), "success")
+        attempt(
+            _each_message(
+                lambda: services.add_attachment(asset, request.files.get("file"), actor=current_user)
+            ),
+            success=_("The file is attached."),
+        )
     return redirect(url_for("ip.asset_detail", asset_id=asset.id, _anchor="attachments"))
 
 
@@ -311,8 +327,7 @@ def remove_attachment(asset_id: int, attachment_id: int):
     form = ConfirmForm()
     if form.validate_on_submit():
         path = services.remove_attachment(asset, attachment, actor=current_user)
-        db.session.commit()
-        path.unlink(missing_ok=True)  # after the commit: a rolled-back request keeps its file
+        after_commit(lambda: path.unlink(missing_ok=True))  # a rolled-back request keeps its file
         flash(_("The attachment is removed."), "success")
     return redirect(url_for("ip.asset_detail", asset_id=asset.id, _anchor="attachments"))
 

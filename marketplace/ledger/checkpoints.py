@@ -198,13 +198,13 @@ def create_checkpoint(
 def bring_tree_up_to_date() -> int:
     """Extend the stored tree to the chain's head if entries were loaded
     without it (under the ledger's lock, as an append would). Returns the leaves added."""
-    from .services import _lock_head
+    from .append import lock_head
 
     size, _frontier = merkle.tree_head()
     head_seq = db.session.scalar(select(LedgerHead.seq).where(LedgerHead.id == 1)) or 0
     if size == head_seq:
         return 0
-    _lock_head()
+    lock_head()
     return merkle.catch_up(db.session)
 
 
@@ -279,7 +279,7 @@ class CheckpointCheck:
 
 
 def _leaves_from_entries() -> Iterator[bytes]:
-    from .services import chain_rows
+    from .verification import chain_rows
 
     expected = 1
     with closing(chain_rows()) as rows:
@@ -397,8 +397,8 @@ def proof_size(requested: int | None, *, at_least: int) -> int:
 def entry_proof(entry: Any, size: int) -> dict[str, Any]:
     """The inclusion proof of ``entry`` (leaf seq - 1) in the tree of ``size``
     leaves, with the leaf hash recomputed from the entry's fields and the root."""
+    from .append import entry_fields
     from .chain import canonical_entry
-    from .services import entry_fields
 
     index = entry.seq - 1
     canonical = canonical_entry(entry_fields(entry))
@@ -435,8 +435,8 @@ def certificate_lines(registration_no: str | None) -> list[tuple[str, str]]:
     as the certificate is issued): the entry of its current registration,
     its leaf hash (which also lets its holder ask for the public proof) and
     the latest signed checkpoint."""
+    from .append import entry_fields
     from .models import LedgerEntry
-    from .services import entry_fields
 
     if not registration_no:
         return []

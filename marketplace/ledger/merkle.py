@@ -322,7 +322,7 @@ def catch_up(session=None, *, batch: int = 20_000, progress=None) -> int:
     Reads the entries in windows of ``batch`` (each read whole before its
     nodes are written: on PostgreSQL the rows come by COPY, which holds the
     connection), so memory stays bounded."""
-    from .services import chain_rows
+    from .verification import chain_rows
 
     head, nodes = _tables()
     session = session or _session()

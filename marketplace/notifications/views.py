@@ -9,7 +9,6 @@ from flask_login import current_user, login_required
 from ..accounts.forms import ConfirmForm
 from ..core.errors import DomainError
 from ..core.pagination import paginate, read_page_args
-from ..extensions import db
 from . import services
 
 bp = Blueprint("notifications", __name__, url_prefix="/notifications")
@@ -38,6 +37,5 @@ def index():
 def mark_read():
     if ConfirmForm().validate_on_submit():
         services.mark_all_read(current_user)
-        db.session.commit()
         flash(_("All notifications are marked as read."), "success")
     return redirect(url_for("notifications.index"))

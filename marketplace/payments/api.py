@@ -49,7 +49,11 @@ def refund_json(refund: Refund) -> dict[str, Any]:
     }
 
 
-def payment_json(payment: Payment) -> dict[str, Any]:
+def payment_json(payment: Payment, receipts: list | None = None) -> dict[str, Any]:
+    """A payment with its refunds and receipts (`receipts` when the caller loaded them
+    for many payments at once, see `services.receipts_of`)."""
+    if receipts is None:
+        receipts = attachments_of(payment, "receipt")
     return {
         "id": payment.id,
         "contract_id": payment.contract_id,
@@ -68,7 +72,7 @@ def payment_json(payment: Payment) -> dict[str, Any]:
         "reference": payment.reference,
         "receipts": [
             {"id": a.id, "name": a.original_name, "content_type": a.content_type, "size": a.size}
-            for a in attachments_of(payment, "receipt")
+            for a in receipts
         ],
         "stripe_payment_intent_id": payment.stripe_payment_intent_id,
         "stripe_status": payment.stripe_status,
@@ -124,6 +128,8 @@ def _payment(payment_id: int, actor) -> Payment:
 def contract_payments(contract_id: int, actor):
     contract = _contract(contract_id, actor)
     figures = services.milestone_figures(contract)
+    payments = services.payments_of_contract(contract)
+    receipts = services.receipts_of(payments)
     return {
         "contract_id": contract.id,
         "methods": available_methods(),
@@ -142,7 +148,7 @@ def contract_payments(contract_id: int, actor):
             }
             for f in figures
         ],
-        "payments": [payment_json(p) for p in services.payments_of_contract(contract)],
+        "payments": [payment_json(p, receipts[p.id]) for p in payments],
     }
 
 
@@ -241,7 +247,8 @@ def list_payments(actor):
     if errors:
         raise ValidationError(fields=errors)
     page = paginate(services.payments_visible_to(actor, status=status, method=method), page_no, per_page)
-    return page.to_dict(payment_json)
+    receipts = services.receipts_of(page.items)
+    return page.to_dict(lambda p: payment_json(p, receipts[p.id]))
 
 
 @bp.get("/payments/<int:payment_id>")
@@ -269,7 +276,6 @@ def get_payment(payment_id: int, actor):
 @token_required
 def confirm_payment(payment_id: int, actor):
     payment = services.confirm_payment(_payment(payment_id, actor), actor=actor)
-    db.session.commit()
     return payment_json(payment)
 
 
@@ -291,7 +297,6 @@ def dispute_payment(payment_id: int, actor):
     payment = _payment(payment_id, actor)
     reason = json_body().get("reason")
     payment = services.dispute_payment(payment, reason=reason if isinstance(reason, str) else "", actor=actor)
-    db.session.commit()
     return payment_json(payment)
 
 
@@ -310,7 +315,6 @@ def dispute_payment(payment_id: int, actor):
 @token_required
 def cancel_payment(payment_id: int, actor):
     payment = services.cancel_payment(_payment(payment_id, actor), actor=actor)
-    db.session.commit()
     return payment_json(payment)
 
 

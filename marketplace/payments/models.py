@@ -81,8 +81,10 @@ class Payment(TimestampMixin, db.Model):
     dispute_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())  # cancelled or failed
 
-    contract: Mapped[Contract] = relationship(lazy="joined")
-    milestone: Mapped[ContractMilestone] = relationship(lazy="joined")
+    # Loaded when asked for (most pages hold the contract and its milestones already);
+    # the queries of pages listing payments of many contracts load them explicitly.
+    contract: Mapped[Contract] = relationship()
+    milestone: Mapped[ContractMilestone] = relationship()
     payer_org: Mapped[Organization] = relationship(foreign_keys=[payer_org_id])
     payee_org: Mapped[Organization] = relationship(foreign_keys=[payee_org_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

@@ -15,7 +15,7 @@ from ..core.dbsetup import writes_on_read
 from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
-from ..core.web import attempt, flash_domain_error, get_or_404
+from ..core.web import attempt, get_or_404
 from ..extensions import csrf, db
 from ..storage.uploads import Attachment, attachments_of, send_attachment
 from . import permissions, services
@@ -82,6 +82,22 @@ def _milestone_choices(figures) -> list[tuple[int, str]]:
     ]
 
 
+def _attempt(action, *, success: str | None = None, form=None) -> tuple[bool, object, int]:
+    """`core.web.attempt`, also answering the status of a refusal: a form refused by
+    the service is shown again with it (422, 409...)."""
+    refused: list[DomainError] = []
+
+    def run():
+        try:
+            return action()
+        except DomainError as exc:
+            refused.append(exc)
+            raise
+
+    ok, result = attempt(run, success=success, form=form)
+    return ok, result, refused[0].status if refused else 200
+
+
 def _render_contract(
     contract: Contract,
     *,
@@ -144,8 +160,8 @@ def record_transfer(contract_id: int):
     if not form.validate_on_submit():
         flash(_("Please correct the marked fields."), "error")
         return _render_contract(contract, transfer_form=form, status=422)
-    try:
-        payment = services.record_bank_transfer(
+    ok, payment, status = _attempt(
+        lambda: services.record_bank_transfer(
             contract,
             form.seq.data,
             amount_fen=form.amount_fen.data,
@@ -154,13 +170,12 @@ def record_transfer(contract_id: int):
             payer_account_name=form.payer_account_name.data,
             receipt=form.receipt.data,
             actor=current_user,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc, form)
-        return _render_contract(contract, transfer_form=form, status=exc.status)
-    db.session.commit()
-    flash(_("The transfer is recorded. The seller will confirm when the money arrives."), "success")
+        ),
+        success=_("The transfer is recorded. The seller will confirm when the money arrives."),
+        form=form,
+    )
+    if not ok:
+        return _render_contract(contract, transfer_form=form, status=status)
     return redirect(url_for("payments.detail", payment_id=payment.id))
 
 
@@ -173,15 +188,15 @@ def start_stripe(contract_id: int):
     if not form.validate_on_submit():
         flash(_("Please correct the marked fields."), "error")
         return _render_contract(contract, stripe_form=form, status=422)
-    try:
-        payment, _intent = services.start_stripe_payment(
+    ok, started, status = _attempt(
+        lambda: services.start_stripe_payment(
             contract, form.seq.data, amount_fen=form.amount_fen.data, actor=current_user
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc, form)
-        return _render_contract(contract, stripe_form=form, status=exc.status)
-    db.session.commit()
+        ),
+        form=form,
+    )
+    if not ok:
+        return _render_contract(contract, stripe_form=form, status=status)
+    payment, _intent = started
     return redirect(url_for("payments.card", payment_id=payment.id))
 
 
@@ -256,7 +271,6 @@ def card(payment_id: int):
     if payment.status == PaymentStatus.PENDING and permissions.is_buyer(current_user, payment.contract):
         try:
             client_secret = services.client_secret_for(payment)
-            db.session.commit()
         except GatewayError as exc:
             db.session.rollback()
             gateway_error = str(exc)
@@ -327,14 +341,13 @@ def dispute(payment_id: int):
     form = DisputeForm()
     if not form.validate_on_submit():
         return _render_detail(payment, dispute_form=form, status=422)
-    try:
-        services.dispute_payment(payment, reason=form.reason.data, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc, form)
-        return _render_detail(payment, dispute_form=form, status=exc.status)
-    db.session.commit()
-    flash(_("The transfer is marked as disputed; the buyer is told why."), "success")
+    ok, _result, status = _attempt(
+        lambda: services.dispute_payment(payment, reason=form.reason.data, actor=current_user),
+        success=_("The transfer is marked as disputed; the buyer is told why."),
+        form=form,
+    )
+    if not ok:
+        return _render_detail(payment, dispute_form=form, status=status)
     return redirect(url_for("payments.detail", payment_id=payment_id))
 
 
@@ -347,21 +360,20 @@ def refund(payment_id: int):
     form = RefundForm()
     if not form.validate_on_submit():
         return _render_detail(payment, refund_form=form, status=422)
-    try:
-        services.record_refund(
+    ok, _result, status = _attempt(
+        lambda: services.record_refund(
             payment,
             amount_fen=form.amount_fen.data,
             reason=form.reason.data,
             refunded_on=form.refunded_on.data,
             reference=form.reference.data,
             actor=current_user,
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc, form)
-        return _render_detail(_payment_or_404(payment_id), refund_form=form, status=exc.status)
-    db.session.commit()
-    flash(_("The refund is recorded."), "success")
+        ),
+        success=_("The refund is recorded."),
+        form=form,
+    )
+    if not ok:
+        return _render_detail(_payment_or_404(payment_id), refund_form=form, status=status)
     return redirect(url_for("payments.detail", payment_id=payment_id))
 
 
@@ -374,14 +386,13 @@ def add_receipt(payment_id: int):
     form = ReceiptForm()
     if not form.validate_on_submit():
         return _render_detail(payment, receipt_form=form, status=422)
-    try:
-        services.attach_receipt(payment, form.receipt.data, actor=current_user)
-    except DomainError as exc:
-        db.session.rollback()
-        flash_domain_error(exc, form)
-        return _render_detail(payment, receipt_form=form, status=exc.status)
-    db.session.commit()
-    flash(_("The receipt is attached."), "success")
+    ok, _result, status = _attempt(
+        lambda: services.attach_receipt(payment, form.receipt.data, actor=current_user),
+        success=_("The receipt is attached."),
+        form=form,
+    )
+    if not ok:
+        return _render_detail(payment, receipt_form=form, status=status)
     return redirect(url_for("payments.detail", payment_id=payment_id))
 
 
@@ -403,12 +414,9 @@ def stripe_webhook():
     try:
         answer = services.handle_stripe_webhook(payload, request.headers.get("Stripe-Signature"))
     except GatewayError as exc:
-        # Stripe could not be asked for the current state: answer an error so Stripe delivers again.
-        db.session.rollback()
+        # Stripe could not be asked for the current state: answer an error so Stripe delivers
+        # again (the 503 rolls the request back).
         log.warning("Stripe webhook not applied, Stripe unreachable: %s", exc.detail)
         return jsonify({"received": False, "outcome": "retry_later"}), 503
-    if answer.status == 200:
-        db.session.commit()
-    else:
-        db.session.rollback()
+    # The boundary commits a 200 (the event id with its effect) and rolls back a 400.
     return jsonify({"received": answer.status == 200, "outcome": answer.outcome}), answer.status
