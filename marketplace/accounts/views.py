@@ -133,7 +133,7 @@ def register():
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(safe_next(request.args.get("next"), url_for("portal.index")))
+        return redirect(safe_next(request.args.get("next"), url_for("portal.workbench")))
     if request.method == "POST":
         # Counted before the password is checked, per address and per account, in a
         # store every worker shares; an address unknown here counts like any other.
@@ -172,7 +172,7 @@ def login():
                     ),
                     "info",
                 )
-            return redirect(safe_next(request.args.get("next"), url_for("portal.index")))
+            return redirect(safe_next(request.args.get("next"), url_for("portal.workbench")))
     return render_template("accounts/login.html", form=form)
 
 

@@ -179,3 +179,14 @@ def test_the_home_page_runs_as_many_queries_for_six_listings_as_for_one(client, 
     with count_queries() as six:
         client.get("/")
     assert six.count == one.count, six.statements
+
+
+def test_logging_in_lands_on_the_workbench_unless_a_next_page_was_asked(client, db):
+    factories.UserFactory(email="zhao@example.cn")
+    response = client.post("/login", data={"email": "zhao@example.cn", "password": factories.PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == "/workbench"
+    client.post("/logout")
+    response = client.post(
+        "/login?next=/contracts", data={"email": "zhao@example.cn", "password": factories.PASSWORD}
+    )
+    assert response.headers["Location"] == "/contracts"
