@@ -271,7 +271,7 @@ def items_for(user: User, *, today: date | None = None) -> list[WorkItem]:
         add(
             WorkItem(
                 "listings_to_review",
-                _l("Listings to review"),
+                _l("Listings waiting for review"),
                 _count(
                     select(Listing.id).where(
                         Listing.status == "submitted",
