@@ -185,9 +185,8 @@ def chart_summaries(data: dict[str, Any]) -> dict[str, str]:
             continue
         top = max(rows, key=lambda r: r["turnover"]["fen"])
         sentences[group_by] = _(
-            "%(total)s in all over %(count)s groups; the largest is %(label)s with %(amount)s (%(share)s).",
+            "%(total)s in all; the largest is %(label)s with %(amount)s (%(share)s).",
             total=_amount(block["totals"].turnover_fen),
-            count=len(block["rows"]),
             label=top["label"],
             amount=_amount(top["turnover"]["fen"]),
             share=top["share"],
