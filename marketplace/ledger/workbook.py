@@ -42,26 +42,26 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 
 # The entries report: (header, width, number format or None) per column.
 ENTRY_REPORT_COLUMNS: tuple[tuple[object, float, str | None], ...] = (
-    (_l("Entry number"), 9, COUNT),
+    (_l("Entry number"), 9, None),
     (_l("Entry kind"), 10, None),
-    (_l("Registration number"), 19, "@"),
-    (_l("Platform contract number"), 12, "0"),
+    (_l("Registration number"), 19, None),
+    (_l("Platform contract number"), 12, None),
     (_l("Turnover change (yuan)"), 18, YUAN),
     (_l("Technology income change (yuan)"), 18, YUAN),
-    (_l("Change in number of contracts"), 10, "0"),
+    (_l("Change in number of contracts"), 10, None),
     (_l("Effective date"), 12, DAY),
     (_l("Recorded at (Beijing time)"), 20, MOMENT),
-    (_l("Year"), 7, "0"),
-    (_l("City code"), 10, "@"),
+    (_l("Year"), 7, None),
+    (_l("City code"), 10, None),
     (_l("City"), 14, None),
-    (_l("Organization kind code"), 12, "@"),
+    (_l("Organization kind code"), 12, None),
     (_l("Organization kind"), 14, None),
-    (_l("Industry code"), 14, "@"),
+    (_l("Industry code"), 14, None),
     (lazy_pgettext("ledger export", "Industry"), 18, None),
-    (_l("Contract category code"), 22, "@"),
+    (_l("Contract category code"), 22, None),
     (_l("Contract category"), 26, None),
-    (_l("Registering official (user number)"), 12, "0"),
-    (lazy_pgettext("ledger export", "Entry hash"), 66, "@"),
+    (_l("Registering official (user number)"), 12, None),
+    (lazy_pgettext("ledger export", "Entry hash"), 66, None),
 )
 
 SUMMARY_SHEETS: dict[str, object] = {
@@ -111,8 +111,11 @@ class _Sheet:
         return cell
 
     def append(self, values: Iterable[Any], formats: Iterable[str | None], *, bold: bool = False) -> None:
-        cells = []
+        cells: list[Any] = []
         for value, number_format in zip(values, formats, strict=True):
+            if not (bold or (number_format and value is not None)):
+                cells.append(value)  # a plain value: much cheaper than a styled cell
+                continue
             cell = WriteOnlyCell(self.sheet, value=value)
             if number_format and value is not None:
                 cell.number_format = number_format
@@ -127,11 +130,27 @@ class _Sheet:
         self.sheet.auto_filter.ref = f"A1:{get_column_letter(self.columns)}{self.rows + 1}"
 
 
-def entry_report_row(entry) -> list[Any]:
+class _Labels:
+    """Labels of codes in the active locale, each looked up once per export."""
+
+    def __init__(self) -> None:
+        self._seen: dict[tuple[Callable[[str], str], str | None], str] = {}
+
+    def __call__(self, label: Callable[[str], str], code: str | None) -> str:
+        key = (label, code)
+        if key not in self._seen:
+            self._seen[key] = str(label(code))
+        return self._seen[key]
+
+
+def entry_report_row(
+    entry, labels: Callable[[Callable[[str], str], str | None], str] | None = None
+) -> list[Any]:
     """One entry as the report shows it (yuan, labels beside codes, Beijing time)."""
+    label = labels or (lambda fn, code: str(fn(code)))
     return [
         entry.seq,
-        entry_kind_label(entry.kind),
+        label(entry_kind_label, entry.kind),
         entry.registration_no,
         entry.contract_id,
         entry.turnover_delta_fen / FEN_PER_YUAN,
@@ -141,13 +160,13 @@ def entry_report_row(entry) -> list[Any]:
         _beijing(entry.recorded_at),
         entry.year,
         entry.seller_region,
-        region_label(entry.seller_region),
+        label(region_label, entry.seller_region),
         entry.seller_org_kind,
-        org_kind_label(entry.seller_org_kind),
+        label(org_kind_label, entry.seller_org_kind),
         entry.industry,
-        industry_label(entry.industry),
+        label(industry_label, entry.industry),
         entry.category,
-        category_label(entry.category),
+        label(category_label, entry.category),
         entry.regulator_id,
         entry.hash,
     ]
@@ -156,8 +175,9 @@ def entry_report_row(entry) -> list[Any]:
 def _write_entries_report(book: Workbook, entries: Iterator[Any]) -> int:
     sheet = _Sheet(book, _("Ledger entries"), ((str(h), w) for h, w, _f in ENTRY_REPORT_COLUMNS))
     formats = [f for _h, _w, f in ENTRY_REPORT_COLUMNS]
+    labels = _Labels()
     for entry in entries:
-        sheet.append(entry_report_row(entry), formats)
+        sheet.append(entry_report_row(entry, labels), formats)
     sheet.filter()
     return sheet.rows
 
