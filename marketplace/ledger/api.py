@@ -260,7 +260,7 @@ def ledger_verify(actor: User):
 
 @bp.get("/ledger/export")
 @describe(
-    "Entries (CSV or XLSX) or summaries (CSV) of a year, stating the chain's head for auditors.",
+    "Entries or summaries of a year, stating the chain's head: CSV for scripts (fen, codes, UTC), XLSX as a report (元 or 万元, labels, Beijing time, in the request's language).",
     tags=["ledger"],
     params=[
         {"name": "year", "in": "query", "schema": INTEGER},

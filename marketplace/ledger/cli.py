@@ -118,7 +118,6 @@ def register(app: Flask) -> None:
         click.echo(json.dumps(checkpoint_json(cp), ensure_ascii=False, indent=2))
 
     @ledger.command("export")
-    @_in_chinese
     @click.option("--year", type=int, default=None, help="The report year (default: every year).")
     @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
     @click.option(
@@ -126,7 +125,14 @@ def register(app: Flask) -> None:
         type=click.Choice(["entries", "summary"]),
         default="entries",
         show_default=True,
-        help="CSV only: entries or summaries (an XLSX workbook has both).",
+        help="Entries or summaries (in XLSX: the entries report or the summary report by dimension).",
+    )
+    @click.option(
+        "--locale",
+        type=click.Choice(["zh", "en"]),
+        default="zh",
+        show_default=True,
+        help="Language of the XLSX report's headers and labels (the CSV's columns do not change).",
     )
     @click.option(
         "--as-of", "as_of", default=None, help="YYYY-MM-DD or ISO time (Beijing time if no offset)."
@@ -138,8 +144,14 @@ def register(app: Flask) -> None:
         default=None,
         help="File (default: stdout for CSV).",
     )
-    def export(year: int | None, fmt: str, what: str, as_of: str | None, output: str | None) -> None:
+    def export(
+        year: int | None, fmt: str, what: str, locale: str, as_of: str | None, output: str | None
+    ) -> None:
         """Export the ledger for auditors, with the chain's head (entry count and last hash)."""
+        with force_locale("en" if locale == "en" else "zh_Hans"):
+            _export(year, fmt, what, as_of, output)
+
+    def _export(year: int | None, fmt: str, what: str, as_of: str | None, output: str | None) -> None:
         from ..core.errors import DomainError
         from . import exports, services
 
@@ -152,7 +164,7 @@ def register(app: Flask) -> None:
             click.echo(f"  {n:,} entries written", err=True)
 
         if output is None and fmt == "xlsx":
-            output = exports.export_filename(flt, fmt=fmt)
+            output = exports.export_filename(flt, fmt=fmt, what=what)
         if output is None:
             meta = exports.write_csv(sys.stdout, flt, what=what, progress=progress)
         else:
@@ -163,7 +175,7 @@ def register(app: Flask) -> None:
             try:
                 if fmt == "xlsx":
                     with os.fdopen(fd, "wb") as out:
-                        meta = exports.write_xlsx(out, flt, progress=progress)
+                        meta = exports.write_xlsx(out, flt, what=what, progress=progress)
                 else:
                     with os.fdopen(fd, "w", encoding="utf-8", newline="") as out:
                         meta = exports.write_csv(out, flt, what=what, progress=progress)

@@ -7,6 +7,16 @@ an export of the whole ledger against it, offline), and
 contains only entries up to that head, so an auditor can later check the
 exported entries against the chain (GET /api/v1/ledger/entries and
 /api/v1/ledger/verify, or `flask ledger verify`).
+
+Two kinds of file, for two kinds of reader:
+
+- CSV is the machine-readable contract for auditors' scripts: the columns
+  ENTRY_COLUMNS or SUMMARY_COLUMNS (amounts in fen as integers, codes, times
+  in UTC ISO 8601), after "#" comment lines stating the chain's head and the
+  checkpoint (scripts/verify_ledger.py and pandas' comment="#" read them).
+- XLSX is a report (workbook.py): entries or summaries in the reader's
+  language, in 元 or 万元, with labels and Beijing time; an entries workbook
+  also carries the CSV's columns in its sheets "entries" and "chain".
 """
 
 from __future__ import annotations
@@ -17,13 +27,12 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import IO, Any
 
-from openpyxl import Workbook
-
 from ..core.money import format_wan
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .catalog import GROUP_BY, dimension_label
 from .services import EntryFilter, filtered_entries, ledger_head, summarize
+from .workbook import write_entries_workbook, write_summary_workbook
 
 ENTRY_COLUMNS = (
     "seq",
@@ -108,11 +117,11 @@ def _entry_row(entry) -> list[Any]:
     return values
 
 
-def _entries(flt: EntryFilter, progress: Callable[[int], None] | None) -> Iterator[list[Any]]:
+def _iter_entries(flt: EntryFilter, progress: Callable[[int], None] | None) -> Iterator[Any]:
     rows = db.session.scalars(filtered_entries(flt).execution_options(yield_per=2000))
     try:
         for n, entry in enumerate(rows, 1):
-            yield _entry_row(entry)
+            yield entry
             if progress and n % 10_000 == 0:
                 progress(n)
             if n % 2000 == 0:
@@ -121,11 +130,19 @@ def _entries(flt: EntryFilter, progress: Callable[[int], None] | None) -> Iterat
         rows.close()
 
 
-def _summary_rows(flt: EntryFilter) -> Iterator[list[Any]]:
+def _entries(flt: EntryFilter, progress: Callable[[int], None] | None) -> Iterator[list[Any]]:
+    for entry in _iter_entries(flt, progress):
+        yield _entry_row(entry)
+
+
+def _summaries(flt: EntryFilter) -> dict[str, Any]:
     # Summaries are pinned to the stated head by its time.
     pinned = replace(flt, max_seq=None, as_of=flt.as_of or ledger_head()[2])
-    for group_by in GROUP_BY:
-        summary = summarize(pinned, group_by=group_by)
+    return {group_by: summarize(pinned, group_by=group_by) for group_by in GROUP_BY}
+
+
+def _summary_rows(flt: EntryFilter) -> Iterator[list[Any]]:
+    for group_by, summary in _summaries(flt).items():
         for key, fig in summary.groups:
             yield [
                 group_by,
@@ -162,23 +179,25 @@ def write_csv(
 
 
 def write_xlsx(
-    out: IO[bytes], flt: EntryFilter, *, progress: Callable[[int], None] | None = None
+    out: IO[bytes],
+    flt: EntryFilter,
+    *,
+    what: str = "entries",
+    progress: Callable[[int], None] | None = None,
 ) -> dict[str, Any]:
-    """Write a workbook with the sheets "entries", "summary" and "chain"."""
+    """Write the entries report (with the machine-readable sheets "entries"
+    and "chain") or the summary report, in the active locale."""
     flt, meta = _pinned(flt)
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("entries")
-    sheet.append(list(ENTRY_COLUMNS))
-    for row in _entries(flt, progress):
-        sheet.append(row)
-    sheet = book.create_sheet("summary")
-    sheet.append(list(SUMMARY_COLUMNS))
-    for row in _summary_rows(flt):
-        sheet.append(row)
-    sheet = book.create_sheet("chain")
-    for key, value in meta.items():
-        sheet.append([key, value])
-    book.save(out)
+    if what == "summary":
+        write_summary_workbook(out, _summaries(flt), meta)
+    else:
+        write_entries_workbook(
+            out,
+            lambda: _iter_entries(flt, progress),
+            lambda: _entries(flt, None),
+            ENTRY_COLUMNS,
+            meta,
+        )
     return meta
 
 
@@ -186,7 +205,7 @@ def export_bytes(flt: EntryFilter, *, fmt: str, what: str = "entries") -> bytes:
     """A whole export in memory (downloads from the web and the API)."""
     if fmt == "xlsx":
         buffer = io.BytesIO()
-        write_xlsx(buffer, flt)
+        write_xlsx(buffer, flt, what=what)
         return buffer.getvalue()
     text = io.StringIO()
     write_csv(text, flt, what=what)
@@ -195,5 +214,4 @@ def export_bytes(flt: EntryFilter, *, fmt: str, what: str = "entries") -> bytes:
 
 def export_filename(flt: EntryFilter, *, fmt: str, what: str = "entries") -> str:
     year = flt.year if flt.year is not None else "all"
-    kind = "ledger" if fmt == "xlsx" else f"ledger-{what}"
-    return f"{kind}-{year}-{flt.scope}.{fmt}"
+    return f"ledger-{what}-{year}-{flt.scope}.{fmt}"

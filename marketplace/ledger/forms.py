@@ -33,7 +33,10 @@ class DashboardForm(_GetForm):
     as_of = StringField(
         _l("As of"),
         filters=[strip_filter],
-        description=_l("A date (YYYY-MM-DD) or time (YYYY-MM-DDTHH:MM), Beijing time; empty: now."),
+        description=_l(
+            "The figures at the end of that day, Beijing time. Leave it empty for the latest figures."
+        ),
+        render_kw={"type": "date"},
     )
     years = SelectField(_l("Years"), default="plan")
 

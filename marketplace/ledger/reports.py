@@ -7,8 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from ..core import money as amounts
 from ..core.catalog import PROVINCE_CODE
-from ..core.money import format_wan, format_yi
+from ..core.money import FEN_PER_MILLION, FEN_PER_WAN, format_wan, format_yi
 from ..core.timeutil import to_shanghai
 from . import ports
 from .catalog import (
@@ -140,6 +144,56 @@ def dashboard_data(*, scope: str, as_of: datetime | None, years: YearChoice) -> 
     }
 
 
+def chart_unit() -> dict[str, Any]:
+    """The charts' unit: the one the tables use (万元 in Chinese, millions of yuan in English)."""
+    locale = get_locale()
+    if locale is not None and locale.language == "en":
+        return {"fen": FEN_PER_MILLION, "label": _("CNY million")}
+    return {"fen": FEN_PER_WAN, "label": _("10,000 yuan")}
+
+
+def _amount(fen: int) -> str:
+    """An amount as the pages write it in the active language (亿元 / 万元, or CNY billion / million)."""
+    return amounts.for_locale(amounts.format_auto, amounts.format_auto_en)(fen)
+
+
+def chart_summaries(data: dict[str, Any]) -> dict[str, str]:
+    """One sentence per chart saying what it shows (its text alternative)."""
+    first, last = data["plan_rows"][0]["year"], data["plan_rows"][-1]["year"]
+    years = _(
+        "Registered turnover %(first)s-%(last)s: %(amount)s, %(progress)s of the target of %(target)s.",
+        first=first,
+        last=last,
+        amount=_amount(data["plan_turnover"]["fen"]),
+        progress=data["plan_progress"] or "0.00 %",
+        target=_amount(data["target"]["fen"]),
+    )
+    best = max(data["plan_rows"], key=lambda r: r["turnover"]["fen"])
+    if best["turnover"]["fen"] > 0:
+        years += " " + _(
+            "The highest year is %(year)s with %(amount)s (%(share)s of that year's path).",
+            year=best["year"],
+            amount=_amount(best["turnover"]["fen"]),
+            share=best["of_path"],
+        )
+    sentences = {"years": years}
+    for group_by in BREAKDOWNS:
+        block = data["breakdowns"][group_by]
+        rows = [r for r in block["rows"] if r["turnover"]["fen"] > 0]
+        if not rows:
+            sentences[group_by] = _("No registered turnover in these years.")
+            continue
+        top = max(rows, key=lambda r: r["turnover"]["fen"])
+        sentences[group_by] = _(
+            "%(total)s in all; the largest is %(label)s with %(amount)s (%(share)s).",
+            total=_amount(block["totals"].turnover_fen),
+            label=top["label"],
+            amount=_amount(top["turnover"]["fen"]),
+            share=top["share"],
+        )
+    return sentences
+
+
 def chart_json(data: dict[str, Any]) -> dict[str, Any]:
     """The figures the charts draw (fen as integers; labels for tooltips)."""
 
@@ -154,6 +208,7 @@ def chart_json(data: dict[str, Any]) -> dict[str, Any]:
         ]
 
     return {
+        "unit": chart_unit(),
         "target_fen": TURNOVER_TARGET_FEN,
         "plan_turnover_fen": data["plan_turnover"]["fen"],
         "years": [

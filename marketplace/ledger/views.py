@@ -55,7 +55,7 @@ def dashboard():
     data = reports.dashboard_data(scope=ledger_scope(current_user), as_of=as_of, years=years)
     chart = reports.chart_json(data)
     chart["labels"] = {
-        "unit": _("100 million yuan (亿元)"),
+        "unit": chart["unit"]["label"],
         "turnover": _("Registered turnover"),
         "tech_income": _("Technology income"),
         "path": _("Yearly path"),
@@ -67,6 +67,7 @@ def dashboard():
         form=form,
         data=data,
         chart=chart,
+        summaries=reports.chart_summaries(data),
         as_of_arg=form.as_of.data if as_of else None,
         export_form=ExportForm(formdata=None),
     )

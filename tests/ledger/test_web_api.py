@@ -196,7 +196,7 @@ def test_xlsx_export_has_entries_summary_and_chain(client, login_as, ledger):
     response = client.get("/ledger/export?year=2023&format=xlsx")
     assert response.mimetype.endswith("spreadsheetml.sheet")
     book = load_workbook(io.BytesIO(response.data), read_only=True)
-    assert book.sheetnames == ["entries", "summary", "chain"]
+    assert book.sheetnames == ["台账记录", "哈希链与检查点", "entries", "chain"]
     entries = list(book["entries"].iter_rows(values_only=True))
     assert entries[0][0] == "seq" and len(entries) == 2
     chain = {row[0]: row[1] for row in book["chain"].iter_rows(values_only=True)}

@@ -1,6 +1,9 @@
 // The ledger dashboard's charts (Apache ECharts, vendored). The figures come
 // from the page's <script type="application/json" id="ledger-chart-data">
-// block; every chart has a table with the same figures beside it.
+// block; every chart has a table with the same figures beside it and a
+// sentence (its figcaption) saying what it shows. Amounts are drawn in the
+// tables' unit (data.unit: 万元 in Chinese, millions of yuan in English),
+// named on the value axis and in every tooltip.
 (function () {
   "use strict";
   var block = document.getElementById("ledger-chart-data");
@@ -9,13 +12,28 @@
   }
   var data = JSON.parse(block.textContent);
   var labels = data.labels || {};
-  var FEN_PER_YI = 1e10; // display only: exact figures are in the tables
+  var unit = data.unit || { fen: 1000000, label: labels.unit || "" };
+  var locale = document.documentElement.lang || undefined;
 
-  function yi(fen) {
-    return Math.round(fen / FEN_PER_YI * 100) / 100;
+  function scaled(fen) {
+    // display only: exact figures are in the tables
+    return Math.round(fen / unit.fen * 100) / 100;
+  }
+  function number(value) {
+    return Number(value).toLocaleString(locale, { maximumFractionDigits: 2 });
   }
   function tooltipValue(value) {
-    return value.toLocaleString() + " " + (labels.unit || "");
+    return number(value) + " " + unit.label;
+  }
+  function valueAxis(extra) {
+    var axis = {
+      type: "value",
+      name: unit.label,
+      nameTextStyle: { fontWeight: "bold" },
+      axisLabel: { formatter: number }
+    };
+    Object.keys(extra || {}).forEach(function (key) { axis[key] = extra[key]; });
+    return axis;
   }
   function make(id, option) {
     var el = document.getElementById(id);
@@ -24,23 +42,23 @@
     }
     var chart = window.echarts.init(el, null, { renderer: "canvas" });
     option.tooltip = option.tooltip || { trigger: "axis", valueFormatter: tooltipValue };
-    option.grid = option.grid || { left: 8, right: 16, top: 40, bottom: 8, containLabel: true };
+    option.legend = option.legend || { bottom: 0 };
+    option.grid = option.grid || { left: 8, right: 24, top: 36, bottom: 40, containLabel: true };
     chart.setOption(option);
     window.addEventListener("resize", function () { chart.resize(); });
   }
 
   var years = data.years.map(function (r) { return String(r.year); });
   make("chart-years", {
-    legend: { top: 0 },
     xAxis: { type: "category", data: years },
-    yAxis: { type: "value", name: labels.unit },
+    yAxis: valueAxis({ nameLocation: "end", nameGap: 14 }),
     series: [
-      { name: labels.turnover, type: "bar", data: data.years.map(function (r) { return yi(r.turnover_fen); }) },
-      { name: labels.tech_income, type: "bar", data: data.years.map(function (r) { return yi(r.tech_income_fen); }) },
-      { name: labels.path, type: "line", data: data.years.map(function (r) { return yi(r.path_fen); }) },
-      { name: labels.cumulative, type: "line", data: data.years.map(function (r) { return yi(r.cumulative_fen); }) },
+      { name: labels.turnover, type: "bar", data: data.years.map(function (r) { return scaled(r.turnover_fen); }) },
+      { name: labels.tech_income, type: "bar", data: data.years.map(function (r) { return scaled(r.tech_income_fen); }) },
+      { name: labels.path, type: "line", data: data.years.map(function (r) { return scaled(r.path_fen); }) },
+      { name: labels.cumulative, type: "line", data: data.years.map(function (r) { return scaled(r.cumulative_fen); }) },
       { name: labels.path_cumulative, type: "line", lineStyle: { type: "dashed" },
-        data: data.years.map(function (r) { return yi(r.path_cumulative_fen); }) }
+        data: data.years.map(function (r) { return scaled(r.path_cumulative_fen); }) }
     ]
   });
 
@@ -48,12 +66,12 @@
     var rows = data.breakdowns[groupBy] || [];
     var names = rows.map(function (r) { return r.label; });
     make("chart-" + groupBy, {
-      legend: { top: 0 },
-      xAxis: { type: "value", name: labels.unit },
+      grid: { left: 8, right: 24, top: 36, bottom: 64, containLabel: true },
+      xAxis: valueAxis({ nameLocation: "middle", nameGap: 28 }),
       yAxis: { type: "category", data: names, inverse: true },
       series: [
-        { name: labels.turnover, type: "bar", data: rows.map(function (r) { return yi(r.turnover_fen); }) },
-        { name: labels.tech_income, type: "bar", data: rows.map(function (r) { return yi(r.tech_income_fen); }) }
+        { name: labels.turnover, type: "bar", data: rows.map(function (r) { return scaled(r.turnover_fen); }) },
+        { name: labels.tech_income, type: "bar", data: rows.map(function (r) { return scaled(r.tech_income_fen); }) }
       ]
     });
   });
