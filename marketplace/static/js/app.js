@@ -17,6 +17,22 @@
     form.dataset.submitted = "1";
     window.setTimeout(function () { form.dataset.submitted = ""; }, 5000);
   });
+  // Name search beside a long picker: <input data-filter-for="ID"> hides, as one types,
+  // the options and list items of element ID whose text lacks the words (the chosen
+  // ones stay). Without this script the "Find" button narrows the list on the server.
+  Array.prototype.forEach.call(document.querySelectorAll("input[data-filter-for]"), function (box) {
+    var target = document.getElementById(box.getAttribute("data-filter-for"));
+    if (!target) { return; }
+    function filter() {
+      var needle = box.value.trim().toLowerCase();
+      Array.prototype.forEach.call(target.querySelectorAll("option, li"), function (item) {
+        var input = item.querySelector ? item.querySelector("input") : null;
+        var chosen = item.selected || (input && input.checked) || item.value === "";
+        item.hidden = !!needle && !chosen && item.textContent.toLowerCase().indexOf(needle) === -1;
+      });
+    }
+    box.addEventListener("input", filter);
+  });
   // Phone-width menu.
   var toggle = document.querySelector(".nav-toggle");
   var nav = document.getElementById("site-nav");
