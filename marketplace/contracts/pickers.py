@@ -15,6 +15,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import or_, select
 from wtforms import SelectField, SelectMultipleField
+from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..accounts.models import Organization
@@ -78,7 +79,7 @@ class OrgPicker(_Narrowing, SelectField):
         if self.data is None:
             return
         if self.data not in {value for value, _label in getattr(self, "all_choices", self.choices)}:
-            raise ValueError(self.message)
+            raise ValidationError(self.message)
 
 
 class AssetPicker(_Narrowing, SelectMultipleField):
@@ -100,7 +101,7 @@ class AssetPicker(_Narrowing, SelectMultipleField):
     def pre_validate(self, form) -> None:
         allowed = {value for value, _label in getattr(self, "all_choices", self.choices)}
         if any(value not in allowed for value in self.data or ()):
-            raise ValueError(_l("Choose the IP assets from the list."))
+            raise ValidationError(_l("Choose the IP assets from the list."))
 
 
 # --- The choices ------------------------------------------------------------------------------
