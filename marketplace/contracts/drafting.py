@@ -205,8 +205,9 @@ def record_offline_deal(
         k: v
         for k, v in (details or {}).items()
         if k not in ("asset_ids", "title", "buyer_name", "buyer_place")
-        # A category left blank keeps the one suggested from the assets; a chosen one wins.
-        and not (k == "category" and not v)
+        # A category left blank keeps the one suggested from the assets, an agency left
+        # blank the recording agency; a chosen one wins.
+        and not (k in ("category", "agency_org_id") and not v)
     }
     if rest:
         _update(contract, rest, actor=actor, audit=False)

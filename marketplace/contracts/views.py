@@ -488,6 +488,7 @@ def new_offline():
         flash(_("Please correct the marked fields."), "error")
     pickers.narrow_from_request(form, request.form)
     if request.method == "GET":
+        form.agency_org_id.data = current_user.organization_id
         _fill_rows(form, None)
     else:
         for name in ("milestones", "cost_lines"):
