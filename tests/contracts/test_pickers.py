@@ -136,7 +136,9 @@ def test_a_long_list_gets_a_name_search_that_saves_nothing(client, login_as, cas
     )
     text = r.get_data(as_text=True)
     assert r.status_code == 200 and "保留的标题" in text and "Please correct" not in text
-    select = text[text.index('id="seller_org_id"') : text.index("</select>", text.index('id="seller_org_id"'))]
+    select = text[
+        text.index('id="seller_org_id"') : text.index("</select>", text.index('id="seller_org_id"'))
+    ]
     assert "大庆油田配套企业7" in select and "大庆油田配套企业8" not in select
     assert db.session.query(Contract).filter_by(source="offline").count() == 0
 
@@ -146,4 +148,6 @@ def test_the_recording_agency_stays_the_contracts_agency(client, login_as, cast,
     asset = _software(c.contract.seller_org)
     login_as(c.agency)
     assert client.post("/contracts/new", data=_offline(c, asset, agency_org_id="")).status_code == 302
-    assert db.session.query(Contract).filter_by(source="offline").one().agency_org_id == c.agency.organization_id
+    assert (
+        db.session.query(Contract).filter_by(source="offline").one().agency_org_id == c.agency.organization_id
+    )
