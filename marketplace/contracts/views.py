@@ -231,16 +231,14 @@ def edit(contract_id: int):
     form = ContractForm(obj=contract if request.method == "GET" else None)
     _fill_pickers(form, seller_org_id=contract.seller_org_id, named=contract.asset_ids)
     finding = request.method == "POST" and pickers.find_requested(form, request.form)
-    if finding:
-        pass
-    elif form.validate_on_submit():
+    if not finding and form.validate_on_submit():
         ok, changed = attempt(
             lambda: services.update_contract(contract, form.changes(), actor=current_user), form=form
         )
         if ok:
             flash(_("The contract is saved.") if changed else _("Nothing changed."), "success")
             return _back(contract)
-    elif request.method == "POST":
+    elif request.method == "POST" and not finding:
         flash(_("Please correct the marked fields."), "error")
     row_errors = form.row_errors() if request.method == "POST" and not finding else {}
     pickers.narrow_from_request(form, request.form)
@@ -454,9 +452,7 @@ def new_offline():
     form.seller_org_id.set_choices(parties)
     form.buyer_org_id.set_choices([("", _l("— none —")), *parties[1:]])
     finding = request.method == "POST" and pickers.find_requested(form, request.form)
-    if finding:
-        pass
-    elif form.validate_on_submit():
+    if not finding and form.validate_on_submit():
         seller = db.session.get(Organization, form.seller_org_id.data)
         buyer = db.session.get(Organization, form.buyer_org_id.data) if form.buyer_org_id.data else None
         if seller is None:
@@ -484,7 +480,7 @@ def new_offline():
             )
             if ok:
                 return _back(contract)
-    elif request.method == "POST":
+    elif request.method == "POST" and not finding:
         flash(_("Please correct the marked fields."), "error")
     pickers.narrow_from_request(form, request.form)
     if request.method == "GET":

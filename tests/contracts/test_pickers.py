@@ -151,3 +151,22 @@ def test_the_recording_agency_stays_the_contracts_agency(client, login_as, cast,
     assert (
         db.session.query(Contract).filter_by(source="offline").one().agency_org_id == c.agency.organization_id
     )
+
+
+@pytest.mark.parametrize("page", ["new", "edit"])
+def test_the_pickers_cost_the_same_queries_for_1_or_20_choices(client, login_as, cast, db, count_queries, page):
+    counts = []
+    for rows in (1, 20):
+        c = cast(status="draft")
+        for n in range(rows):
+            IpAssetFactory(owned_by=c.contract.seller_org, title_zh=f"寒地测试资产{rows}-{n}")
+            OrganizationFactory(kind="enterprise")
+            OrganizationFactory(kind="agency")
+        db.session.flush()
+        login_as(c.agency if page == "new" else c.seller)
+        url = "/contracts/new" if page == "new" else f"/contracts/{c.contract.id}/edit"
+        client.get(url)
+        with count_queries() as q:
+            assert client.get(url).status_code == 200
+        counts.append(q.count)
+    assert counts[1] == counts[0], counts

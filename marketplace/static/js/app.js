@@ -4,6 +4,18 @@
   // Confirm before destructive actions: <form data-confirm="Are you sure?">
   document.addEventListener("submit", function (event) {
     var form = event.target;
+    // Enter in an ordinary field submits the form's own button, not a picker's "Find"
+    // (the first button in the form, which the browser would otherwise take).
+    var by = event.submitter;
+    var focus = document.activeElement;
+    if (by && by.name === "find" && focus && focus !== by && focus.type !== "search") {
+      var main = form.querySelector("button[type=submit]:not([name=find])");
+      if (main) {
+        event.preventDefault();
+        main.click();
+        return;
+      }
+    }
     var text = form.getAttribute("data-confirm");
     if (text && !window.confirm(text)) {
       event.preventDefault();
