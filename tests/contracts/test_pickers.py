@@ -154,7 +154,9 @@ def test_the_recording_agency_stays_the_contracts_agency(client, login_as, cast,
 
 
 @pytest.mark.parametrize("page", ["new", "edit"])
-def test_the_pickers_cost_the_same_queries_for_1_or_20_choices(client, login_as, cast, db, count_queries, page):
+def test_the_pickers_cost_the_same_queries_for_1_or_20_choices(
+    client, login_as, cast, db, count_queries, page
+):
     counts = []
     for rows in (1, 20):
         c = cast(status="draft")
