@@ -14,6 +14,9 @@ CATEGORIES: dict[str, object] = {
     "transfer_other": _l("Technology transfer: software copyright, IC layout, plant variety, other"),
     "license_patent": _l("Technology licence: patent"),
     "license_technical_secret": _l("Technology licence: technical secret"),
+    "license_software_copyright": _l("Technology licence: software copyright"),
+    "license_ic_layout": _l("Technology licence: IC layout design"),
+    "license_plant_variety": _l("Technology licence: new plant variety"),
     "consulting": _l("Technology consulting"),
     "service": _l("Technology service"),
     "service_training": _l("Technology service: training"),
@@ -32,6 +35,9 @@ TITLE_WORDS: dict[str, tuple[str, ...]] = {
     "transfer_other": ("转让", "作价入股", "入股", "transfer", "assign", "equity"),
     "license_patent": ("许可", "licen"),
     "license_technical_secret": ("许可", "licen"),
+    "license_software_copyright": ("许可", "licen"),
+    "license_ic_layout": ("许可", "licen"),
+    "license_plant_variety": ("许可", "licen"),
     "consulting": ("咨询", "论证", "评估", "consult"),
     "service": ("服务", "service"),
     "service_training": ("培训", "training"),
@@ -90,19 +96,33 @@ def title_matches_category(title: str | None, category: str | None) -> bool:
 
 PATENT_KINDS = frozenset({"invention_patent", "utility_model", "design_patent"})
 
+#: The licence category of each kind of right that has one of its own (patents apart).
+LICENSE_BY_KIND: dict[str, str] = {
+    "software_copyright": "license_software_copyright",
+    "ic_layout": "license_ic_layout",
+    "plant_variety": "license_plant_variety",
+}
+
 
 def suggest_category(deal_kind: str, asset_kinds: list[str], *, pending_patent: bool = False) -> str:
-    """The registration category an accepted deal suggests.
+    """The registration category an accepted deal suggests, from the kinds of its assets.
 
-    license -> license_patent / license_technical_secret; transfer and equity
-    (registered as a transfer) -> transfer_patent (transfer_patent_application
-    while every patent is still pending) / transfer_technical_secret /
-    transfer_other, by the kinds of the assets.
+    license -> license_patent when a patent is among the assets, else the licence
+    of the right the assets share (software copyright, IC layout design, new
+    plant variety), else license_technical_secret (know-how, achievements, or
+    rights of several kinds). Transfer and equity (registered as a transfer) ->
+    transfer_patent (transfer_patent_application while every patent is still
+    pending) / transfer_technical_secret / transfer_other.
     """
     kinds = set(asset_kinds)
     has_patent = bool(kinds & PATENT_KINDS)
     if deal_kind == "license":
-        return "license_patent" if has_patent else "license_technical_secret"
+        if has_patent:
+            return "license_patent"
+        rights = {LICENSE_BY_KIND[k] for k in kinds if k in LICENSE_BY_KIND}
+        if len(rights) == 1:
+            return rights.pop()
+        return "license_technical_secret"
     if has_patent:
         return "transfer_patent_application" if pending_patent else "transfer_patent"
     if kinds and kinds <= {"technical_secret", "achievement"}:

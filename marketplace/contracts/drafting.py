@@ -57,9 +57,10 @@ def create_draft_from_deal(
     `source="offer"`) or recorded by an agency (`source="offline"`).
 
     The agreed terms are stored as they are (`Contract.terms`) and never edited.
-    From them come the category suggestion (licence -> license_patent or
-    license_technical_secret; transfer and equity -> transfer_* by the kinds
-    of the assets; equity terms stay in `terms`), the turnover (price, upfront
+    From them come the category suggestion (`codes.suggest_category`: licence
+    -> the licence of the assets' right, patent, software copyright, IC layout,
+    plant variety or technical secret; transfer and equity -> transfer_* by the
+    kinds of the assets; equity terms stay in `terms`), the turnover (price, upfront
     fee or valuation) and an industry (the first asset's). An offline draft
     waits for both parties to confirm it.
     """
@@ -204,6 +205,9 @@ def record_offline_deal(
         k: v
         for k, v in (details or {}).items()
         if k not in ("asset_ids", "title", "buyer_name", "buyer_place")
+        # A category left blank keeps the one suggested from the assets, an agency left
+        # blank the recording agency; a chosen one wins.
+        and not (k in ("category", "agency_org_id") and not v)
     }
     if rest:
         _update(contract, rest, actor=actor, audit=False)

@@ -2,8 +2,8 @@
 
 One input schema per operation: the API form (amounts as integers in fen) is
 the schema, the web form subclasses it and only swaps the money fields for
-`MoneyField` (yuan), the rows for their web rows and the asset list for a text
-field; both produce the same `changes` dict. The OpenAPI request bodies are
+`MoneyField` (yuan), the rows for their web rows and the ids for pickers that
+show names (`pickers`); both produce the same `changes` dict. The OpenAPI request bodies are
 built from the API forms (`body_schema`), so the choices they list are the
 ones the forms offer.
 """
@@ -34,6 +34,7 @@ from ..core.errors import ValidationError
 from ..core.forms import BaseForm, MoneyField, strip_filter
 from ..ip.states import DEAL_KIND_LABELS
 from .codes import CATEGORIES, COST_KINDS, RETURN_REASONS
+from .pickers import AssetPicker, OrgPicker
 from .terms import AMENDABLE_FIELDS, AMENDMENT_REASON_REQUIRED, EDITABLE_FIELDS, LIST_FIELDS
 
 MAX_FEN = 10**14
@@ -169,7 +170,7 @@ class ContractApiForm(BaseForm):
 
 class ContractForm(ContractApiForm):
     """The edit page: amounts in yuan, milestones and cost lines as repeatable rows,
-    the assets as numbers separated by commas."""
+    the assets and the agency chosen by name (`pickers`; the values posted are ids)."""
 
     turnover_fen = MoneyField(_l("Contract turnover (yuan)"))
     tech_income_fen = MoneyField(
@@ -178,22 +179,13 @@ class ContractForm(ContractApiForm):
     )
     new_investment_fen = MoneyField(_l("Expected new investment (yuan)"))
     new_output_fen = MoneyField(_l("Expected new output value (yuan)"))
-    asset_ids = StringField(
-        _l("IP assets (numbers, comma-separated)"),
-        validators=[Optional(), Length(max=500)],
-        filters=[strip_filter],
+    agency_org_id = OrgPicker(
+        _l("Agency"), validators=[Optional()], message=_l("Choose an approved agency from the list.")
     )
+    asset_ids = AssetPicker(_l("IP assets"), validators=[Optional()])
     milestones = FieldList(FormField(MilestoneRow), min_entries=0)
     cost_lines = FieldList(FormField(CostRow), min_entries=0)
     submit = SubmitField(_l("Save"))
-
-    def validate_asset_ids(self, field) -> None:
-        from wtforms.validators import ValidationError as WTFValidationError
-
-        if field.data and not all(
-            part.strip().isdigit() for part in field.data.replace("，", ",").split(",") if part.strip()
-        ):
-            raise WTFValidationError(_l("Enter asset numbers separated by commas."))
 
     def changes(self) -> dict[str, Any]:  # type: ignore[override]
         """Every field of the page (a blank one clears the value); blank rows are dropped."""
@@ -201,8 +193,7 @@ class ContractForm(ContractApiForm):
         for name in EDITABLE_FIELDS:
             value = self[name].data
             data[name] = value if value != "" else None
-        text = (self.asset_ids.data or "").replace("，", ",")
-        data["asset_ids"] = [int(p) for p in text.split(",") if p.strip()]
+        data["asset_ids"] = list(dict.fromkeys(self.asset_ids.data or []))
         data["milestones"] = _filled_rows(self.milestones)
         data["cost_lines"] = _filled_rows(self.cost_lines)
         return data
@@ -236,6 +227,14 @@ class OfflineDealForm(ContractForm, OfflineDealApiForm):
     """The page where an agency records a deal negotiated off the platform: the
     terms as on the edit page, the parties as in the API, and the deal kind."""
 
+    seller_org_id = OrgPicker(
+        _l("Seller"),
+        validators=[InputRequired(message=_l("Choose the seller from the list."))],
+        message=_l("Choose the seller from the list."),
+    )
+    buyer_org_id = OrgPicker(
+        _l("Buyer"), validators=[Optional()], message=_l("Choose the buyer from the list.")
+    )
     deal_kind = SelectField(_l("Deal kind"), choices=OFFLINE_DEAL_KINDS, validators=[DataRequired()])
     submit = SubmitField(_l("Record the deal"))
 

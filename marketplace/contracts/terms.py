@@ -65,7 +65,9 @@ def _load_assets(asset_ids: list[int], seller_org_id: int | None) -> tuple[list[
             continue
         owners = getattr(asset, "owner_org_ids", None)
         if seller_org_id is not None and owners is not None and seller_org_id not in owners:
-            errors.append(_l("IP asset %(id)s does not belong to the seller.", id=asset_id))
+            errors.append(
+                _l("“%(name)s” does not belong to the seller.", name=asset.title or asset.display_identifier)
+            )
             continue
         assets.append(asset)
     return assets, errors

@@ -7,8 +7,8 @@ from typing import TypeVar
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from sqlalchemy import select
 
 from ..accounts.models import Organization
 from ..core.errors import DomainError
@@ -20,7 +20,7 @@ from ..extensions import db
 from ..ip.states import DEAL_KIND_LABELS, LICENSE_TYPE_LABELS
 from ..storage.uploads import Attachment, send_attachment
 from . import permissions as perms
-from . import services
+from . import pickers, services
 from .certificate import certificate_lines, certificate_pdf, qr_svg_data_uri, verify_url
 from .codes import (
     AUDIT_ACTIONS,
@@ -214,6 +214,13 @@ def _fill_rows(form, contract: Contract | None) -> None:
             field.append_entry()
 
 
+def _fill_pickers(form, *, seller_org_id: int | None, named: list[int] | tuple[int, ...] = ()) -> None:
+    """The choices of the page's pickers: the seller's assets (every seller's when it is
+    not known yet) with those the contract names, and the approved agencies."""
+    form.asset_ids.set_choices(pickers.asset_choices(seller_org_id, also=named))
+    form.agency_org_id.set_choices(pickers.agency_choices())
+
+
 @bp.route("/contracts/<int:contract_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit(contract_id: int):
@@ -222,18 +229,19 @@ def edit(contract_id: int):
         flash(_("The terms of this contract cannot be changed now."), "error")
         return _back(contract)
     form = ContractForm(obj=contract if request.method == "GET" else None)
-    if request.method == "GET":
-        form.asset_ids.data = ", ".join(str(i) for i in contract.asset_ids)
-    if form.validate_on_submit():
+    _fill_pickers(form, seller_org_id=contract.seller_org_id, named=contract.asset_ids)
+    finding = request.method == "POST" and pickers.find_requested(form, request.form)
+    if not finding and form.validate_on_submit():
         ok, changed = attempt(
             lambda: services.update_contract(contract, form.changes(), actor=current_user), form=form
         )
         if ok:
             flash(_("The contract is saved.") if changed else _("Nothing changed."), "success")
             return _back(contract)
-    elif request.method == "POST":
+    elif request.method == "POST" and not finding:
         flash(_("Please correct the marked fields."), "error")
-    row_errors = form.row_errors() if request.method == "POST" else {}
+    row_errors = form.row_errors() if request.method == "POST" and not finding else {}
+    pickers.narrow_from_request(form, request.form)
     if request.method == "GET" or not form.milestones.entries:
         _fill_rows(form, contract)
     else:
@@ -439,7 +447,12 @@ def new_offline():
     if not perms.can_create_offline(current_user):
         abort(404)
     form = OfflineDealForm()
-    if form.validate_on_submit():
+    _fill_pickers(form, seller_org_id=None)
+    parties = pickers.party_choices(blank=_l("— choose —"))
+    form.seller_org_id.set_choices(parties)
+    form.buyer_org_id.set_choices([("", _l("— none —")), *parties[1:]])
+    finding = request.method == "POST" and pickers.find_requested(form, request.form)
+    if not finding and form.validate_on_submit():
         seller = db.session.get(Organization, form.seller_org_id.data)
         buyer = db.session.get(Organization, form.buyer_org_id.data) if form.buyer_org_id.data else None
         if seller is None:
@@ -467,19 +480,13 @@ def new_offline():
             )
             if ok:
                 return _back(contract)
-    elif request.method == "POST":
+    elif request.method == "POST" and not finding:
         flash(_("Please correct the marked fields."), "error")
+    pickers.narrow_from_request(form, request.form)
     if request.method == "GET":
+        form.agency_org_id.data = current_user.organization_id
         _fill_rows(form, None)
     else:
         for name in ("milestones", "cost_lines"):
             form[name].append_entry()
-    organizations = db.session.scalars(
-        select(Organization)
-        .where(
-            Organization.status == "approved",
-            Organization.kind.in_(("university", "research_institute", "enterprise", "individual", "other")),
-        )
-        .order_by(Organization.region_code, Organization.name)
-    ).all()
-    return render_template("contracts/new.html", form=form, organizations=organizations)
+    return render_template("contracts/new.html", form=form)

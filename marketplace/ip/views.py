@@ -100,6 +100,10 @@ def _editable_asset(asset_id: int) -> IpAsset:
     return asset
 
 
+#: Above this many organizations the owner rows get a name search.
+LONG_OWNER_LIST = 50
+
+
 def _owner_choices() -> list[Organization]:
     """Organizations that can own assets, for the owner rows (approved, not regulators)."""
     return list(
@@ -109,6 +113,24 @@ def _owner_choices() -> list[Organization]:
             .order_by(Organization.region_code, Organization.name)
         )
     )
+
+
+def _finding_owners() -> bool:
+    """Whether the owner rows' "Find" button was pressed (narrow the list, save nothing)."""
+    return request.method == "POST" and request.form.get("find") == "owners"
+
+
+def _owner_picker(form) -> dict:
+    """The organizations the owner rows offer, by name: all of them, or when the list is
+    long and a name was searched (`owners_q`), those whose name has it plus the chosen ones."""
+    organizations = _owner_choices()
+    query = (request.form.get("owners_q") or "").strip()[:100] if request.method == "POST" else ""
+    long_list = len(organizations) > LONG_OWNER_LIST
+    if query:
+        chosen = {row.form.org_id.data for row in form.owners.entries}
+        needle = query.casefold()
+        organizations = [o for o in organizations if o.id in chosen or needle in o.name.casefold()]
+    return {"organizations": organizations, "owners_long": long_list, "owners_q": query}
 
 
 def _render_form(form: AssetForm, asset: IpAsset | None):
@@ -121,7 +143,7 @@ def _render_form(form: AssetForm, asset: IpAsset | None):
         "ip/form.html",
         form=form,
         asset=asset,
-        organizations=_owner_choices(),
+        **_owner_picker(form),
         owners_locked=asset is not None and not services.owners_editable(asset),
         co_owned=asset is not None and services.is_co_owned(asset),
         can_propose=asset is not None and can_propose_ownership_change(current_user, asset),
@@ -168,7 +190,7 @@ def create_asset():
     if request.method == "GET":
         form.owners.append_entry({"org_id": current_user.organization_id, "share_bp": services.FULL_SHARE_BP})
         form.legal_status.data = "pending"
-    if form.validate_on_submit():
+    if not _finding_owners() and form.validate_on_submit():
         ok, asset = attempt(
             lambda: services.register_asset(form.to_data(), actor=current_user),
             success=_("The asset is registered."),
@@ -184,7 +206,7 @@ def create_asset():
 def edit_asset(asset_id: int):
     asset = _editable_asset(asset_id)
     form = AssetForm(obj=asset if request.method == "GET" else None)
-    if form.validate_on_submit():
+    if not _finding_owners() and form.validate_on_submit():
         ok, _result = attempt(
             lambda: services.update_asset(asset, form.to_data(), actor=current_user),
             success=_("The asset is saved."),
@@ -365,7 +387,7 @@ def propose_ownership(asset_id: int):
     if request.method == "GET":
         for owner in asset.owners:
             form.owners.append_entry({"org_id": owner.org_id, "share_bp": owner.share_bp})
-    if form.validate_on_submit():
+    if not _finding_owners() and form.validate_on_submit():
         ok, proposal = attempt(
             lambda: ownership.propose_ownership_change(
                 asset, form.owner_shares(), reason=form.reason.data, actor=current_user
@@ -380,7 +402,7 @@ def propose_ownership(asset_id: int):
         < len([e for e in form.owners.entries if e.form.org_id.data]) + EXTRA_OWNER_ROWS
     ):
         form.owners.append_entry()
-    return render_template("ip/proposal_form.html", asset=asset, form=form, organizations=_owner_choices())
+    return render_template("ip/proposal_form.html", asset=asset, form=form, **_owner_picker(form))
 
 
 @bp.get("/ownership-proposals/<int:proposal_id>")

@@ -33,10 +33,9 @@ TURNOVER = 2_600_000
 FIRST = 800_000
 
 
-def org_number(page, name: str) -> str:
-    """The organization numbers the agency types are listed on the page, by name."""
-    row = page.locator("table tr", has=page.get_by_role("cell", name=name, exact=True))
-    return row.locator("td").first.inner_text().strip()
+def choose(select, name: str) -> None:
+    """Pick the organization by its name (the option's text starts with it)."""
+    select.select_option(select.locator("option", has_text=name).first.get_attribute("value"))
 
 
 def test_agency_records_offline_deal_then_buyer_pays(page_factory):
@@ -46,11 +45,11 @@ def test_agency_records_offline_deal_then_buyer_pays(page_factory):
     log_in(agency, AGENCY)
     agency.goto("/contracts")
     agency.get_by_role("link", name="登记线下交易").click()
-    label(agency, "卖方（机构编号）").fill(org_number(agency, SELLER_ORG))
-    label(agency, "买方（机构编号）").fill(org_number(agency, BUYER_ORG))
+    choose(label(agency, "卖方"), SELLER_ORG)
+    choose(label(agency, "买方"), BUYER_ORG)
     label(agency, "交易方式").select_option("transfer")
     label(agency, "标题").fill(title)
-    label(agency, "类别").select_option("transfer_patent")
+    label(agency, "合同类别").select_option("transfer_patent")
     label(agency, "行业").select_option("agri_processing")
     label(agency, "合同标的").fill("马铃薯低温贮藏保鲜专利权转让及配套工艺交付。")
     label(agency, "技术合同成交额（元）").fill(f"{TURNOVER:,}")

@@ -11,7 +11,9 @@ from .conftest import shot
 from .flows import (
     AGENCY,
     BUYER,
+    BUYER_ORG,
     SELLER,
+    SELLER_ORG,
     T,
     errors_text,
     flash_text,
@@ -61,11 +63,15 @@ def test_income_above_turnover(page_factory, lang):
     page = open_page(page_factory, lang)
     log_in(page, AGENCY)
     page.goto("/contracts/new")
-    label(page, "卖方（机构编号）" if lang == "zh" else "Seller (organization number)").fill("1")
-    label(page, "买方（机构编号）" if lang == "zh" else "Buyer (organization number)").fill("8")
+    for name, org in (
+        ("卖方" if lang == "zh" else "Seller", SELLER_ORG),
+        ("买方" if lang == "zh" else "Buyer", BUYER_ORG),
+    ):
+        select = label(page, name)
+        select.select_option(select.locator("option", has_text=org).first.get_attribute("value"))
     label(page, "交易方式" if lang == "zh" else "Deal kind").select_option("transfer")
     label(page, "标题" if lang == "zh" else "Title").fill("寒地蓝莓冻干工艺技术秘密转让合同")
-    label(page, t["category"]).select_option("transfer_technical_secret")
+    label(page, "合同类别" if lang == "zh" else t["category"]).select_option("transfer_technical_secret")
     label(page, t["turnover"]).fill("500,000")
     label(page, t["income"]).fill("600,000")
     page.get_by_role("button", name="录入交易" if lang == "zh" else "Record the deal").click()
