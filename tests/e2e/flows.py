@@ -86,7 +86,7 @@ T = {
         "send_offer": "发出报价",
         "message": "给卖方的留言",
         "edit_terms": "编辑合同条款",
-        "category": "类别",
+        "category": "合同类别",
         "turnover": "技术合同成交额（元）",
         "income": "技术交易额（元）",
         "valid_from": "有效期自",
