@@ -416,23 +416,20 @@ def _require_admin(actor: User) -> None:
 
 
 def _suspension_reason(reason: str | None) -> str:
+    """The reason of a suspension, refused (with the message as the refusal's own, for the
+    admin pages' flash) when missing or too long."""
     reason = (reason or "").strip()
+    problem = None
     if not reason:
-        raise ValidationError(
-            fields={"reason": [_l("Give the reason for the suspension: the suspended party is told it.")]}
+        problem = _l("Give the reason for the suspension: the suspended party is told it.")
+    elif len(reason) > REASON_MAX:
+        problem = _l(
+            "At most %(max)d characters (this has %(length)d); shorten it.",
+            max=REASON_MAX,
+            length=len(reason),
         )
-    if len(reason) > REASON_MAX:
-        raise ValidationError(
-            fields={
-                "reason": [
-                    _l(
-                        "At most %(max)d characters (this has %(length)d); shorten it.",
-                        max=REASON_MAX,
-                        length=len(reason),
-                    )
-                ]
-            }
-        )
+    if problem is not None:
+        raise ValidationError(problem, fields={"reason": [problem]})
     return reason
 
 
