@@ -469,7 +469,7 @@ def upload_licence():
             form=form,
         )
         if ok:
-            return redirect(url_for("accounts.organization") + "#licence")
+            return redirect(url_for("accounts.organization") + "#business-licence")
     return _render_organization(licence_form=form, status=400)
 
 
