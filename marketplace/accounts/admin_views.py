@@ -72,7 +72,7 @@ def organization(org_id: int):
     return _render_organization(org)
 
 
-def _render_organization(org: Organization, suspend_form: SuspendForm | None = None, status: int = 200):
+def _render_organization(org: Organization, status: int = 200):
     members = db.session.scalars(
         select(User).where(User.organization_id == org.id).order_by(User.created_at, User.id)
     ).all()
@@ -84,7 +84,6 @@ def _render_organization(org: Organization, suspend_form: SuspendForm | None = N
         bank_accounts=services.bank_accounts_of(org.id),
         trail=audit_trail(org),
         confirm_form=ConfirmForm(),
-        suspend_form=suspend_form or SuspendForm(formdata=None),
     ), status
 
 
@@ -107,7 +106,6 @@ def user(user_id: int):
         person=person,
         trail=audit_trail(person),
         confirm_form=ConfirmForm(),
-        suspend_form=SuspendForm(formdata=None),
     )
 
 
