@@ -47,9 +47,14 @@ class Organization(TimestampMixin, db.Model):
     place: Mapped[str | None] = mapped_column(String(200))
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=OrgStatus.APPROVED.value)
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why an administrator suspended it: told to its members and kept in the audit trail.
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
 
     members: Mapped[list[User]] = relationship(
         back_populates="organization", foreign_keys="User.organization_id"
+    )
+    bank_accounts: Mapped[list[BankAccount]] = relationship(
+        back_populates="organization", order_by="BankAccount.id", cascade="all, delete-orphan"
     )
 
     def __repr__(self) -> str:
@@ -62,6 +67,10 @@ class Organization(TimestampMixin, db.Model):
     @property
     def is_suspended(self) -> bool:
         return self.status == OrgStatus.SUSPENDED.value
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == OrgStatus.PENDING.value
 
     @property
     def needs_vetting(self) -> bool:
@@ -107,6 +116,12 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Stored in the session (with the id, see get_id); raised by log-out, a password
     # change or reset, which so ends every session of the user at its next request.
     session_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    # When the person accepted the user agreement and the privacy policy at sign-up
+    # (None for accounts the operator created).
+    terms_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    privacy_accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Why an administrator suspended the account: told to its owner, kept in the audit trail.
+    suspension_reason: Mapped[str | None] = mapped_column(String(500))
 
     organization: Mapped[Organization] = relationship(
         back_populates="members", foreign_keys=[organization_id], lazy="joined"
@@ -143,6 +158,9 @@ class User(UserMixin, TimestampMixin, db.Model):
             return False
         if self.organization.needs_vetting and not self.organization.is_approved:
             return False
+        # A new enterprise seller's organization waits for an administrator as well.
+        if self.organization.is_pending:
+            return False
         return True
 
     @property
@@ -167,6 +185,26 @@ class User(UserMixin, TimestampMixin, db.Model):
     @property
     def role_label(self) -> str:
         return role_label(self.role)
+
+
+class BankAccount(TimestampMixin, db.Model):
+    """An account of an organization at a bank, where payers transfer money to it."""
+
+    __tablename__ = "bank_accounts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
+    account_name: Mapped[str] = mapped_column(String(200), nullable=False)  # 户名
+    bank_name: Mapped[str] = mapped_column(String(200), nullable=False)  # 开户行
+    account_number: Mapped[str] = mapped_column(String(30), nullable=False)  # 账号, digits only
+
+    organization: Mapped[Organization] = relationship(back_populates="bank_accounts")
+
+    @property
+    def number_grouped(self) -> str:
+        """The number in groups of four digits, as banks print it."""
+        n = self.account_number
+        return " ".join(n[i : i + 4] for i in range(0, len(n), 4))
 
 
 class ApiToken(db.Model):

@@ -15,17 +15,33 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..core.catalog import ORG_KINDS, ROLE_ORG_KIND, ROLES, SIGNUP_ROLES
+from ..core.catalog import ORG_KINDS, ROLE_ORG_KIND, ROLES, SIGNUP_ROLES, VETTED_ORG_KINDS
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..core.models import record_audit
 from ..core.timeutil import utcnow
 from ..extensions import db
 from .models import ApiToken, Organization, User
+from .onboarding import (  # noqa: F401  (re-exported: the accounts rules are called from here)
+    BankAccountData,
+    add_bank_account,
+    bank_accounts_of,
+    can_edit_organization,
+    licence_of,
+    licences_of,
+    pending_counts,
+    pending_organizations,
+    pending_people,
+    remove_bank_account,
+    upload_licence,
+    waiting_for,
+)
 from .sessions import end_all_sessions
 from .states import Membership, OrgStatus, UserStatus
 from .validation import clean_phone, organization_problems, password_problems
 
 TOKEN_PREFIX = "tm_"
+NAME_MAX = 100  # users.name
+REASON_MAX = 500  # the suspension_reason columns
 # Compared against when the e-mail is unknown, so a failed log-in takes as long either way.
 _DUMMY_HASH: str | None = None
 
@@ -48,6 +64,24 @@ def normalize_email(email: str) -> str:
 
 def hash_password(password: str) -> str:
     return generate_password_hash(password, method=current_app.config["PASSWORD_HASH_METHOD"])
+
+
+def needs_approval(kind: str, role: str) -> bool:
+    """Whether a new organization waits for an administrator: the vetted kinds
+    (agencies, registration authorities) and an enterprise that signs up to sell."""
+    return kind in VETTED_ORG_KINDS or (kind == "enterprise" and role == "seller")
+
+
+def _name_problem(name: str | None):
+    """Why a person's name is refused (never cut to fit), or None."""
+    name = (name or "").strip()
+    if not name:
+        return _l("Enter your name.")
+    if len(name) > NAME_MAX:
+        return _l(
+            "At most %(max)d characters (this has %(length)d); shorten it.", max=NAME_MAX, length=len(name)
+        )
+    return None
 
 
 @dataclass
@@ -88,13 +122,17 @@ def register_user(
     join: Organization | None = None,
     approved: bool = False,
     locale: str | None = None,
+    accepted_terms: bool = False,
+    accepted_privacy: bool = False,
 ) -> User:
     """Sign a person up as a member of an organization.
 
     A new organization is created, or an existing one (same USCC) joined; who
     joins an existing organization waits for an admin to approve the
     membership. Organizations of vetting kinds (agency, regulator) wait for an
-    admin too. `approved=True` (the operator's command line) skips both waits.
+    admin too, and so does a new enterprise seller's. `approved=True` (the
+    operator's command line) skips both waits. Signing up oneself needs the
+    consent to the user agreement and the privacy policy; when it was given is kept.
     """
     email = normalize_email(email)
     errors: dict[str, list] = {}
@@ -103,8 +141,14 @@ def register_user(
     problems = password_problems(password, email, name)
     if problems:
         errors["password"] = problems
-    if not (name or "").strip():
-        errors["name"] = [_l("Enter your name.")]
+    name_problem = _name_problem(name)
+    if name_problem:
+        errors["name"] = [name_problem]
+    if not approved:
+        if not accepted_terms:
+            errors["accept_terms"] = [_l("Accept the user agreement to create an account.")]
+        if not accepted_privacy:
+            errors["accept_privacy"] = [_l("Accept the privacy policy to create an account.")]
     cleaned: dict = {}
     if join is not None:
         cleaned = {"kind": join.kind, "uscc": join.uscc}
@@ -147,7 +191,7 @@ def register_user(
             **cleaned,
             status=(
                 OrgStatus.PENDING.value
-                if cleaned["kind"] in ("agency", "regulator") and not approved
+                if needs_approval(cleaned["kind"], role) and not approved
                 else OrgStatus.APPROVED.value
             ),
         )
@@ -165,6 +209,8 @@ def register_user(
         locale=locale,
         # Signing up on the web needs the owner to follow the e-mailed link first.
         email_confirmed_at=utcnow() if approved else None,
+        terms_accepted_at=utcnow() if accepted_terms else None,
+        privacy_accepted_at=utcnow() if accepted_privacy else None,
     )
     db.session.add(user)
     try:
@@ -179,26 +225,34 @@ def register_user(
 
 def authenticate(email: str, password: str) -> User | None:
     """The user for these credentials, or None; the same work is done either way."""
+    return authenticate_or_reason(email, password)[0]
+
+
+def authenticate_or_reason(email: str, password: str) -> tuple[User | None, str | None]:
+    """(the user for these credentials or None, the suspension reason). The reason is
+    given only with the right password: it is the suspended owner's to read."""
     global _DUMMY_HASH
     user = db.session.scalar(select(User).where(User.email == normalize_email(email)))
     if user is None:
         if _DUMMY_HASH is None:
             _DUMMY_HASH = hash_password(secrets.token_hex(8))
         check_password_hash(_DUMMY_HASH, password or "")
-        return None
+        return None, None
     if not check_password_hash(user.password_hash, password or ""):
-        return None
+        return None, None
     if not user.is_active:
-        return None
+        reason = user.suspension_reason if user.status == UserStatus.SUSPENDED.value else None
+        return None, reason or user.organization.suspension_reason
     user.last_login_at = utcnow()
-    return user
+    return user, None
 
 
 def update_profile(user: User, *, name: str, phone: str | None, locale: str | None, actor: User) -> User:
     if actor.id != user.id and not actor.is_admin:
         raise PermissionDenied()
-    if not (name or "").strip():
-        raise ValidationError(fields={"name": [_l("Enter your name.")]})
+    name_problem = _name_problem(name)
+    if name_problem:
+        raise ValidationError(fields={"name": [name_problem]})
     phone = (phone or "").strip() or None
     if phone is not None:
         try:
@@ -336,16 +390,6 @@ def reset_password(user: User, *, new: str) -> None:
     record_audit("user.password_reset", user, actor=user)
 
 
-def can_edit_organization(user: User, organization: Organization) -> bool:
-    if user.is_admin:
-        return True
-    return (
-        user.organization_id == organization.id
-        and user.membership == Membership.APPROVED.value
-        and user.status == UserStatus.ACTIVE.value
-    )
-
-
 def update_organization(organization: Organization, data: OrgData, *, actor: User) -> Organization:
     """Edit an organization. Its kind and USCC identify it and only an admin changes them."""
     if not can_edit_organization(actor, organization):
@@ -371,16 +415,45 @@ def _require_admin(actor: User) -> None:
         raise PermissionDenied()
 
 
-def set_organization_status(organization: Organization, status: OrgStatus, *, actor: User) -> Organization:
-    """Approve, suspend or reinstate an organization (admins only)."""
+def _suspension_reason(reason: str | None) -> str:
+    """The reason of a suspension, refused (with the message as the refusal's own, for the
+    admin pages' flash) when missing or too long."""
+    reason = (reason or "").strip()
+    problem = None
+    if not reason:
+        problem = _l("Give the reason for the suspension: the suspended party is told it.")
+    elif len(reason) > REASON_MAX:
+        problem = _l(
+            "At most %(max)d characters (this has %(length)d); shorten it.",
+            max=REASON_MAX,
+            length=len(reason),
+        )
+    if problem is not None:
+        raise ValidationError(problem, fields={"reason": [problem]})
+    return reason
+
+
+def set_organization_status(
+    organization: Organization, status: OrgStatus, *, actor: User, reason: str | None = None
+) -> Organization:
+    """Approve, suspend or reinstate an organization (admins only). A suspension needs
+    its reason: the members are told it and the audit trail keeps it."""
     _require_admin(actor)
     if organization.status == status.value:
         raise Conflict(_l("The organization is already in this state."))
+    data = None
+    if status == OrgStatus.SUSPENDED:
+        data = {"reason": _suspension_reason(reason)}
+        organization.suspension_reason = data["reason"]
+    else:
+        organization.suspension_reason = None
     before = organization.status
     organization.status = status.value
     if status == OrgStatus.APPROVED:
         organization.approved_at = utcnow()
-    record_audit("organization.status", organization, actor=actor, from_state=before, to_state=status.value)
+    record_audit(
+        "organization.status", organization, actor=actor, from_state=before, to_state=status.value, data=data
+    )
     return organization
 
 
@@ -393,15 +466,23 @@ def approve_membership(user: User, *, actor: User) -> User:
     return user
 
 
-def set_user_status(user: User, status: UserStatus, *, actor: User) -> User:
+def set_user_status(user: User, status: UserStatus, *, actor: User, reason: str | None = None) -> User:
+    """Suspend or reinstate an account (admins only). A suspension needs its reason:
+    the owner is told it and the audit trail keeps it."""
     _require_admin(actor)
     if user.id == actor.id:
         raise Conflict(_l("You cannot suspend your own account."))
     if user.status == status.value:
         raise Conflict(_l("The account is already in this state."))
+    data = None
+    if status == UserStatus.SUSPENDED:
+        data = {"reason": _suspension_reason(reason)}
+        user.suspension_reason = data["reason"]
+    else:
+        user.suspension_reason = None
     before = user.status
     user.status = status.value
-    record_audit("user.status", user, actor=actor, from_state=before, to_state=status.value)
+    record_audit("user.status", user, actor=actor, from_state=before, to_state=status.value, data=data)
     return user
 
 

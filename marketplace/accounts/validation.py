@@ -76,6 +76,23 @@ def clean_phone(value: str) -> str:
     )
 
 
+_ACCOUNT_NUMBER = re.compile(r"\d{8,30}")
+
+
+def clean_account_number(value: str) -> str:
+    """A bank account number as digits only (spaces, full-width digits accepted on input);
+    ValueError with a translatable message.
+
+    Chinese banks number accounts in their own ways (8 to 30 digits; some carry a
+    Luhn check digit, many do not), so only the form is checked, not a check digit.
+    """
+    text = (value or "").translate(str.maketrans("０１２３４５６７８９", "0123456789"))
+    compact = re.sub(r"[\s\u3000]", "", text)
+    if not _ACCOUNT_NUMBER.fullmatch(compact):
+        raise ValueError(_l("Account number: 8 to 30 digits (spaces are allowed and removed)."))
+    return compact
+
+
 def clean_uscc(value: str) -> str:
     """Canonical Unified Social Credit Code; ValueError with a translatable message."""
     text = (value or "").strip().upper().replace(" ", "").replace("-", "")

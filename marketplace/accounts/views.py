@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
@@ -11,10 +11,13 @@ from ..core.errors import DomainError
 from ..core.transaction import after_commit
 from ..core.web import attempt, get_or_404, safe_next
 from ..extensions import db
+from ..storage.uploads import send_attachment
 from . import mails, services, throttle
 from .forms import (
+    BankAccountForm,
     ConfirmForm,
     ForgotPasswordForm,
+    LicenceForm,
     LoginForm,
     OrganizationForm,
     PasswordForm,
@@ -23,10 +26,17 @@ from .forms import (
     ResetPasswordForm,
     TokenForm,
 )
-from .models import ApiToken
+from .models import ApiToken, BankAccount
 from .sessions import renew_current_session
 
 bp = Blueprint("accounts", __name__)
+
+
+@bp.app_context_processor
+def _waiting_context():
+    """`account_waiting()`: what the logged-in person waits for (the error pages tell it to a
+    waiting person whose action is refused); computed only where a template asks."""
+    return {"account_waiting": lambda: services.waiting_for(current_user)}
 
 
 def _limit(name: str) -> str:
@@ -100,6 +110,8 @@ def register():
                         place=form.place.data,
                     ),
                     locale=session.get("lang"),
+                    accepted_terms=bool(form.accept_terms.data),
+                    accepted_privacy=bool(form.accept_privacy.data),
                 )
             except services.EmailTaken as exc:
                 taken.append(exc)  # not a refusal to show: answered below like a success
@@ -145,8 +157,15 @@ def login():
             return _too_many(refused)
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.email.data, form.password.data)
-        if user is None or not user.is_confirmed:
+        user, suspension = services.authenticate_or_reason(form.email.data, form.password.data)
+        if suspension:
+            # Only with the right password: the owner is told why the account is suspended.
+            db.session.rollback()
+            flash(
+                _("This account is suspended by the platform administrator: %(reason)s", reason=suspension),
+                "error",
+            )
+        elif user is None or not user.is_confirmed:
             db.session.rollback()
             if user is not None:
                 # The right password for an address not yet confirmed: the link again. The
@@ -332,6 +351,25 @@ def change_password():
     return redirect(url_for("accounts.account"))
 
 
+def _render_organization(form=None, bank_form=None, licence_form=None, status: int = 200):
+    org = current_user.organization
+    form = form or OrganizationForm(
+        obj=org, data={"org_name": org.name, "org_kind": org.kind, "region": org.region_code}
+    )
+    return render_template(
+        "accounts/organization.html",
+        form=form,
+        org=org,
+        editable=services.can_edit_organization(current_user, org),
+        bank_form=bank_form or BankAccountForm(formdata=None),
+        licence_form=licence_form or LicenceForm(formdata=None),
+        confirm_form=ConfirmForm(),
+        bank_accounts=services.bank_accounts_of(org.id),
+        licences=services.licences_of(org),
+        waiting=services.waiting_for(current_user),
+    ), status
+
+
 @bp.route("/account/organization", methods=["GET", "POST"])
 @login_required
 def organization():
@@ -363,7 +401,95 @@ def organization():
             )
             if ok:
                 return redirect(url_for("accounts.organization"))
-    return render_template("accounts/organization.html", form=form, org=org, editable=editable)
+    return _render_organization(form=form)
+
+
+def _members_only():
+    """Editing the organization's records is for its approved members: others are told so."""
+    if services.can_edit_organization(current_user, current_user.organization):
+        return None
+    flash(_("Only approved members of the organization can edit it."), "error")
+    return redirect(url_for("accounts.organization"))
+
+
+@bp.post("/account/organization/bank-accounts")
+@login_required
+def add_bank_account():
+    refused = _members_only()
+    if refused:
+        return refused
+    form = BankAccountForm()
+    if form.validate_on_submit():
+        ok, _result = attempt(
+            lambda: services.add_bank_account(
+                current_user.organization,
+                services.BankAccountData(
+                    account_name=form.account_name.data,
+                    bank_name=form.bank_name.data,
+                    account_number=form.account_number.data,
+                ),
+                actor=current_user,
+            ),
+            success=_("The bank account is recorded: payers see it on the payment page."),
+            form=form,
+        )
+        if ok:
+            return redirect(url_for("accounts.organization") + "#bank-accounts")
+    return _render_organization(bank_form=form, status=400)
+
+
+@bp.post("/account/organization/bank-accounts/<int:account_id>/remove")
+@login_required
+def remove_bank_account(account_id: int):
+    account = get_or_404(BankAccount, account_id, lambda a: a.organization_id == current_user.organization_id)
+    refused = _members_only()
+    if refused:
+        return refused
+    if ConfirmForm().validate_on_submit():
+        attempt(
+            lambda: services.remove_bank_account(account, actor=current_user),
+            success=_("The bank account is removed."),
+        )
+    return redirect(url_for("accounts.organization") + "#bank-accounts")
+
+
+@bp.post("/account/organization/licence")
+@login_required
+def upload_licence():
+    refused = _members_only()
+    if refused:
+        return refused
+    form = LicenceForm()
+    if form.validate_on_submit():
+        ok, _result = attempt(
+            lambda: services.upload_licence(
+                current_user.organization, request.files.get("licence"), actor=current_user
+            ),
+            success=_("The business licence is uploaded; an administrator checks it."),
+            form=form,
+        )
+        if ok:
+            return redirect(url_for("accounts.organization") + "#business-licence")
+    return _render_organization(licence_form=form, status=400)
+
+
+@bp.get("/account/organization/licence/<int:attachment_id>")
+@login_required
+def licence(attachment_id: int):
+    attachment = services.licence_of(current_user.organization, attachment_id)
+    if attachment is None:
+        abort(404)
+    return send_attachment(attachment)
+
+
+@bp.get("/terms")
+def terms():
+    return render_template("accounts/terms.html")
+
+
+@bp.get("/privacy")
+def privacy():
+    return render_template("accounts/privacy.html")
 
 
 @bp.post("/account/tokens")

@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import get_translations
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import Field, FieldList, FormField, StringField
+from wtforms.validators import Length
 from wtforms.validators import ValidationError as WTFValidationError
 
 from .errors import DomainError
@@ -136,3 +138,15 @@ class FieldCheck:
             field.data = self.func(field.data)
         except ValueError as exc:
             raise WTFValidationError(str(exc.args[0])) from None
+
+
+class MaxLength(Length):
+    """At most `max` characters (the column's size), refused with a message naming the
+    limit. Unlike WTForms' Length it puts no `maxlength` on the input: a browser cuts
+    what is typed or pasted beyond it without a word, and a name must never be cut."""
+
+    def __init__(self, max: int, message=None) -> None:
+        super().__init__(
+            max=max, message=message or _l("At most %(max)d characters (this has %(length)d); shorten it.")
+        )
+        self.field_flags = {}

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
+from werkzeug.datastructures import FileStorage
+
 from ..accounts import services
 from ..accounts.states import Membership, OrgStatus
 from ..core.timeutil import utcnow
@@ -164,6 +168,15 @@ ORGANIZATIONS = {
         "11",
         "approved",
     ),
+    # A new enterprise seller waiting for approval, its business licence uploaded.
+    "coldchain_new": (
+        "哈尔滨冰城冷链装备有限公司",
+        "Harbin Bingcheng Cold-Chain Equipment Co., Ltd.",
+        "enterprise",
+        "230100",
+        "91",
+        "pending",
+    ),
     "platform": (
         "黑龙江技术交易平台运营中心",
         "Heilongjiang Technology Marketplace Operations",
@@ -201,7 +214,27 @@ USERS = {
     "regulator": ("gao.hong@demo.hljtech.cn", "高红", "regulator", "reg_province", "approved"),
     "regulator_harbin": ("song.bo@demo.hljtech.cn", "宋博", "regulator", "reg_harbin", "approved"),
     "regulator_daqing": ("tian.ye@demo.hljtech.cn", "田野", "regulator", "reg_daqing", "approved"),
+    "seller_coldchain": ("xie.ming@demo.hljtech.cn", "谢明", "seller", "coldchain_new", "approved"),
 }
+
+# Where the demo organizations are paid: (bank and branch, account number). Jiamusi
+# Sanjiang University has recorded none, so the payment page shows what a payer is told then.
+BANK_ACCOUNTS = {
+    "hit": ("中国工商银行哈尔滨南岗支行", "3500 0412 0900 2345 678"),
+    "neau": ("中国农业银行哈尔滨香坊支行", "0816 0101 0400 1234 5"),
+    "qqhru": ("中国建设银行齐齐哈尔建华支行", "2305 0163 6208 0500 0123"),
+    "haas": ("中国银行哈尔滨平房支行", "1689 2345 6789"),
+    "dqpi": ("中国工商银行大庆让胡路支行", "0901 0210 0902 4567 890"),
+    "mdjmi": ("黑龙江省农村信用社牡丹江东安区联社", "8100 2300 0010 2345 6789"),
+    "beidahuang": ("中国农业发展银行黑龙江省分行营业部", "2032 3000 1001 0000 1234 5"),
+    "qizhong": ("中国建设银行齐齐哈尔富拉尔基支行", "2305 0163 6208 0500 0456"),
+    "jixi_graphite": ("龙江银行鸡西分行", "3101 2001 0000 1234 56"),
+    "heihe_ice": ("哈尔滨银行黑河分行", "1270 0120 0000 3456 7"),
+    "agency_hrb": ("招商银行哈尔滨分行营业部", "4519 0234 5610 001"),
+    "agency_dq": ("交通银行大庆分行", "2380 0012 3018 0102 34567"),
+}
+
+LICENCES = ("coldchain_new", "agency_new")
 
 PLACES = {"shenzhen_buyer": "广东省深圳市"}
 
@@ -256,3 +289,45 @@ def seed(ctx: DemoContext) -> None:
         created += 1
     db.session.flush()
     ctx.echo(f"accounts: {created} organizations and users created")
+    _seed_bank_accounts(ctx)
+    _seed_licences(ctx)
+
+
+def _seed_bank_accounts(ctx: DemoContext) -> None:
+    admin = ctx.users["admin"]
+    added = 0
+    for key, (bank, number) in BANK_ACCOUNTS.items():
+        org = ctx.orgs[key]
+        if org.bank_accounts:
+            continue
+        services.add_bank_account(
+            org,
+            services.BankAccountData(account_name=org.name, bank_name=bank, account_number=number),
+            actor=admin,
+        )
+        added += 1
+    ctx.echo(f"accounts: {added} bank accounts recorded")
+
+
+def _licence_pdf(org_name: str, uscc: str) -> FileStorage:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=14)
+    pdf.cell(0, 10, "Business licence (demo copy)", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", size=11)
+    pdf.cell(0, 8, f"Unified Social Credit Code: {uscc}", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, "Issued by the market regulation administration (demo).")
+    return FileStorage(
+        io.BytesIO(bytes(pdf.output())), filename=f"licence-{uscc}.pdf", content_type="application/pdf"
+    )
+
+
+def _seed_licences(ctx: DemoContext) -> None:
+    for key in LICENCES:
+        org = ctx.orgs[key]
+        if services.licences_of(org):
+            continue
+        member = next(u for k, u in ctx.users.items() if u.organization_id == org.id)
+        services.upload_licence(org, _licence_pdf(org.name, org.uscc or ""), actor=member)

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..accounts.services import bank_accounts_of
 from ..contracts.models import Contract
 from ..core.dbsetup import writes_on_read
 from ..core.errors import DomainError
@@ -141,6 +142,9 @@ def _render_contract(
         confirm_form=ConfirmForm(),
         permissions=permissions,
         party_roles=party_roles(contract.category),
+        # Where the payer transfers to: the payee's recorded accounts (the payee is the
+        # seller's side of the contract, see bank.record_bank_transfer).
+        payee_accounts=bank_accounts_of(contract.seller_org_id),
     ), status
 
 

@@ -59,7 +59,7 @@ def test_admin_suspends_user_who_then_cannot_use_the_site(app, db, login_as):
     admin = UserFactory(role="admin")
     with client_admin.session_transaction() as s:
         s["_user_id"] = str(admin.id)
-    client_admin.post(f"/admin/users/{victim.id}/suspend")
+    client_admin.post(f"/admin/users/{victim.id}/suspend", data={"reason": "Repeated false listings"})
     assert victim.status == "suspended"
     client_victim = app.test_client()
     with client_victim.session_transaction() as s:

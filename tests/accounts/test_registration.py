@@ -24,6 +24,8 @@ def form(**overrides):
         "uscc": valid_uscc("230100"),
         "region": "230100",
         "place": "",
+        "accept_terms": "y",
+        "accept_privacy": "y",
     }
     data.update(overrides)
     return data

@@ -46,6 +46,8 @@ T = {
         "uscc": "统一社会信用代码",
         "region": "地区",
         "create_account": "创建账号",
+        "accept_terms": "我已阅读并同意用户协议。",
+        "accept_privacy": "我已阅读并同意隐私政策。",
         "kind": "资产类型",
         "identifier": "申请号或登记号",
         "asset_title": "中文名称",
@@ -108,6 +110,8 @@ T = {
         "uscc": "Unified Social Credit Code",
         "region": "Region",
         "create_account": "Create account",
+        "accept_terms": "I have read and accept the user agreement.",
+        "accept_privacy": "I have read and accept the privacy policy.",
         "kind": "Kind of asset",
         "identifier": "Application or registration number",
         "asset_title": "Title in Chinese",
@@ -271,6 +275,8 @@ def sign_up_university_seller(page, lang: str = "zh", shots: str | None = None) 
     label(page, t["org_kind"]).select_option("university")
     label(page, t["uscc"]).fill(new_uscc("230100"))
     label(page, t["region"]).select_option("230100")
+    label(page, t["accept_terms"]).check()
+    label(page, t["accept_privacy"]).check()
     if shots:
         shot(page, f"{shots}-sign-up")
     page.get_by_role("button", name=t["create_account"]).click()

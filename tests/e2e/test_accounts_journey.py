@@ -30,6 +30,8 @@ def test_sign_up_in_chinese_then_english(page_factory):
     page.get_by_label("单位名称").fill("牡丹江示例新材料有限公司")
     page.get_by_label("统一社会信用代码").fill(_code("231000", "MA1C2D3E4"))
     page.get_by_label("地区").select_option("231000")
+    page.get_by_label("我已阅读并同意用户协议。").check()
+    page.get_by_label("我已阅读并同意隐私政策。").check()
     # A wrong credit code first: the page says what is wrong, in Chinese.
     good = _code("231000", "MA1C2D3E4")
     page.get_by_label("统一社会信用代码").fill(good[:-1] + ("1" if good[-1] != "1" else "2"))
