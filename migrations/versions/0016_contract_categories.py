@@ -1,7 +1,7 @@
 """contract categories: licences of software copyright, IC layout design and new plant variety
 
 Revision ID: 0016_contract_categories
-Revises: 0014_search_facet_keys
+Revises: 0015_accounts_onboarding
 Create Date: 2026-12-01 15:30:00.000000
 
 The transfer list already named these rights (transfer_other); a licence of one
@@ -13,7 +13,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0016_contract_categories"
-down_revision = "0014_search_facet_keys"
+down_revision = "0015_accounts_onboarding"
 branch_labels = None
 depends_on = None
 
