@@ -203,7 +203,6 @@ def search():
         demand_url=url_for("listings.demand_create", title=params.q or None) if can_post else None,
         facet_keys=FACET_KEYS,
         facet_choices=facet_choices(),
-        price_buckets=PRICE_BUCKETS,
         sorts=SORTS,
         facet_label=facet_label,
         page_url=_search_page_url,
