@@ -27,6 +27,7 @@ from wtforms.widgets import TextInput
 
 from ..core.catalog import INDUSTRIES
 from ..core.forms import BaseForm, MoneyField, strip_filter
+from ..core.percent import FULL_BP, PercentField
 from ..core.timeutil import today_shanghai
 from . import states
 from .services import AssetData, EncumbranceData, OwnerShare
@@ -98,6 +99,18 @@ class OwnerForm(Form):
     org_id = IntegerField(_l("Organization"), validators=[Optional()])
     share_bp = ShareField(
         _l("Share"), validators=[Optional()], description=_l("e.g. 50% (or 5000 basis points)")
+    )
+
+
+class OwnerWebForm(OwnerForm):
+    """An owner row on the web pages: the share is typed in percent (the API keeps basis points)."""
+
+    share_bp = PercentField(
+        _l("Share"),
+        validators=[Optional()],
+        low_bp=1,
+        high_bp=FULL_BP,
+        description=_l("In percent, e.g. 50 or 33.33"),
     )
 
 
@@ -231,6 +244,12 @@ def asset_form_data(asset) -> dict:
     }
 
 
+class AssetWebForm(AssetForm):
+    """The asset pages' form: the owners' shares in percent."""
+
+    owners = FieldList(FormField(OwnerWebForm), label=_l("Owners"), min_entries=0, max_entries=20)
+
+
 class EncumbranceForm(BaseForm):
     """A licence granted before (kind "license") or a pledge (kind "pledge")."""
 
@@ -349,6 +368,12 @@ class ProposalForm(BaseForm):
 
     def owner_shares(self) -> list[OwnerShare]:
         return AssetForm.owner_shares(self) or []
+
+
+class ProposalWebForm(ProposalForm):
+    """The proposal page's form: the new owners' shares in percent."""
+
+    owners = FieldList(FormField(OwnerWebForm), label=_l("New owners"), min_entries=0, max_entries=20)
 
 
 class AnswerForm(BaseForm):

@@ -21,11 +21,11 @@ from ..storage.uploads import attachments_of, send_attachment
 from . import ownership, services, states
 from .forms import (
     AnswerForm,
-    AssetForm,
+    AssetWebForm,
     AttachmentForm,
     DecideForm,
     EncumbranceForm,
-    ProposalForm,
+    ProposalWebForm,
     ReleaseForm,
     VerifyForm,
 )
@@ -133,7 +133,7 @@ def _owner_picker(form) -> dict:
     return {"organizations": organizations, "owners_long": long_list, "owners_q": query}
 
 
-def _render_form(form: AssetForm, asset: IpAsset | None):
+def _render_form(form: AssetWebForm, asset: IpAsset | None):
     while (
         len(form.owners.entries)
         < len([e for e in form.owners.entries if e.form.org_id.data]) + EXTRA_OWNER_ROWS
@@ -186,7 +186,7 @@ def my_assets():
 def create_asset():
     if not can_create_asset(current_user):
         abort(403)
-    form = AssetForm()
+    form = AssetWebForm()
     if request.method == "GET":
         form.owners.append_entry({"org_id": current_user.organization_id, "share_bp": services.FULL_SHARE_BP})
         form.legal_status.data = "pending"
@@ -205,7 +205,7 @@ def create_asset():
 @login_required
 def edit_asset(asset_id: int):
     asset = _editable_asset(asset_id)
-    form = AssetForm(obj=asset if request.method == "GET" else None)
+    form = AssetWebForm(obj=asset if request.method == "GET" else None)
     if not _finding_owners() and form.validate_on_submit():
         ok, _result = attempt(
             lambda: services.update_asset(asset, form.to_data(), actor=current_user),
@@ -383,7 +383,7 @@ def propose_ownership(asset_id: int):
             "info",
         )
         return redirect(_proposal_url(open_one))
-    form = ProposalForm()
+    form = ProposalWebForm()
     if request.method == "GET":
         for owner in asset.owners:
             form.owners.append_entry({"org_id": owner.org_id, "share_bp": owner.share_bp})

@@ -30,6 +30,7 @@ from ..core.catalog import INDUSTRIES
 from ..core.errors import DomainError
 from ..core.forms import BaseForm, MoneyField, strip_filter
 from ..core.money import MAX_FEN
+from ..core.percent import FULL_BP, PercentField
 from .services import DemandData, ListingData, TermsData
 from .states import DEAL_KIND_LABELS, LICENSE_TYPE_LABELS
 
@@ -129,13 +130,27 @@ class TermsForm(Form):
         )
 
 
+def percent_field(label, low_bp: int) -> PercentField:
+    """A rate or share typed in percent on a web page (the API keeps basis points)."""
+    return PercentField(
+        label,
+        validators=[Optional()],
+        low_bp=low_bp,
+        high_bp=FULL_BP,
+        description=_l("In percent, two decimals at most: 12.5 means 12.5 %."),
+    )
+
+
 class TermsWebForm(TermsForm):
-    """The same terms with amounts typed in yuan; an unticked deal kind is not offered."""
+    """The same terms with amounts typed in yuan and rates in percent; an unticked
+    deal kind is not offered."""
 
     deal_kind = SelectField(_l("Deal kind"), choices=list(DEAL_KIND_LABELS.items()), validators=[Optional()])
     upfront_fen = MoneyField(_l("Upfront fee (yuan)"), validators=[Optional()])
     price_fen = MoneyField(_l("Transfer price (yuan)"), validators=[Optional()])
     valuation_fen = MoneyField(_l("Valuation of the IP (yuan)"), validators=[Optional()])
+    royalty_bp = percent_field(_l("Royalty rate"), 0)
+    equity_share_bp = percent_field(_l("Equity share in the company"), 1)
 
 
 class ListingForm(BaseForm):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -13,7 +14,15 @@ from ..core.errors import DomainError
 from ..core.pagination import paginate, read_page_args
 from ..core.web import attempt, get_or_404
 from ..extensions import db
-from ..search.backend import FACET_KEYS, PRICE_BUCKETS, SORTS
+from ..search.backend import (
+    FACET_KEYS,
+    PRICE_1M_10M,
+    PRICE_100K_1M,
+    PRICE_BUCKETS,
+    PRICE_GTE_10M,
+    PRICE_LT_100K,
+    SORTS,
+)
 from ..search.service import facet_choices, parse_search_args, search_listings
 from . import permissions, services, states
 from .forms import ConfirmForm, DemandWebForm, ListingWebForm, ReturnForm
@@ -97,18 +106,103 @@ def _search_page_url(number: int) -> str:
     return url_for("listings.search", **args)
 
 
+#: What a person calls each search parameter, for the notices of ignored values.
+_PARAMETER_LABELS = {
+    "q": _l("Search text"),
+    "industry": _l("Industry"),
+    "deal_kind": _l("Deal kind"),
+    "ip_kind": _l("Kind of IP"),
+    "source_kind": _l("Source"),
+    "region": _l("Region"),
+    "maturity": _l("Maturity"),
+    "min_price": _l("Lowest price"),
+    "min_price_fen": _l("Lowest price"),
+    "max_price": _l("Highest price"),
+    "max_price_fen": _l("Highest price"),
+    "sort": _l("Sort"),
+    "page": _l("Page"),
+    "per_page": _l("Results per page"),
+}
+
+
+def _search_notices(problems: dict[str, list]) -> list[tuple[str, list[str]]]:
+    """The problems of a search worded for people: each parameter by what the page
+    calls it (never `min_price_fen`), one notice per field. The API keeps the
+    parameter names and its own messages."""
+    notices: dict[str, list[str]] = {}
+    for name, messages in problems.items():
+        label = str(_PARAMETER_LABELS.get(name, _("Search")))
+        if name == "sort":
+            messages = [_("Unknown sort order: the best matches come first.")]
+        bucket = notices.setdefault(label, [])
+        bucket.extend(str(m) for m in messages if str(m) not in bucket)
+    return list(notices.items())
+
+
+#: Each price bucket as the page's yuan bounds (inclusive), None = open-ended.
+#: Negotiable listings have no price, so no price range selects them.
+_BUCKET_BOUNDS_FEN: dict[str, tuple[int | None, int | None]] = {
+    PRICE_LT_100K: (None, 10_000_000 - 1),
+    PRICE_100K_1M: (10_000_000, 100_000_000 - 1),
+    PRICE_1M_10M: (100_000_000, 1_000_000_000 - 1),
+    PRICE_GTE_10M: (1_000_000_000, None),
+}
+_PRICE_ARGS = ("min_price", "max_price", "min_price_fen", "max_price_fen", "page")
+
+
+def _yuan_arg(fen: int) -> str:
+    return f"{fen // 100}.{fen % 100:02d}" if fen % 100 else str(fen // 100)
+
+
+def _price_bucket_links(params, counts: dict[str, int]) -> list[dict]:
+    """Each price bucket with its count and, where a price range selects it, the
+    link that narrows the current search to it (the other filters kept)."""
+    kept = {key: request.args.getlist(key) for key in request.args if key not in _PRICE_ARGS}
+    current = (params.min_price_fen, params.max_price_fen)
+    links = []
+    for key in PRICE_BUCKETS:
+        bounds = _BUCKET_BOUNDS_FEN.get(key)
+        link = {"key": key, "count": counts.get(key, 0), "url": None, "active": False}
+        if bounds is not None:
+            args = dict(kept)
+            if bounds[0] is not None:
+                args["min_price"] = [_yuan_arg(bounds[0])]
+            if bounds[1] is not None:
+                args["max_price"] = [_yuan_arg(bounds[1])]
+            link["url"] = url_for("listings.search", **args)
+            link["active"] = current == bounds
+        links.append(link)
+    return links
+
+
+def _clear_price_url() -> str:
+    return url_for(
+        "listings.search",
+        **{key: request.args.getlist(key) for key in request.args if key not in _PRICE_ARGS},
+    )
+
+
+def _active_filter_count(params) -> int:
+    count = sum(len(values) for values in params.filters.values())
+    return count + (params.min_price_fen is not None or params.max_price_fen is not None)
+
+
 @bp.get("/listings")
 def search():
     params, problems = parse_search_args(request.args)
     page = search_listings(params)
+    can_post = not current_user.is_authenticated or permissions.can_post_demand(current_user)
     return render_template(
         "listings/search.html",
         params=params,
-        problems=problems,
+        problems=_search_notices(problems),
         page=page,
+        price_links=_price_bucket_links(params, page.facets.get("price_range", {})),
+        clear_price_url=_clear_price_url(),
+        active_filters=_active_filter_count(params),
+        demand_url=url_for("listings.demand_create", title=params.q or None) if can_post else None,
         facet_keys=FACET_KEYS,
         facet_choices=facet_choices(),
-        price_buckets=PRICE_BUCKETS,
         sorts=SORTS,
         facet_label=facet_label,
         page_url=_search_page_url,
@@ -332,7 +426,9 @@ def demands():
 def demand_create():
     if not permissions.can_post_demand(current_user):
         abort(404)
-    form = DemandWebForm()
+    # "?title=..." fills in the title (the search page offers it when nothing matched).
+    title = " ".join((request.args.get("title") or "").split())[:200]
+    form = DemandWebForm(data={"title": title} if title else None)
     if form.validate_on_submit():
         ok, demand = attempt(
             lambda: services.create_demand(form.to_data(), actor=current_user),

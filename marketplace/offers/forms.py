@@ -19,7 +19,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..core.errors import DomainError
 from ..core.forms import BaseForm, MoneyField, strip_filter
-from ..listings.forms import TermsForm
+from ..core.percent import FULL_BP, PercentField
+from ..listings.forms import TermsForm, percent_field
 from .services import MAX_MESSAGE_CHARS, TermsInput
 
 
@@ -50,6 +51,8 @@ class OfferTermsWebForm(OfferTermsForm):
     upfront_fen = MoneyField(_l("Upfront fee (yuan)"), validators=[Optional()])
     price_fen = MoneyField(_l("Transfer price (yuan)"), validators=[Optional()])
     valuation_fen = MoneyField(_l("Valuation of the IP (yuan)"), validators=[Optional()])
+    royalty_bp = percent_field(_l("Royalty rate"), 0)
+    equity_share_bp = percent_field(_l("Equity share in the company"), 1)
 
 
 class TermsErrorsMixin:
@@ -138,6 +141,13 @@ class MandateForm(BaseForm):
 class MandateWebForm(MandateForm):
     agency_org_id = SelectField(_l("Agency"), coerce=lambda v: int(v) if v else None, validate_choice=False,
                                 validators=[DataRequired()])  # fmt: skip
+    commission_bp = PercentField(
+        _l("Commission"),
+        validators=[InputRequired(message=_l("State the commission (0 for none)."))],
+        low_bp=0,
+        high_bp=FULL_BP,
+        description=_l("In percent of the deal's value, two decimals at most: 4.5 means 4.5 %."),
+    )
     submit = SubmitField(_l("Give the mandate"))
 
 

@@ -345,7 +345,7 @@ def list_for_licence_and_equity(
     label(page, t["upfront"]).first.fill("600,000")
     label(page, t["offer_equity"]).check()
     label(page, t["valuation"]).fill("3,000,000")
-    label(page, t["equity_share"]).fill("1500")
+    label(page, t["equity_share"]).fill("15")
     label(page, t["company"]).fill("黑龙江寒地饲料科技有限公司")
     page.get_by_role("button", name=t["save_draft"]).click()
     assert page.get_by_role("heading", name=title).is_visible(), errors_text(page)

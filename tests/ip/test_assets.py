@@ -64,7 +64,7 @@ def test_seller_registers_a_co_owned_asset_on_the_web(client, db, login_as):
         "/assets/new",
         data=form(
             body(identifier="ZL 2017 1060 1862.3"),
-            owners=[(seller.organization_id, "60%"), (partner.id, "4000")],
+            owners=[(seller.organization_id, "60%"), (partner.id, "40")],
         ),
     )
     assert response.status_code == 302

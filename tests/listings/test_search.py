@@ -236,3 +236,60 @@ def test_search_page_takes_prices_in_yuan(client, corpus):
     assert 'value="100000.00"' in html  # shown back in yuan
     html = client.get("/listings?min_price=abc&lang=en").get_data(as_text=True)
     assert "Enter an amount in yuan" in html
+
+
+def _price_link(html: str, label: str) -> str:
+    """The href of the price bucket link labelled `label` on the search page."""
+    import re
+    from html import unescape
+
+    match = re.search(r'<a href="([^"]+)">' + re.escape(label) + "</a>", html)
+    assert match, f"no price link {label!r}"
+    return unescape(match.group(1))
+
+
+def test_price_buckets_are_links_that_narrow_the_search(client, corpus):
+    html = client.get("/listings?industry=agri_processing&industry=digital&lang=en").get_data(as_text=True)
+    url = _price_link(html, "100,000 to 1 million yuan")
+    assert "industry=agri_processing" in url and "industry=digital" in url  # the other filters kept
+    assert "min_price=100000" in url and "max_price=999999.99" in url
+    narrowed = client.get(url).get_data(as_text=True)
+    assert f"/listings/{corpus['soy'].id}" in narrowed and f"/listings/{corpus['drone'].id}" in narrowed
+    html = client.get("/listings?lang=en").get_data(as_text=True)
+    narrowed = client.get(_price_link(html, "Under 100,000 yuan")).get_data(as_text=True)
+    assert f"/listings/{corpus['seeder'].id}" in narrowed
+    assert (
+        f"/listings/{corpus['soy'].id}" not in narrowed
+        and f"/listings/{corpus['graphene'].id}" not in narrowed
+    )
+    # The chosen bucket is marked, with a way back to every price.
+    assert '<strong aria-current="true">Under 100,000 yuan</strong>' in narrowed
+    assert "Any price" in narrowed and "1 selected" in narrowed
+
+
+def test_no_result_offers_to_post_a_demand_with_the_query(client, corpus, login_as):
+    html = client.get("/listings?q=量子点显示膜&lang=en").get_data(as_text=True)
+    assert "Technologies found: 0" in html
+    assert "/demands/new?title=%E9%87%8F%E5%AD%90%E7%82%B9%E6%98%BE%E7%A4%BA%E8%86%9C" in html
+    assert "Nobody offers “量子点显示膜” yet" in html
+    login_as("buyer")
+    form = client.get("/demands/new?title=%E9%87%8F%E5%AD%90%E7%82%B9%E6%98%BE%E7%A4%BA%E8%86%9C")
+    assert form.status_code == 200
+    assert 'value="量子点显示膜"' in form.get_data(as_text=True)
+    found = client.get("/listings?q=大豆&lang=en").get_data(as_text=True)
+    assert "/demands/new" not in found
+
+
+@pytest.mark.parametrize("lang", ["en", "zh_Hans"])
+def test_search_notices_never_name_parameters(client, corpus, lang):
+    html = client.get(
+        f"/listings?min_price_fen=-5&max_price=abc&sort=random&per_page=9999&lang={lang}"
+    ).get_data(as_text=True)
+    notices = html[html.index('<div class="flashes"') : html.index('<div class="search-layout"')]
+    for name in ("min_price_fen", "max_price", "sort=", "“sort”", "per_page", "price_asc", "relevance"):
+        assert name not in notices, (name, notices)
+    if lang == "en":
+        assert "Ignored “Lowest price”:" in notices and "Ignored “Highest price”:" in notices
+        assert "Unknown sort order" in notices
+    else:
+        assert "最低价格" in notices and "最高价格" in notices

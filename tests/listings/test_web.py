@@ -20,13 +20,13 @@ def form_data(asset, **overrides):
         "deal_terms-0-deal_kind": "license",
         "deal_terms-0-license_type": "sole",
         "deal_terms-0-upfront_fen": "300000",
-        "deal_terms-0-royalty_bp": "500",
+        "deal_terms-0-royalty_bp": "5",
         "deal_terms-0-term_months": "36",
         # transfer not ticked: its fields are ignored
         "deal_terms-1-price_fen": "999",
         "deal_terms-2-deal_kind": "equity",
         "deal_terms-2-valuation_fen": "5000000",
-        "deal_terms-2-equity_share_bp": "1500",
+        "deal_terms-2-equity_share_bp": "15",
         "deal_terms-2-company": "哈尔滨大豆科技有限公司",
     }
     data.update(overrides)

@@ -63,11 +63,11 @@ def test_a_bad_offer_form_shows_the_message_next_to_the_field(client, login_as, 
     response = client.post(
         f"/listings/{licence_only.id}/offer",
         data={"csrf_token": _csrf(form), "terms-deal_kind": "license", "terms-license_type": "sole",
-              "terms-royalty_bp": "12000", "expires_on": "2001-01-01"},
+              "terms-royalty_bp": "120", "expires_on": "2001-01-01"},
     )  # fmt: skip
     page = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "basis points" in page
+    assert "percentage from 0 % to 100 %" in page
     assert db.session.scalar(select(func.count(Offer.id))) == 0
 
 
@@ -147,13 +147,13 @@ def test_mandates_page_propose_then_accept(client, login_as, db, english):
     page = client.get("/mandates").get_data(as_text=True)
     response = client.post(
         "/mandates",
-        data={"csrf_token": _csrf(page), "agency_org_id": agency_user.organization_id, "commission_bp": "450",
+        data={"csrf_token": _csrf(page), "agency_org_id": agency_user.organization_id, "commission_bp": "4.5",
               "valid_to": "2099-01-01"},
     )  # fmt: skip
     assert response.status_code == 422  # more than five years
     response = client.post(
         "/mandates",
-        data={"csrf_token": _csrf(page), "agency_org_id": agency_user.organization_id, "commission_bp": "450",
+        data={"csrf_token": _csrf(page), "agency_org_id": agency_user.organization_id, "commission_bp": "4.5",
               "valid_to": ""},
     )  # fmt: skip
     assert response.status_code == 422

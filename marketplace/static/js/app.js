@@ -45,6 +45,12 @@
     }
     box.addEventListener("input", filter);
   });
+  // Search filters: open beside the results on wide screens, a toggle on phones.
+  var filters = document.querySelector(".search-filters details");
+  if (filters && window.matchMedia && window.matchMedia("(min-width: 900px)").matches) {
+    filters.open = true;
+  }
+
   // Phone-width menu.
   var toggle = document.querySelector(".nav-toggle");
   var nav = document.getElementById("site-nav");
