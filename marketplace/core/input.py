@@ -157,7 +157,9 @@ def _is_api() -> bool:
 def refuse_bad_input() -> None:
     """before_request: refuse NUL bytes, lone surrogates and too-deep JSON (see the module)."""
     bad: list[str] = []
-    ids: list[str] = [k for k in request.args if is_id_name(k) and id_out_of_range(request.args.getlist(k))]
+    # Every parameter is looked at as a whole (lists()), not asked for by name: a
+    # view's reading of a parameter is what the API document must describe.
+    ids: list[str] = [k for k, values in request.args.lists() if is_id_name(k) and id_out_of_range(values)]
     bad += [shown(k) for k, v in (request.view_args or {}).items() if has_bad_text(v)]
     bad += _bad_multidict(request.args)
     bad += sorted({shown(key) for key, f in request.files.items(multi=True) if has_bad_text(f.filename)})
