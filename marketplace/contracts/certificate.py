@@ -56,10 +56,16 @@ def simplified_chinese_face(collection: str) -> str:
     with TTCollection(collection, lazy=True) as fonts:
         for font in fonts:
             if font["name"].getBestFamilyName() == SC_FAMILY:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                partial = target.with_suffix(".part")
-                font.save(str(partial))
-                partial.replace(target)  # whole or not at all, if two requests race
+                try:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    partial = target.with_suffix(f".{os.getpid()}.part")
+                    font.save(str(partial))
+                    partial.replace(target)  # whole or not at all, if two requests race
+                except OSError:
+                    # The instance folder is not writable: the collection's first face
+                    # still writes Chinese, if in its Japanese forms.
+                    current_app.logger.warning("Cannot write %s; using %s as it is", target, collection)
+                    return collection
                 return str(target)
     return collection
 
