@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
-from ..core.errors import DomainError
 from ..core.transaction import after_commit
 from ..core.web import attempt, get_or_404, safe_next
 from ..extensions import db
@@ -58,25 +57,6 @@ def _too_many(refused: throttle.Refused):
     )
     response.headers["Retry-After"] = str(refused.retry_after)
     return response
-
-
-def _each_message(action):
-    """The action, its refusal told one message per flash: the account page it goes
-    back to has no form to mark fields on. Every field message but the last is
-    flashed here; the last becomes the refusal's message, which `attempt` flashes."""
-
-    def run():
-        try:
-            return action()
-        except DomainError as exc:
-            messages = [m for ms in exc.fields.values() for m in ms]
-            if messages:
-                for message in messages[:-1]:
-                    flash(str(message), "error")
-                exc.message, exc.fields = messages[-1], {}
-            raise
-
-    return run
 
 
 def _posted_email() -> str:
@@ -331,14 +311,13 @@ def change_password():
     form = PasswordForm()
     if form.validate_on_submit():
         ok, _result = attempt(
-            _each_message(
-                lambda: services.change_password(
-                    current_user,
-                    current=form.current_password.data,
-                    new=form.new_password.data,
-                    actor=current_user,
-                )
-            )
+            lambda: services.change_password(
+                current_user,
+                current=form.current_password.data,
+                new=form.new_password.data,
+                actor=current_user,
+            ),
+            each_message=True,
         )
         if ok:
             # Every other session has ended; this browser stays logged in.

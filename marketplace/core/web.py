@@ -33,20 +33,40 @@ def flash_domain_error(error: DomainError, form=None) -> None:
     flash(str(error.message), "error")
 
 
-def attempt(action: Callable[[], T], *, success: str | None = None, form=None) -> tuple[bool, T | None]:
+def attempt(
+    action: Callable[[], T], *, success: str | None = None, form=None, each_message: bool = False
+) -> tuple[bool, T | None]:
     """Run a view's service call: flash `success` when it works (the request's boundary
     commits it, see core.transaction); roll back and show the refusal (on the form's
     fields where possible) when it raises a DomainError. Answers (True, the call's
-    result) or (False, None)."""
+    result) or (False, None).
+
+    `each_message`: for a page with no form to mark fields on, the refusal's field
+    messages are flashed one each (the last in place of the refusal's own message)."""
+    ok, result, _status = attempt_with_status(action, success=success, form=form, each_message=each_message)
+    return ok, result
+
+
+def attempt_with_status(
+    action: Callable[[], T], *, success: str | None = None, form=None, each_message: bool = False
+) -> tuple[bool, T | None, int]:
+    """`attempt`, also answering the status of a refusal (200 when it worked), for a
+    form that is shown again with the status the service gave (422, 409...)."""
     try:
         result = action()
     except DomainError as exc:
         db.session.rollback()
+        if each_message:
+            messages = [m for ms in (exc.fields or {}).values() for m in ms]
+            if messages:
+                for message in messages[:-1]:
+                    flash(str(message), "error")
+                exc.message, exc.fields = messages[-1], {}
         flash_domain_error(exc, form)
-        return False, None
+        return False, None, exc.status
     if success is not None:
         flash(success, "success")
-    return True, result
+    return True, result, 200
 
 
 def _fields_summary() -> str:

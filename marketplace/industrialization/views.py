@@ -15,7 +15,7 @@ from ..core.catalog import SOURCE_KINDS
 from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
-from ..core.web import attempt, get_or_404
+from ..core.web import attempt, attempt_with_status, get_or_404
 from ..extensions import db
 from ..storage.uploads import Attachment, send_attachment
 from . import permissions, services
@@ -37,22 +37,6 @@ BOX_LABELS = {
     "mine": _l("Reported by us"),
     "to_confirm": _l("To confirm"),
 }
-
-
-def _attempt(action, *, success: str | None = None, form=None) -> tuple[bool, object, int]:
-    """`core.web.attempt`, also answering the status of a refusal: a form refused by
-    the service is shown again with it (422, 409...)."""
-    refused: list[DomainError] = []
-
-    def run():
-        try:
-            return action()
-        except DomainError as exc:
-            refused.append(exc)
-            raise
-
-    ok, result = attempt(run, success=success, form=form)
-    return ok, result, refused[0].status if refused else 200
 
 
 @bp.app_template_filter("industrialization_action_label")
@@ -128,7 +112,7 @@ def new(contract_id: int):
     if not form.validate_on_submit():
         flash(_("Please correct the marked fields."), "error")
         return _render_new(contract, form, 422)
-    ok, report, status = _attempt(
+    ok, report, status = attempt_with_status(
         lambda: services.report_industrialization(
             contract,
             asset_id=form.asset_id.data,
@@ -225,7 +209,7 @@ def return_(report_id: int):
     form = ReturnForm()
     if not form.validate_on_submit():
         return _render_detail(report, return_form=form, status=422)
-    ok, _result, status = _attempt(
+    ok, _result, status = attempt_with_status(
         lambda: services.return_report(report, reason=form.reason.data, actor=current_user),
         success=_("The report is returned; the buyer is told why."),
         form=form,
@@ -244,7 +228,7 @@ def add_evidence(report_id: int):
     form = EvidenceForm()
     if not form.validate_on_submit():
         return _render_detail(report, evidence_form=form, status=422)
-    ok, _result, status = _attempt(
+    ok, _result, status = attempt_with_status(
         lambda: services.add_evidence(report, form.evidence.data, actor=current_user),
         success=_("The evidence is attached."),
         form=form,

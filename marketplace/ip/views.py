@@ -150,25 +150,6 @@ def _render_form(form: AssetWebForm, asset: IpAsset | None):
     )
 
 
-def _each_message(action):
-    """The action, its refusal told one message per flash: the page it goes back to
-    has no form to mark fields on. Every field message but the last is flashed here;
-    the last becomes the refusal's message, which `attempt` flashes."""
-
-    def run():
-        try:
-            return action()
-        except DomainError as exc:
-            messages = [m for ms in exc.fields.values() for m in ms]
-            if messages:
-                for message in messages[:-1]:
-                    flash(str(message), "error")
-                exc.message, exc.fields = messages[-1], {}
-            raise
-
-    return run
-
-
 @bp.get("/assets/mine")
 @login_required
 def my_assets():
@@ -317,9 +298,8 @@ def upload_attachment(asset_id: int):
     form = AttachmentForm()
     if form.validate_on_submit():
         attempt(
-            _each_message(
-                lambda: services.add_attachment(asset, request.files.get("file"), actor=current_user)
-            ),
+            lambda: services.add_attachment(asset, request.files.get("file"), actor=current_user),
+            each_message=True,
             success=_("The file is attached."),
         )
     return redirect(url_for("ip.asset_detail", asset_id=asset.id, _anchor="attachments"))

@@ -16,7 +16,7 @@ from ..core.dbsetup import writes_on_read
 from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
-from ..core.web import attempt, get_or_404
+from ..core.web import attempt, attempt_with_status, get_or_404
 from ..extensions import csrf, db
 from ..storage.uploads import Attachment, attachments_of, send_attachment
 from . import permissions, services
@@ -81,22 +81,6 @@ def _milestone_choices(figures) -> list[tuple[int, str]]:
         for f in figures
         if f.open_fen > 0
     ]
-
-
-def _attempt(action, *, success: str | None = None, form=None) -> tuple[bool, object, int]:
-    """`core.web.attempt`, also answering the status of a refusal: a form refused by
-    the service is shown again with it (422, 409...)."""
-    refused: list[DomainError] = []
-
-    def run():
-        try:
-            return action()
-        except DomainError as exc:
-            refused.append(exc)
-            raise
-
-    ok, result = attempt(run, success=success, form=form)
-    return ok, result, refused[0].status if refused else 200
 
 
 def _render_contract(
@@ -164,7 +148,7 @@ def record_transfer(contract_id: int):
     if not form.validate_on_submit():
         flash(_("Please correct the marked fields."), "error")
         return _render_contract(contract, transfer_form=form, status=422)
-    ok, payment, status = _attempt(
+    ok, payment, status = attempt_with_status(
         lambda: services.record_bank_transfer(
             contract,
             form.seq.data,
@@ -192,7 +176,7 @@ def start_stripe(contract_id: int):
     if not form.validate_on_submit():
         flash(_("Please correct the marked fields."), "error")
         return _render_contract(contract, stripe_form=form, status=422)
-    ok, started, status = _attempt(
+    ok, started, status = attempt_with_status(
         lambda: services.start_stripe_payment(
             contract, form.seq.data, amount_fen=form.amount_fen.data, actor=current_user
         ),
@@ -345,7 +329,7 @@ def dispute(payment_id: int):
     form = DisputeForm()
     if not form.validate_on_submit():
         return _render_detail(payment, dispute_form=form, status=422)
-    ok, _result, status = _attempt(
+    ok, _result, status = attempt_with_status(
         lambda: services.dispute_payment(payment, reason=form.reason.data, actor=current_user),
         success=_("The transfer is marked as disputed; the buyer is told why."),
         form=form,
@@ -364,7 +348,7 @@ def refund(payment_id: int):
     form = RefundForm()
     if not form.validate_on_submit():
         return _render_detail(payment, refund_form=form, status=422)
-    ok, _result, status = _attempt(
+    ok, _result, status = attempt_with_status(
         lambda: services.record_refund(
             payment,
             amount_fen=form.amount_fen.data,
@@ -390,7 +374,7 @@ def add_receipt(payment_id: int):
     form = ReceiptForm()
     if not form.validate_on_submit():
         return _render_detail(payment, receipt_form=form, status=422)
-    ok, _result, status = _attempt(
+    ok, _result, status = attempt_with_status(
         lambda: services.attach_receipt(payment, form.receipt.data, actor=current_user),
         success=_("The receipt is attached."),
         form=form,
