@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TypeVar
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -45,8 +42,6 @@ from .forms import (
 from .models import Contract
 from .states import REGISTRATION_KIND_LABELS, STATUS_LABELS, ContractStatus, status_label
 
-T = TypeVar("T")
-
 bp = Blueprint("contracts", __name__)
 EXTRA_ROWS = 2
 
@@ -84,37 +79,13 @@ def _back(contract: Contract):
     return redirect(url_for("contracts.detail", contract_id=contract.id))
 
 
-class _Refusal:
-    """Stands in for a form in `attempt` on the contract page, whose buttons have no
-    fields to mark: it keeps the refusal so that its field messages are flashed too."""
-
-    def __init__(self) -> None:
-        self.error: DomainError | None = None
-
-    def apply_errors(self, error: DomainError) -> bool:
-        self.error = error
-        return False
-
-
-def _act(action: Callable[[], T], success: str | None) -> tuple[bool, T | None]:
-    """`attempt` for a button of the contract page: a refusal shows its message and
-    then each of its field messages (what is missing) as flashes."""
-    refusal = _Refusal()
-    ok, result = attempt(action, success=success, form=refusal)
-    if refusal.error is not None:
-        for messages in (refusal.error.fields or {}).values():
-            for message in messages:
-                flash(str(message), "error")
-    return ok, result
-
-
 def _run(contract: Contract, action, success: str):
     """Call one service for a button, flash the outcome, back to the contract page."""
     form = ConfirmForm()
     if not form.validate_on_submit():
         flash(_("The form has expired; please try again."), "error")
         return _back(contract)
-    _act(action, success)
+    attempt(action, success=success, fields_after=True)
     return _back(contract)
 
 
@@ -258,9 +229,10 @@ def upload(contract_id: int):
     if not form.validate_on_submit():
         flash(_("The form has expired; please try again."), "error")
         return _back(contract)
-    _act(
+    attempt(
         lambda: services.attach_signed_document(contract, request.files.get("document"), actor=current_user),
-        _("The signed document is uploaded."),
+        success=_("The signed document is uploaded."),
+        fields_after=True,
     )
     return _back(contract)
 
@@ -337,11 +309,12 @@ def return_(contract_id: int):
         abort(404)
     form = ReturnForm()
     if form.validate_on_submit():
-        _act(
+        attempt(
             lambda: services.return_contract(
                 contract, reasons=form.reasons.data or [], note=form.note.data, actor=current_user
             ),
-            _("The contract is returned to the parties with your reasons."),
+            success=_("The contract is returned to the parties with your reasons."),
+            fields_after=True,
         )
     else:
         for messages in form.errors.values():

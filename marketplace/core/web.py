@@ -34,21 +34,34 @@ def flash_domain_error(error: DomainError, form=None) -> None:
 
 
 def attempt(
-    action: Callable[[], T], *, success: str | None = None, form=None, each_message: bool = False
+    action: Callable[[], T],
+    *,
+    success: str | None = None,
+    form=None,
+    each_message: bool = False,
+    fields_after: bool = False,
 ) -> tuple[bool, T | None]:
     """Run a view's service call: flash `success` when it works (the request's boundary
     commits it, see core.transaction); roll back and show the refusal (on the form's
     fields where possible) when it raises a DomainError. Answers (True, the call's
     result) or (False, None).
 
-    `each_message`: for a page with no form to mark fields on, the refusal's field
-    messages are flashed one each (the last in place of the refusal's own message)."""
-    ok, result, _status = attempt_with_status(action, success=success, form=form, each_message=each_message)
+    For a page with no form to mark fields on, the refusal's field messages are
+    flashed one each: with `each_message`, the last in place of the refusal's own
+    message; with `fields_after`, after it (a button's refusal, then what is missing)."""
+    ok, result, _status = attempt_with_status(
+        action, success=success, form=form, each_message=each_message, fields_after=fields_after
+    )
     return ok, result
 
 
 def attempt_with_status(
-    action: Callable[[], T], *, success: str | None = None, form=None, each_message: bool = False
+    action: Callable[[], T],
+    *,
+    success: str | None = None,
+    form=None,
+    each_message: bool = False,
+    fields_after: bool = False,
 ) -> tuple[bool, T | None, int]:
     """`attempt`, also answering the status of a refusal (200 when it worked), for a
     form that is shown again with the status the service gave (422, 409...)."""
@@ -63,6 +76,10 @@ def attempt_with_status(
                     flash(str(message), "error")
                 exc.message, exc.fields = messages[-1], {}
         flash_domain_error(exc, form)
+        if fields_after:
+            for messages in (exc.fields or {}).values():
+                for message in messages:
+                    flash(str(message), "error")
         return False, None, exc.status
     if success is not None:
         flash(success, "success")

@@ -10,7 +10,6 @@ from sqlalchemy import select
 
 from ..accounts.models import Organization
 from ..core import catalog
-from ..core.errors import DomainError
 from ..core.pagination import paginate, read_page_args
 from ..core.web import attempt, get_or_404
 from ..extensions import db
@@ -274,18 +273,6 @@ def edit(listing_id: int):
     return render_template("listings/form.html", form=form, listing=listing, kinds=DEAL_KIND_ORDER)
 
 
-class _FieldMessages:
-    """Where `attempt` puts a refusal's field errors when the page has no fields to
-    show them on (the listing page's buttons): kept, to be flashed after its message."""
-
-    def __init__(self) -> None:
-        self.messages: list[str] = []
-
-    def apply_errors(self, error: DomainError) -> bool:
-        self.messages = [str(m) for messages in (error.fields or {}).values() for m in messages]
-        return False  # not placed: `attempt` flashes the refusal's message first
-
-
 def _lifecycle(listing_id: int, action, done_message: str, form_cls=ConfirmForm):
     listing = get_or_404(
         Listing, listing_id, visible=lambda obj: permissions.can_view_listing(current_user, obj)
@@ -296,11 +283,7 @@ def _lifecycle(listing_id: int, action, done_message: str, form_cls=ConfirmForm)
             for error in errors:
                 flash(str(error), "error")
         return redirect(url_for("listings.detail", listing_id=listing.id))
-    field_messages = _FieldMessages()
-    ok, _result = attempt(lambda: action(listing, form), success=done_message, form=field_messages)
-    if not ok:
-        for message in field_messages.messages:
-            flash(message, "error")
+    attempt(lambda: action(listing, form), success=done_message, fields_after=True)
     return redirect(url_for("listings.detail", listing_id=listing_id))
 
 
