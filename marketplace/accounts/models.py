@@ -30,7 +30,8 @@ class Organization(TimestampMixin, db.Model):
     __table_args__ = (
         CheckConstraint(
             "kind IN ('university','research_institute','enterprise','agency','regulator',"
-            "'individual','other')",
+            "'individual','other','service_provider','bank','guarantee_company','insurer',"
+            "'investment_fund')",
             name="kind",
         ),
         CheckConstraint(f"region_code IN ({_region_list})", name="region_code"),
@@ -94,7 +95,7 @@ class Organization(TimestampMixin, db.Model):
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('seller','buyer','agency','regulator','admin')", name="role"),
+        CheckConstraint("role IN ('seller','buyer','agency','regulator','provider','financier','admin')", name="role"),
         CheckConstraint("status IN ('active','suspended')", name="status"),
         CheckConstraint("membership IN ('approved','pending')", name="membership"),
     )

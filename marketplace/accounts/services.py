@@ -15,7 +15,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..core.catalog import ORG_KINDS, ROLE_ORG_KIND, ROLES, SIGNUP_ROLES, VETTED_ORG_KINDS
+from ..core.catalog import ORG_KINDS, ROLE_ORG_KINDS, ROLES, SIGNUP_ROLES, VETTED_ORG_KINDS
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..core.models import record_audit
 from ..core.timeutil import utcnow
@@ -159,10 +159,13 @@ def register_user(
             cleaned = _clean_org(org)
         except ValidationError as exc:
             errors.update(exc.fields)
-    needed_kind = ROLE_ORG_KIND.get(role)
-    if cleaned and needed_kind and cleaned["kind"] != needed_kind:
+    needed_kinds = ROLE_ORG_KINDS.get(role)
+    if cleaned and needed_kinds and cleaned["kind"] not in needed_kinds:
         errors.setdefault("org_kind", []).append(
-            _l("This role needs an organization of the kind: %(kind)s.", kind=str(ORG_KINDS[needed_kind]))
+            _l(
+                "This role needs an organization of the kind: %(kind)s.",
+                kind=" / ".join(str(ORG_KINDS[k]) for k in needed_kinds),
+            )
         )
     if errors:
         # Never mentions whether the e-mail address is registered (see EmailTaken).
@@ -178,7 +181,7 @@ def register_user(
     if existing is not None:
         if existing.is_suspended:
             raise ValidationError(fields={"uscc": [_l("This organization is suspended on the platform.")]})
-        if needed_kind and existing.kind != needed_kind:
+        if needed_kinds and existing.kind not in needed_kinds:
             raise ValidationError(
                 fields={
                     "uscc": [_l("This organization is registered with another kind; choose a matching role.")]

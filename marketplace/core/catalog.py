@@ -65,23 +65,37 @@ ORG_KINDS: dict[str, object] = {
     "regulator": _l("Contract registration authority"),
     "individual": _l("Individual"),
     "other": _l("Other organization"),
+    "service_provider": _l("Service provider"),
+    "bank": _l("Bank"),
+    "guarantee_company": _l("Guarantee company"),
+    "insurer": _l("Insurer"),
+    "investment_fund": _l("Investment fund"),
 }
 # The "three sources" of achievements.
 SOURCE_KINDS = ("university", "research_institute", "enterprise")
 # Organization kinds whose members get their powers only after an admin approves.
-VETTED_ORG_KINDS = ("agency", "regulator")
+# Financial institutions: lenders, guarantors and insurers who share a loan's risk, investors.
+FINANCE_ORG_KINDS = ("bank", "guarantee_company", "insurer", "investment_fund")
+VETTED_ORG_KINDS = ("agency", "regulator", "service_provider", *FINANCE_ORG_KINDS)
 
 ROLES: dict[str, object] = {
     "seller": _l("Seller"),
     "buyer": _l("Buyer"),
     "agency": _l("Agency (technology manager)"),
     "regulator": _l("Regulator"),
+    "provider": _l("Service provider staff"),
+    "financier": _l("Financial institution staff"),
     "admin": _l("Administrator"),
 }
 # Roles a person may choose when signing up (admins are created by the operator).
-SIGNUP_ROLES = ("seller", "buyer", "agency", "regulator")
-# The organization kind a role requires, where it requires one.
-ROLE_ORG_KIND = {"agency": "agency", "regulator": "regulator"}
+SIGNUP_ROLES = ("seller", "buyer", "agency", "regulator", "provider", "financier")
+# The organization kinds a role requires, where it requires one.
+ROLE_ORG_KINDS: dict[str, tuple[str, ...]] = {
+    "agency": ("agency",),
+    "regulator": ("regulator",),
+    "provider": ("service_provider",),
+    "financier": FINANCE_ORG_KINDS,
+}
 
 
 def region_label(code: str | None) -> str:
