@@ -26,12 +26,12 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.core import UnboundField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from ..core.apidocs import DATE, FEN, INTEGER, STRING, obj
 from ..core.catalog import INDUSTRIES
 from ..core.errors import ValidationError
-from ..core.forms import BaseForm, MoneyField, strip_filter
+from ..core.forms import BaseForm, MaxLength, MoneyField, strip_filter
 from ..ip.states import DEAL_KIND_LABELS
 from .codes import CATEGORIES, COST_KINDS, RETURN_REASONS
 from .pickers import AssetPicker, OrgPicker
@@ -61,7 +61,7 @@ class MilestoneRowApi(Form):
     amount_fen = IntegerField(
         _l("Amount (fen)"), validators=[InputRequired(), NumberRange(min=1, max=MAX_FEN)]
     )
-    description = StringField(_l("What is paid for"), validators=[Optional(), Length(max=200)])
+    description = StringField(_l("What is paid for"), validators=[Optional(), MaxLength(200)])
 
 
 class MilestoneRow(MilestoneRowApi):
@@ -70,13 +70,13 @@ class MilestoneRow(MilestoneRowApi):
     due_on = DateField(_l("Due on"), validators=[Optional()])
     amount_fen = MoneyField(_l("Amount (yuan)"))
     description = StringField(
-        _l("What is paid for"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+        _l("What is paid for"), validators=[Optional(), MaxLength(200)], filters=[strip_filter]
     )
 
 
 class CostRowApi(Form):
     kind = _Lenient(_l("Kind"), choices=_choices(COST_KINDS), validators=[InputRequired()])
-    description = StringField(_l("Description"), validators=[InputRequired(), Length(max=200)])
+    description = StringField(_l("Description"), validators=[InputRequired(), MaxLength(200)])
     amount_fen = IntegerField(
         _l("Amount (fen)"), validators=[InputRequired(), NumberRange(min=1, max=MAX_FEN)]
     )
@@ -87,7 +87,7 @@ class CostRow(CostRowApi):
 
     kind = SelectField(_l("Kind"), choices=_choices(COST_KINDS), validators=[Optional()])
     description = StringField(
-        _l("Description"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+        _l("Description"), validators=[Optional(), MaxLength(200)], filters=[strip_filter]
     )
     amount_fen = MoneyField(_l("Amount (yuan)"))
 
@@ -127,10 +127,10 @@ class ContractApiForm(BaseForm):
     read from the body. One field per name of `EDITABLE_FIELDS` and `LIST_FIELDS`."""
 
     category = _Lenient(_l("Category"), choices=_choices(CATEGORIES), validators=[Optional()])
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=300)], filters=[strip_filter])
+    title = StringField(_l("Title"), validators=[Optional(), MaxLength(300)], filters=[strip_filter])
     subject = TextAreaField(
         _l("Subject"),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), MaxLength(5000)],
         filters=[strip_filter],
         description=_l("What is licensed, transferred, developed or done."),
     )
@@ -139,10 +139,10 @@ class ContractApiForm(BaseForm):
     valid_to = DateField(_l("Valid until"), validators=[Optional()])
     signed_on = DateField(_l("Signed on"), validators=[Optional()])
     buyer_name = StringField(
-        _l("Out-of-province buyer"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+        _l("Out-of-province buyer"), validators=[Optional(), MaxLength(200)], filters=[strip_filter]
     )
     buyer_place = StringField(
-        _l("Buyer's place (province, city)"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+        _l("Buyer's place (province, city)"), validators=[Optional(), MaxLength(200)], filters=[strip_filter]
     )
     agency_org_id = IntegerField(_l("Agency (organization number)"), validators=[Optional()])
     turnover_fen = _fen()
@@ -247,7 +247,7 @@ class ReturnApiForm(BaseForm):
     and checked by the service, which names the unknown ones."""
 
     reasons = SelectMultipleField(choices=list(RETURN_REASONS.items()), validate_choice=False)
-    note = StringField(validators=[Optional(), Length(max=2000)])
+    note = StringField(validators=[Optional(), MaxLength(2000)])
 
 
 class ReturnForm(ReturnApiForm):
@@ -259,7 +259,7 @@ class ReturnForm(ReturnApiForm):
     note = TextAreaField(
         _l("Note"),
         id="return_note",
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), MaxLength(2000)],
         filters=[strip_filter],
     )
     submit = SubmitField(_l("Return the contract"))
@@ -270,7 +270,7 @@ class ReturnForm(ReturnApiForm):
 
 class RegisterForm(BaseForm):
     note = TextAreaField(
-        _l("Note (optional)"), validators=[Optional(), Length(max=2000)], filters=[strip_filter]
+        _l("Note (optional)"), validators=[Optional(), MaxLength(2000)], filters=[strip_filter]
     )
     submit = SubmitField(_l("Register the contract"))
 
@@ -283,11 +283,11 @@ class AmendApiForm(BaseForm):
     turnover_fen = _fen()
     tech_income_fen = _fen()
     buyer_org_id = IntegerField(validators=[Optional()])
-    buyer_name = StringField(validators=[Optional(), Length(max=200)])
-    buyer_place = StringField(validators=[Optional(), Length(max=200)])
+    buyer_name = StringField(validators=[Optional(), MaxLength(200)])
+    buyer_place = StringField(validators=[Optional(), MaxLength(200)])
     milestones = FieldList(FormField(MilestoneRowApi), min_entries=0)
     cost_lines = FieldList(FormField(CostRowApi), min_entries=0)
-    note = StringField(validators=[DataRequired(message=AMENDMENT_REASON_REQUIRED), Length(max=2000)])
+    note = StringField(validators=[DataRequired(message=AMENDMENT_REASON_REQUIRED), MaxLength(2000)])
 
     def changes(self, body: dict[str, Any]) -> dict[str, Any]:
         """The fields the body names, except the reason (`note`)."""
@@ -310,16 +310,16 @@ class AmendForm(AmendApiForm):
     turnover_fen = MoneyField(_l("New contract turnover (yuan)"))
     tech_income_fen = MoneyField(_l("New technology income (yuan)"))
     buyer_name = StringField(
-        _l("Out-of-province buyer"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+        _l("Out-of-province buyer"), validators=[Optional(), MaxLength(200)], filters=[strip_filter]
     )
     buyer_place = StringField(
-        _l("Buyer's place"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+        _l("Buyer's place"), validators=[Optional(), MaxLength(200)], filters=[strip_filter]
     )
     milestones = FieldList(FormField(MilestoneRow), min_entries=0)
     cost_lines = FieldList(FormField(CostRow), min_entries=0)
     note = TextAreaField(
         _l("What changes and why"),
-        validators=[DataRequired(message=AMENDMENT_REASON_REQUIRED), Length(max=2000)],
+        validators=[DataRequired(message=AMENDMENT_REASON_REQUIRED), MaxLength(2000)],
         filters=[strip_filter],
     )
     submit = SubmitField(_l("Apply for the amendment"))
@@ -387,7 +387,7 @@ def body_schema(
 
 class CancelForm(BaseForm):
     note = TextAreaField(
-        _l("Why the contract ends"), validators=[DataRequired(), Length(max=2000)], filters=[strip_filter]
+        _l("Why the contract ends"), validators=[DataRequired(), MaxLength(2000)], filters=[strip_filter]
     )
     submit = SubmitField(_l("Apply for cancellation"))
 

@@ -12,7 +12,7 @@ from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
 from ..core.timeutil import shanghai_date, utcnow
-from ..core.web import attempt, get_or_404
+from ..core.web import attempt, get_or_404, validated
 from ..extensions import db
 from ..ip.states import DEAL_KIND_LABELS, LICENSE_TYPE_LABELS
 from ..storage.uploads import Attachment, send_attachment
@@ -202,10 +202,12 @@ def edit(contract_id: int):
     form = ContractForm(obj=contract if request.method == "GET" else None)
     _fill_pickers(form, seller_org_id=contract.seller_org_id, named=contract.asset_ids)
     finding = request.method == "POST" and pickers.find_requested(form, request.form)
-    if not finding and form.validate_on_submit():
-        ok, changed = attempt(
-            lambda: services.update_contract(contract, form.changes(), actor=current_user), form=form
-        )
+
+    def save():
+        return services.update_contract(contract, form.changes(), actor=current_user)
+
+    if not finding and validated(form, save):
+        ok, changed = attempt(save, form=form)
         if ok:
             flash(_("The contract is saved.") if changed else _("Nothing changed."), "success")
             return _back(contract)

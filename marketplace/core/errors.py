@@ -44,6 +44,36 @@ class ValidationError(DomainError):
     default_message = _l("Some fields are not valid.")
 
 
+class FieldChecks:
+    """Run a service's independent field rules and refuse once with all their
+    messages, so a form or an API answer lists every problem at once:
+
+        checks = FieldChecks()
+        title = checks.run(lambda: clean_title(data))
+        assets = checks.run(lambda: load_assets(data.asset_ids))
+        checks.raise_if_any()
+
+    `run` answers the call's result, or None when it raised a ValidationError
+    (whose field messages are kept; an error without fields is raised at once)."""
+
+    def __init__(self) -> None:
+        self.fields: dict[str, list[Any]] = {}
+
+    def run(self, check):
+        try:
+            return check()
+        except ValidationError as exc:
+            if not exc.fields:
+                raise
+            for name, messages in exc.fields.items():
+                self.fields.setdefault(name, []).extend(messages)
+            return None
+
+    def raise_if_any(self) -> None:
+        if self.fields:
+            raise ValidationError(fields=self.fields)
+
+
 class NotFound(DomainError):
     status = 404
     code = "not_found"

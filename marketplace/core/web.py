@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
-from flask import abort, flash
+from flask import abort, current_app, flash
 
 from ..extensions import db
 from .errors import DomainError
@@ -84,6 +84,38 @@ def attempt_with_status(
     if success is not None:
         flash(success, "success")
     return True, result, 200
+
+
+def validated(form, action: Callable[[], object]) -> bool:
+    """Validate a submitted form, and when its fields are refused, show the service's
+    own rules (those that compare fields: shares adding up, a title in one language,
+    dates in order) beside the field errors at once, not in a second round.
+
+    `action` is the service call the view makes once the form is valid. On a refused
+    form it is run in a savepoint that is always undone, so nothing of it is stored
+    and nothing it queued after commit is sent; its field messages are placed on the
+    fields that have no message yet. A call that cannot even run on the refused data
+    (a value missing that it needs) adds nothing: the field errors say what to fix."""
+    if form.validate_on_submit():
+        return True
+    if not form.is_submitted() or "csrf_token" in form.errors:
+        return False
+    savepoint = db.session.begin_nested()
+    refusal: DomainError | None = None
+    try:
+        action()
+    except DomainError as exc:
+        refusal = exc
+    except Exception:  # the refused data did not get that far; the field errors stand
+        current_app.logger.debug("service preview of a refused form stopped", exc_info=True)
+    finally:
+        savepoint.rollback()
+    for name, messages in ((refusal.fields or {}) if refusal is not None else {}).items():
+        field = form._fields.get(name)
+        if field is not None and not field.errors:
+            field.errors = [str(m) for m in messages]
+    form._errors = None  # WTForms caches the errors it gathered
+    return False
 
 
 def _fields_summary() -> str:

@@ -21,12 +21,12 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, NumberRange, Optional
 from wtforms.validators import ValidationError as WTFValidationError
 from wtforms.widgets import TextInput
 
 from ..core.catalog import INDUSTRIES
-from ..core.forms import BaseForm, MoneyField, strip_filter
+from ..core.forms import BaseForm, MaxLength, MoneyField, strip_filter
 from ..core.percent import FULL_BP, PercentField
 from ..core.timeutil import today_shanghai
 from . import states
@@ -118,7 +118,7 @@ class AssetForm(BaseForm):
     kind = SelectField(_l("Kind of asset"), choices=_choices(states.ASSET_KIND_LABELS), validate_choice=False)
     identifier = StringField(
         _l("Application or registration number"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), MaxLength(100)],
         filters=[strip_filter],
         description=_l(
             "Patents: e.g. 201710601862.3 (CN or ZL prefix accepted); software copyright: e.g. "
@@ -126,16 +126,16 @@ class AssetForm(BaseForm):
         ),
     )
     title_zh = StringField(
-        _l("Title in Chinese"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+        _l("Title in Chinese"), validators=[Optional(), MaxLength(200)], filters=[strip_filter]
     )
     title_en = StringField(
-        _l("Title in English"), validators=[Optional(), Length(max=300)], filters=[strip_filter]
+        _l("Title in English"), validators=[Optional(), MaxLength(300)], filters=[strip_filter]
     )
     abstract_zh = TextAreaField(
-        _l("Abstract in Chinese"), validators=[Optional(), Length(max=5000)], filters=[strip_filter]
+        _l("Abstract in Chinese"), validators=[Optional(), MaxLength(5000)], filters=[strip_filter]
     )
     abstract_en = TextAreaField(
-        _l("Abstract in English"), validators=[Optional(), Length(max=8000)], filters=[strip_filter]
+        _l("Abstract in English"), validators=[Optional(), MaxLength(8000)], filters=[strip_filter]
     )
     keywords = TagListField(_l("Keywords"), description=_l("Separated by commas or 、"))
     inventors = TagListField(_l("Inventors"), description=_l("Separated by commas or 、"))
@@ -255,7 +255,7 @@ class EncumbranceForm(BaseForm):
 
     kind = HiddenField(_l("Kind"), validators=[DataRequired()])
     counterparty = StringField(
-        _l("Licensee or pledgee"), validators=[DataRequired(), Length(max=200)], filters=[strip_filter]
+        _l("Licensee or pledgee"), validators=[DataRequired(), MaxLength(200)], filters=[strip_filter]
     )
     license_type = SelectField(
         _l("Licence type"),
@@ -264,13 +264,13 @@ class EncumbranceForm(BaseForm):
     )
     field_of_use = StringField(
         _l("Field of use"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), MaxLength(200)],
         filters=[strip_filter],
         description=_l("Empty or 全部 means every field; several separated by 、"),
     )
     territory = StringField(
         _l("Territory"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), MaxLength(200)],
         filters=[strip_filter],
         description=_l("Empty or 全国 means everywhere; e.g. 黑龙江省、吉林省"),
     )
@@ -280,10 +280,10 @@ class EncumbranceForm(BaseForm):
     amount_fen = IntegerField(_l("Secured amount (fen)"), validators=[Optional(), NumberRange(min=1)])
     reference = StringField(
         _l("Contract or registration number"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), MaxLength(100)],
         filters=[strip_filter],
     )
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)], filters=[strip_filter])
+    note = TextAreaField(_l("Note"), validators=[Optional(), MaxLength(500)], filters=[strip_filter])
     submit = SubmitField(_l("Record"))
 
     def validate_amount_fen(self, field):
@@ -307,7 +307,7 @@ class EncumbranceForm(BaseForm):
 
 class ReleaseForm(BaseForm):
     released_on = DateField(_l("Released on"), validators=[DataRequired()], default=today_shanghai)
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)], filters=[strip_filter])
+    note = TextAreaField(_l("Note"), validators=[Optional(), MaxLength(500)], filters=[strip_filter])
     submit = SubmitField(_l("Release"))
 
 
@@ -320,7 +320,7 @@ class VerifyForm(BaseForm):
     )
     note = TextAreaField(
         _l("Note"),
-        validators=[Optional(), Length(max=500)],
+        validators=[Optional(), MaxLength(500)],
         filters=[strip_filter],
         description=_l("What you saw, e.g. the date of the last annual fee paid."),
     )
@@ -344,8 +344,8 @@ class DealCheckForm(BaseForm):
     license_type = SelectField(
         _l("Licence type"), choices=_choices(states.LICENSE_TYPE_LABELS, blank=""), validate_choice=False
     )
-    field_of_use = StringField(_l("Field of use"), validators=[Optional(), Length(max=200)])
-    territory = StringField(_l("Territory"), validators=[Optional(), Length(max=200)])
+    field_of_use = StringField(_l("Field of use"), validators=[Optional(), MaxLength(200)])
+    territory = StringField(_l("Territory"), validators=[Optional(), MaxLength(200)])
     term_start = DateField(_l("Term from"), validators=[Optional()])
     term_end = DateField(_l("Term to"), validators=[Optional()])
     on = DateField(_l("On"), validators=[Optional()])
@@ -357,7 +357,7 @@ class ProposalForm(BaseForm):
     owners = FieldList(FormField(OwnerForm), label=_l("New owners"), min_entries=0, max_entries=20)
     reason = TextAreaField(
         _l("Why the owners change"),
-        validators=[DataRequired(message=_l("Say why.")), Length(max=2000)],
+        validators=[DataRequired(message=_l("Say why.")), MaxLength(2000)],
         filters=[strip_filter],
         description=_l("e.g. the agreement between the owners, with its date."),
     )
@@ -379,7 +379,7 @@ class ProposalWebForm(ProposalForm):
 class AnswerForm(BaseForm):
     """Accept or reject a proposal for one's organization (the note is optional)."""
 
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)], filters=[strip_filter])
+    note = TextAreaField(_l("Note"), validators=[Optional(), MaxLength(2000)], filters=[strip_filter])
     submit = SubmitField(_l("Send"))
 
 
@@ -398,7 +398,7 @@ class DecideForm(BaseForm):
     )
     note = TextAreaField(
         _l("Grounds for the decision"),
-        validators=[DataRequired(message=_l("Say why.")), Length(max=2000)],
+        validators=[DataRequired(message=_l("Say why.")), MaxLength(2000)],
         filters=[strip_filter],
     )
     evidence = FileField(

@@ -15,7 +15,7 @@ from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
 from ..core.transaction import after_commit
-from ..core.web import attempt, get_or_404
+from ..core.web import attempt, get_or_404, validated
 from ..extensions import db
 from ..storage.uploads import attachments_of, send_attachment
 from . import ownership, services, states
@@ -171,9 +171,13 @@ def create_asset():
     if request.method == "GET":
         form.owners.append_entry({"org_id": current_user.organization_id, "share_bp": services.FULL_SHARE_BP})
         form.legal_status.data = "pending"
-    if not _finding_owners() and form.validate_on_submit():
+
+    def save():
+        return services.register_asset(form.to_data(), actor=current_user)
+
+    if not _finding_owners() and validated(form, save):
         ok, asset = attempt(
-            lambda: services.register_asset(form.to_data(), actor=current_user),
+            save,
             success=_("The asset is registered."),
             form=form,
         )
@@ -187,9 +191,13 @@ def create_asset():
 def edit_asset(asset_id: int):
     asset = _editable_asset(asset_id)
     form = AssetWebForm(obj=asset if request.method == "GET" else None)
-    if not _finding_owners() and form.validate_on_submit():
+
+    def save():
+        return services.update_asset(asset, form.to_data(), actor=current_user)
+
+    if not _finding_owners() and validated(form, save):
         ok, _result = attempt(
-            lambda: services.update_asset(asset, form.to_data(), actor=current_user),
+            save,
             success=_("The asset is saved."),
             form=form,
         )

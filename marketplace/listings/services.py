@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import exists, select
 
 from ..accounts.models import Organization, User
-from ..core.errors import Conflict, PermissionDenied, ValidationError
+from ..core.errors import Conflict, FieldChecks, PermissionDenied, ValidationError
 from ..core.locking import lock
 from ..core.models import record_audit
 from ..core.states import transition
@@ -163,15 +163,25 @@ def _check_comparison(comparison: str | None, *, required: bool) -> None:
         )
 
 
-def _apply(listing: Listing, data: ListingData) -> None:
+def _check_title(data: ListingData) -> None:
     if not _clean(data.title_zh) and not _clean(data.title_en):
         raise ValidationError(fields={"title_zh": [_l("Give a title in Chinese or in English.")]})
-    assets = _load_assets(list(data.asset_ids), listing.org_id)
-    _check_terms(data.deal_terms)
-    _check_agency(data.agency_org_id)
-    _check_comparison(_clean(data.comparison), required=False)
-    if data.price_fen is not None and data.price_fen < 0:
+
+
+def _check_price(price_fen: int | None) -> None:
+    if price_fen is not None and price_fen < 0:
         raise ValidationError(fields={"price_fen": [_l("The amount cannot be negative.")]})
+
+
+def _apply(listing: Listing, data: ListingData) -> None:
+    checks = FieldChecks()  # every rule at once, not one refusal per try
+    checks.run(lambda: _check_title(data))
+    assets = checks.run(lambda: _load_assets(list(data.asset_ids), listing.org_id))
+    checks.run(lambda: _check_terms(data.deal_terms))
+    checks.run(lambda: _check_agency(data.agency_org_id))
+    checks.run(lambda: _check_comparison(_clean(data.comparison), required=False))
+    checks.run(lambda: _check_price(data.price_fen))
+    checks.raise_if_any()
     listing.title_zh = _clean(data.title_zh)
     listing.title_en = _clean(data.title_en)
     listing.abstract_zh = _clean(data.abstract_zh)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from ..accounts.models import Organization
 from ..core import catalog
 from ..core.pagination import paginate, read_page_args
-from ..core.web import attempt, get_or_404
+from ..core.web import attempt, get_or_404, validated
 from ..extensions import db
 from ..search.backend import (
     FACET_KEYS,
@@ -241,9 +241,13 @@ def create():
     if not permissions.can_create_listing(current_user):
         abort(404)
     form = _prepare_form(ListingWebForm(data=_listing_form_data(None)), current_user.organization_id)
-    if form.validate_on_submit():
+
+    def save():
+        return services.create_listing(form.to_data(skip_unoffered=True), actor=current_user)
+
+    if validated(form, save):
         ok, listing = attempt(
-            lambda: services.create_listing(form.to_data(skip_unoffered=True), actor=current_user),
+            save,
             success=_("Draft saved. Submit it for review when it is complete."),
             form=form,
         )
@@ -262,9 +266,13 @@ def edit(listing_id: int):
         abort(404)
     form = ListingWebForm(obj=listing, data=_listing_form_data(listing) | {"asset_ids": listing.asset_ids})
     _prepare_form(form, listing.org_id)
-    if form.validate_on_submit():
+
+    def save():
+        return services.update_listing(listing, form.to_data(skip_unoffered=True), actor=current_user)
+
+    if validated(form, save):
         ok, _saved = attempt(
-            lambda: services.update_listing(listing, form.to_data(skip_unoffered=True), actor=current_user),
+            save,
             success=_("Listing saved."),
             form=form,
         )

@@ -15,10 +15,10 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from ..core.errors import DomainError
-from ..core.forms import BaseForm, MoneyField, strip_filter
+from ..core.forms import BaseForm, MaxLength, MoneyField, strip_filter
 from ..core.percent import FULL_BP, PercentField
 from ..listings.forms import TermsForm, percent_field
 from .services import MAX_MESSAGE_CHARS, TermsInput
@@ -83,7 +83,7 @@ class OfferForm(BaseForm):
     anonymous = BooleanField(_l("Make the offer anonymously"))
     message = TextAreaField(
         _l("Message to the seller"),
-        validators=[Optional(), Length(max=MAX_MESSAGE_CHARS)],
+        validators=[Optional(), MaxLength(MAX_MESSAGE_CHARS)],
         filters=[strip_filter],
     )
     client_org_id = IntegerField(_l("For client"), validators=[Optional()])
@@ -117,7 +117,7 @@ class CounterWebForm(TermsErrorsMixin, CounterForm):
 
 class MessageForm(BaseForm):
     body = TextAreaField(
-        _l("Message"), validators=[Optional(), Length(max=MAX_MESSAGE_CHARS)], filters=[strip_filter]
+        _l("Message"), validators=[Optional(), MaxLength(MAX_MESSAGE_CHARS)], filters=[strip_filter]
     )
     files = MultipleFileField(_l("Attachments"), description=_l("PDF, PNG or JPEG; at most 5 files."))
     submit = SubmitField(_l("Send"))
@@ -135,7 +135,7 @@ class MandateForm(BaseForm):
     )
     valid_from = DateField(_l("From"), validators=[Optional()], description=_l("YYYY-MM-DD; empty: today."))
     valid_to = DateField(_l("Until"), validators=[DataRequired()], description=_l("YYYY-MM-DD"))
-    scope = TextAreaField(_l("Scope"), validators=[Optional(), Length(max=500)], filters=[strip_filter])
+    scope = TextAreaField(_l("Scope"), validators=[Optional(), MaxLength(500)], filters=[strip_filter])
 
 
 class MandateWebForm(MandateForm):

@@ -7,9 +7,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
-from ..core.forms import BaseForm, MoneyField, strip_filter
+from ..core.forms import BaseForm, MaxLength, MoneyField, strip_filter
 
 RECEIPT_HELP = _l("A PDF, PNG or JPEG of the bank's receipt (回单), at most 10 MB.")
 
@@ -22,13 +22,13 @@ class _BankTransferFields(BaseForm):
     paid_on = DateField(_l("Date of the transfer"), validators=[InputRequired()], format="%Y-%m-%d")
     reference = StringField(
         _l("Bank reference"),
-        validators=[DataRequired(), Length(max=100)],
+        validators=[DataRequired(), MaxLength(100)],
         filters=[strip_filter],
         description=_l("The transaction number on the bank's receipt."),
     )
     payer_account_name = StringField(
         _l("Paid from the account of"),
-        validators=[DataRequired(), Length(max=200)],
+        validators=[DataRequired(), MaxLength(200)],
         filters=[strip_filter],
         description=_l("The account holder's name as the bank shows it."),
     )
@@ -69,7 +69,7 @@ class StripeApiForm(BaseForm):
 class DisputeForm(BaseForm):
     reason = TextAreaField(
         _l("Why is the transfer disputed?"),
-        validators=[DataRequired(), Length(max=2000)],
+        validators=[DataRequired(), MaxLength(2000)],
         filters=[strip_filter],
         description=_l("For example: no such amount arrived on our account, or the amount differs."),
     )
@@ -77,9 +77,7 @@ class DisputeForm(BaseForm):
 
 
 class _RefundFields(BaseForm):
-    reason = TextAreaField(
-        _l("Reason"), validators=[DataRequired(), Length(max=2000)], filters=[strip_filter]
-    )
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), MaxLength(2000)], filters=[strip_filter])
     refunded_on = DateField(
         _l("Date of the refund transfer"),
         validators=[Optional()],
@@ -88,7 +86,7 @@ class _RefundFields(BaseForm):
     )
     reference = StringField(
         _l("Bank reference of the refund"),
-        validators=[Optional(), Length(max=100)],
+        validators=[Optional(), MaxLength(100)],
         filters=[strip_filter],
         description=_l("Bank transfers only."),
     )

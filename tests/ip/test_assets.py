@@ -259,3 +259,15 @@ def test_my_assets_lists_my_organizations_assets_paginated_with_an_empty_state(c
     page2 = client.get("/assets/mine?per_page=2&page=2").get_data(as_text=True)
     assert sum(a.title_zh in page2 for a in mine) == 1
     assert "我的专利1" in client.get("/assets/mine?q=专利1").get_data(as_text=True)
+
+
+def test_web_form_shows_field_errors_and_the_services_date_rules_at_once(client, db, english, login_as):
+    login_as("seller")
+    # A date that does not exist (the form's field) and an expiry before the grant (a rule
+    # that compares two fields, kept by the service): both in the first answer.
+    response = client.post("/assets/new", data=form(body(filed_on="2017-02-30", expires_on="2018-01-01")))
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Not a valid date value." in page
+    assert "before the grant date" in page
+    assert db.session.scalar(select(IpAsset)) is None

@@ -71,12 +71,31 @@ def test_bad_web_input_shows_messages_and_stores_nothing(client, login_as, db, s
     assert r.status_code == 200
     html = r.get_data(as_text=True)
     assert "The amount cannot be negative" in html
+    # The service's rules come with the field errors, in the same answer.
+    assert "quantify the comparison" in html
     assert Listing.query.count() == 0
     r = client.post("/listings/new?lang=en", data=form_data(asset, comparison="much better"))
     html = r.get_data(as_text=True)
     assert "quantify the comparison" in html
     r = client.post("/listings/new?lang=en", data=form_data(asset, **{"deal_terms-0-license_type": ""}))
     assert "Choose exclusive, sole or non-exclusive." in r.get_data(as_text=True)
+    assert Listing.query.count() == 0
+
+
+def test_field_errors_and_the_services_rules_show_at_once(client, login_as, db, seller):
+    asset = factories.IpAssetFactory(owned_by=seller.organization)
+    login_as(seller)
+    # A money field the form refuses, no title in either language (a rule of the
+    # service), a comparison without a figure (another): all three in one answer.
+    r = client.post(
+        "/listings/new?lang=en",
+        data=form_data(asset, title_zh="", comparison="much better", **{"deal_terms-0-upfront_fen": "abc"}),
+    )
+    assert r.status_code == 200
+    html = r.get_data(as_text=True)
+    assert "Give a title in Chinese or in English." in html
+    assert "quantify the comparison" in html
+    assert "Enter an amount in yuan, e.g. 1234.56." in html
     assert Listing.query.count() == 0
 
 
