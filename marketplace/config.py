@@ -93,6 +93,10 @@ class Config:
 
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "console")
 
+    # How long a shared cache (the reverse proxy) may keep an API answer given without a
+    # token (the same for everyone); token holders' answers are private (api/caching.py).
+    API_PUBLIC_MAX_AGE = int(os.environ.get("API_PUBLIC_MAX_AGE", "30"))
+
     @classmethod
     def check(cls, config: dict) -> None:
         """Stop start-up in production when a secret is missing."""

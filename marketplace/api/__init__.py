@@ -22,6 +22,7 @@ def register_api(app: Flask) -> None:
     from ..offers import api as offers_api
     from ..payments import api as payments_api
     from ..portal import api as portal_api
+    from . import caching
     from .openapi import openapi_document
 
     # A parent of its own per app: nesting mutates the parent blueprint.
@@ -40,6 +41,7 @@ def register_api(app: Flask) -> None:
         portal_api,
     ):
         api.register_blueprint(module.bp)
+    caching.register(app, api)
     app.register_blueprint(api)
     # Token-authenticated: no CSRF token (Flask-WTF looks at the request's own blueprint).
     csrf.exempt(api)
