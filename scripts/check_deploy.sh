@@ -13,10 +13,10 @@ if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then
   nginx_bin=$(command -v nginx || echo /usr/sbin/nginx)
   # A self-signed certificate where the configuration expects the real one,
   # and a main configuration that includes the site as /etc/nginx/nginx.conf would.
-  mkdir -p "$tmp/tls" "$tmp/static"
+  mkdir -p "$tmp/tls" "$tmp/static" "$tmp/cache"
   openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=market.example.cn" \
     -keyout "$tmp/tls/market.example.cn.key" -out "$tmp/tls/market.example.cn.crt" >/dev/null 2>&1
-  sed -e "s#/etc/nginx/tls/#$tmp/tls/#g" docs/deploy/nginx.conf >"$tmp/site.conf"
+  sed -e "s#/etc/nginx/tls/#$tmp/tls/#g" -e "s#/var/cache/nginx/#$tmp/cache/#g" docs/deploy/nginx.conf >"$tmp/site.conf"
   mime=""
   [ -f /etc/nginx/mime.types ] && mime="include /etc/nginx/mime.types;"
   cat >"$tmp/nginx.conf" <<CONF
