@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     DateField,
     FieldList,
@@ -127,7 +128,9 @@ class ContractApiForm(BaseForm):
     read from the body. One field per name of `EDITABLE_FIELDS` and `LIST_FIELDS`."""
 
     category = _Lenient(_l("Category"), choices=_choices(CATEGORIES), validators=[Optional()])
-    title = StringField(_l("Title"), validators=[Optional(), MaxLength(300)], filters=[strip_filter])
+    title = StringField(
+        lazy_pgettext("contract", "Title"), validators=[Optional(), MaxLength(300)], filters=[strip_filter]
+    )
     subject = TextAreaField(
         _l("Subject"),
         validators=[Optional(), MaxLength(5000)],

@@ -22,6 +22,7 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from ..core.states import StateMachine
 
@@ -75,7 +76,7 @@ STATUS_LABELS: dict[str, object] = {
     S.REGISTERED: _l("Registered"),
     S.AMENDMENT_PENDING: _l("Amendment awaiting registration"),
     S.CANCELLATION_PENDING: _l("Cancellation awaiting registration"),
-    S.CANCELLED: _l("Cancelled"),
+    S.CANCELLED: lazy_pgettext("contract status", "Cancelled"),
 }
 
 

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from wtforms import (
     DateField,
     Field,
@@ -98,7 +99,9 @@ class ShareField(Field):
 class OwnerForm(Form):
     org_id = IntegerField(_l("Organization"), validators=[Optional()])
     share_bp = ShareField(
-        _l("Share"), validators=[Optional()], description=_l("e.g. 50% (or 5000 basis points)")
+        lazy_pgettext("ownership", "Share"),
+        validators=[Optional()],
+        description=_l("e.g. 50% (or 5000 basis points)"),
     )
 
 
@@ -106,7 +109,7 @@ class OwnerWebForm(OwnerForm):
     """An owner row on the web pages: the share is typed in percent (the API keeps basis points)."""
 
     share_bp = PercentField(
-        _l("Share"),
+        lazy_pgettext("ownership", "Share"),
         validators=[Optional()],
         low_bp=1,
         high_bp=FULL_BP,
@@ -380,7 +383,7 @@ class AnswerForm(BaseForm):
     """Accept or reject a proposal for one's organization (the note is optional)."""
 
     note = TextAreaField(_l("Note"), validators=[Optional(), MaxLength(2000)], filters=[strip_filter])
-    submit = SubmitField(_l("Send"))
+    submit = SubmitField(lazy_pgettext("proposal", "Send"))
 
 
 class DecideForm(BaseForm):

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from ..core.states import StateMachine
 
@@ -51,7 +52,7 @@ LEGAL_STATUS_LABELS: dict[str, object] = {
     "pending": _l("Pending"),
     "granted": _l("Granted"),
     "lapsed": _l("Lapsed"),
-    "expired": _l("Expired"),
+    "expired": lazy_pgettext("asset status", "Expired"),
     "invalidated": _l("Invalidated"),
 }
 
@@ -176,7 +177,7 @@ class VoteDecision(enum.Enum):
     REJECT = "reject"
 
 
-VOTE_LABELS: dict[str, object] = {"accept": _l("Accepted"), "reject": _l("Rejected")}
+VOTE_LABELS: dict[str, object] = {"accept": lazy_pgettext("vote", "Accepted"), "reject": _l("Rejected")}
 
 
 class DecisionBasis(enum.Enum):

@@ -25,3 +25,43 @@ def test_catalogue_is_loaded(app, po):
     with app.test_request_context("/"), force_locale("zh_Hans"):
         for message in samples:
             assert gettext(message.id) == message.string, f"{message.id!r} is not translated at run time"
+
+
+# Words that mean one thing in one domain and another elsewhere carry a context, so the
+# catalogue merged last (which wins for a bare msgid) cannot put its word on another
+# domain's page: a contract is 注销 (deregistered), not 撤销 as a payment; an asset's
+# licence has a 期限, not 条款; a co-owner 同意s a proposal.
+DOMAIN_WORDS = [
+    ("marketplace.contracts.states", "STATUS_LABELS", "cancelled", "已注销"),
+    ("marketplace.ip.states", "VOTE_LABELS", "accept", "已同意"),
+]
+
+
+@pytest.mark.parametrize(("module", "mapping", "key", "word"), DOMAIN_WORDS)
+def test_a_domains_own_word_wins_on_its_pages(app, module, mapping, key, word):
+    import importlib
+
+    labels = getattr(importlib.import_module(module), mapping)
+    with app.test_request_context("/"), force_locale("zh_Hans"):
+        assert str(labels[key]) == word
+
+
+@pytest.mark.parametrize(
+    ("context", "msgid", "word"),
+    [
+        ("contract", "Title", "合同名称"),
+        ("registration", "Number", "登记编号"),
+        ("milestone", "Paid", "已付"),
+        ("encumbrance", "Term", "期限"),
+        ("encumbrance", "Scope", "范围"),
+        ("ownership", "Share", "份额"),
+        ("proposal", "Accept", "同意"),
+        ("asset status", "Expired", "已届满"),
+        ("ledger", "Recorded", "记录时间"),
+    ],
+)
+def test_words_with_a_context_are_translated(app, context, msgid, word):
+    from flask_babel import pgettext
+
+    with app.test_request_context("/"), force_locale("zh_Hans"):
+        assert pgettext(context, msgid) == word
