@@ -30,7 +30,7 @@ WORDS = {
         "buyer": "买方",
         "agency": "技术转移机构",
         "kind": "交易方式",
-        "title": "标题",
+        "title": "合同名称",
         "record": "录入交易",
         "recorded": "交易已录入",
         "category": "技术许可：计算机软件著作权许可",

@@ -70,7 +70,7 @@ def test_income_above_turnover(page_factory, lang):
         select = label(page, name)
         select.select_option(select.locator("option", has_text=org).first.get_attribute("value"))
     label(page, "交易方式" if lang == "zh" else "Deal kind").select_option("transfer")
-    label(page, "标题" if lang == "zh" else "Title").fill("寒地蓝莓冻干工艺技术秘密转让合同")
+    label(page, "合同名称" if lang == "zh" else "Title").fill("寒地蓝莓冻干工艺技术秘密转让合同")
     label(page, t["category"]).select_option("transfer_technical_secret")
     label(page, t["turnover"]).fill("500,000")
     label(page, t["income"]).fill("600,000")
