@@ -19,39 +19,10 @@ from marketplace.ledger.chain import GENESIS_HASH, entry_hash
 from marketplace.ledger.models import LedgerCheckpoint, LedgerEntry
 
 from ..conftest import ON_POSTGRES
-from ..factories import LedgerEventFactory, amendment_of, user_with_role
+from ..factories import user_with_role
 
 ROOT = Path(__file__).resolve().parents[2]
 VERIFIER = ROOT / "scripts" / "verify_ledger.py"
-
-
-@pytest.fixture
-def key_file(app, tmp_path, monkeypatch):
-    path = tmp_path / "signing.pem"
-    checkpoints.generate_key_file(path)
-    monkeypatch.setitem(app.config, "LEDGER_SIGNING_KEY_FILE", str(path))
-    return path
-
-
-@pytest.fixture
-def ledger(db, app, key_file):
-    """Six entries in Harbin and Daqing, a checkpoint after four, more entries, a checkpoint after seven."""
-    with app.test_request_context("/"):
-        return _build_ledger(db)
-
-
-def _build_ledger(db):
-    if True:
-        reg = user_with_role("regulator")
-        events = [LedgerEventFactory(seller_region=r) for r in ("230100", "230600", "230100", "230600")]
-        entries = [services.append_entry(ev, actor=reg) for ev in events]
-        first = checkpoints.create_checkpoint()
-        entries.append(services.append_entry(LedgerEventFactory(seller_region="230100"), actor=reg))
-        entries.append(services.append_entry(amendment_of(events[0], 1000, 0), actor=reg))
-        entries.append(services.append_entry(LedgerEventFactory(seller_region="230600"), actor=reg))
-        second = checkpoints.create_checkpoint()
-        db.session.flush()
-        return {"entries": entries, "events": events, "first": first, "second": second, "regulator": reg}
 
 
 # --- Checkpoints -------------------------------------------------------------------------
