@@ -420,9 +420,13 @@ def demand_create():
     # "?title=..." fills in the title (the search page offers it when nothing matched).
     title = " ".join((request.args.get("title") or "").split())[:200]
     form = DemandWebForm(data={"title": title} if title else None)
-    if form.validate_on_submit():
+
+    def save():
+        return services.create_demand(form.to_data(), actor=current_user)
+
+    if validated(form, save):
         ok, demand = attempt(
-            lambda: services.create_demand(form.to_data(), actor=current_user),
+            save,
             success=_("Your demand is posted."),
             form=form,
         )

@@ -13,7 +13,14 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organization, User
-from ..core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
+from ..core.errors import (
+    Conflict,
+    FieldChecks,
+    InvalidTransition,
+    NotFound,
+    PermissionDenied,
+    ValidationError,
+)
 from ..core.locking import lock
 from ..core.models import record_audit
 from ..core.states import transition
@@ -216,11 +223,13 @@ def make_offer(
         raise Conflict(_l("An organization cannot make an offer on its own listing."), code="own_listing")
     if not buyer_org.is_approved:
         raise PermissionDenied(_l("The buyer's organization is not approved on the platform."))
-    data = check_terms(listing, terms)
-    expires_on = check_expiry(expires_on)
+    checks = FieldChecks()  # the terms, the date and the message refused at once
+    data = checks.run(lambda: check_terms(listing, terms))
+    expires_on = checks.run(lambda: check_expiry(expires_on))
     message = (message or "").strip()
     if len(message) > MAX_MESSAGE_CHARS:
-        raise ValidationError(fields={"message": [_l("At most %(n)s characters.", n=MAX_MESSAGE_CHARS)]})
+        checks.fields.setdefault("message", []).append(_l("At most %(n)s characters.", n=MAX_MESSAGE_CHARS))
+    checks.raise_if_any()
     existing = db.session.scalar(
         select(Offer.id).where(
             Offer.listing_id == listing.id,

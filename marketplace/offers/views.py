@@ -16,7 +16,7 @@ from ..core.dbsetup import write_transaction, writes_on_read
 from ..core.errors import DomainError, InvalidTransition
 from ..core.pagination import paginate, read_page_args
 from ..core.timeutil import today_shanghai
-from ..core.web import attempt, get_or_404
+from ..core.web import attempt, get_or_404, validated
 from ..extensions import db
 from ..listings.models import Listing
 from ..listings.permissions import can_view_listing
@@ -89,17 +89,21 @@ def new(listing_id: int):
     form.client_org_id.choices = [("", "—")] + [
         (o.id, o.name) for o in (_clients("buyer") if is_agency else [])
     ]
-    if form.validate_on_submit():
+
+    def send():
+        return services.make_offer(
+            listing,
+            form.terms.form.to_input(),
+            expires_on=form.expires_on.data or services.default_expiry(),
+            anonymous=bool(form.anonymous.data),
+            message=form.message.data,
+            client_org_id=form.client_org_id.data if is_agency else None,
+            actor=current_user,
+        )
+
+    if validated(form, send):
         ok, offer = attempt(
-            lambda: services.make_offer(
-                listing,
-                form.terms.form.to_input(),
-                expires_on=form.expires_on.data or services.default_expiry(),
-                anonymous=bool(form.anonymous.data),
-                message=form.message.data,
-                client_org_id=form.client_org_id.data if is_agency else None,
-                actor=current_user,
-            ),
+            send,
             success=_("Your offer was sent to the seller."),
             form=form,
         )
@@ -182,12 +186,16 @@ def counter(offer_id: int):
     offer = _load_offer(offer_id)
     form = CounterWebForm()
     _prepare_counter(form, offer)
-    if form.validate_on_submit():
+
+    def send():
         expires_on = form.expires_on.data if form.expires_on.data != offer.expires_on else None
+        return services.counter_offer(
+            offer, form.terms.form.to_input(), expires_on=expires_on, actor=current_user
+        )
+
+    if validated(form, send):
         ok, _version = attempt(
-            lambda: services.counter_offer(
-                offer, form.terms.form.to_input(), expires_on=expires_on, actor=current_user
-            ),
+            send,
             success=_("Your counter-offer was sent."),
             form=form,
         )
@@ -337,16 +345,20 @@ def mandates():
     if request.method == "POST":
         if form is None:
             abort(404)
-        if form.validate_on_submit():
+
+        def propose():
+            return services.propose_mandate(
+                agency_org_id=form.agency_org_id.data,
+                commission_bp=form.commission_bp.data,
+                valid_from=form.valid_from.data,
+                valid_to=form.valid_to.data,
+                scope=form.scope.data,
+                actor=current_user,
+            )
+
+        if validated(form, propose):
             ok, _mandate = attempt(
-                lambda: services.propose_mandate(
-                    agency_org_id=form.agency_org_id.data,
-                    commission_bp=form.commission_bp.data,
-                    valid_from=form.valid_from.data,
-                    valid_to=form.valid_to.data,
-                    scope=form.scope.data,
-                    actor=current_user,
-                ),
+                propose,
                 success=_("The mandate was sent to the agency for acceptance."),
                 form=form,
             )

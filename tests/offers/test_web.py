@@ -10,6 +10,7 @@ import re
 from sqlalchemy import func, select
 
 from marketplace.contracts.models import Contract
+from marketplace.notifications.models import Notification
 from marketplace.offers.models import Mandate, Offer
 from marketplace.offers.services import TermsInput, counter_offer
 from marketplace.storage.uploads import Attachment
@@ -68,7 +69,11 @@ def test_a_bad_offer_form_shows_the_message_next_to_the_field(client, login_as, 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
     assert "percentage from 0 % to 100 %" in page
+    # The service's rule on the date comes in the same answer as the field's message,
+    # and trying it stored nothing and told nobody.
+    assert "The expiry date is in the past." in page
     assert db.session.scalar(select(func.count(Offer.id))) == 0
+    assert db.session.scalar(select(func.count(Notification.id))) == 0
 
 
 def test_the_offer_page_shows_versions_side_by_side_with_changes_marked(
