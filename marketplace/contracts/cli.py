@@ -61,12 +61,27 @@ def _import(file: Path, actor_email: str | None) -> None:
         total, rows = read_rows(file)
     except ImportFileError as exc:
         raise click.ClickException(str(exc)) from None
+    writing: dict = {}
+
+    def progress(written: int, of: int) -> None:
+        if "bar" not in writing:
+            writing["bar"] = click.progressbar(
+                length=of, label=f"Writing {of} contract(s) and their ledger entries"
+            )
+            writing["bar"].__enter__()
+            writing["done"] = 0
+        writing["bar"].update(written - writing["done"])
+        writing["done"] = written
+
     try:
-        with click.progressbar(rows, length=total, label=f"Checking and importing {file.name}") as bar:
-            report = import_contracts(bar, actor=actor, source=file.name)
+        with click.progressbar(rows, length=total, label=f"Checking {file.name}") as bar:
+            report = import_contracts(bar, actor=actor, source=file.name, progress=progress)
     except BaseException:
         db.session.rollback()  # interrupted (Ctrl-C) or failed: nothing half-imported
         raise
+    finally:
+        if "bar" in writing:
+            writing["bar"].__exit__(None, None, None)
     imported, skipped = report.count("imported"), report.count("skipped")
     if not report.ok:
         db.session.rollback()

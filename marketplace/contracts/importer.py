@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -20,20 +20,18 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import insert, select, text
 
 from ..accounts.models import Organization, User
 from ..core.catalog import INDUSTRIES, city_of
-from ..core.errors import DomainError
-from ..core.models import record_audit
+from ..core.models import AuditEvent
 from ..core.money import MoneyError, parse_yuan
 from ..core.regno import RegistrationNoError, parse_registration_no
-from ..core.timeutil import start_of_day_utc
+from ..core.timeutil import start_of_day_utc, utcnow
 from ..extensions import db
 from . import ledger_link
 from .codes import CATEGORIES
-from .models import Contract, ContractCostLine, ContractMilestone, ContractRegistration
-from .registration import _bump_counter, _ledger_event
+from .models import Contract, ContractCostLine, ContractMilestone, ContractRegistration, RegistrationCounter
 from .states import ContractStatus, RegistrationKind
 
 #: The columns, in the order the template file has them. Required ones first.
@@ -143,14 +141,23 @@ def _date(text: str, name: str, reasons: list[str], *, required: bool = False) -
         return None
 
 
-def _org(uscc: str, name: str, reasons: list[str]) -> Organization | None:
-    org = db.session.scalar(select(Organization).where(Organization.uscc == uscc.upper()))
+class _Orgs(dict):
+    """Organizations by USCC, each looked up once per file (a file names a few sellers many times)."""
+
+    def __missing__(self, uscc: str) -> Organization | None:
+        org = db.session.scalar(select(Organization).where(Organization.uscc == uscc))
+        self[uscc] = org
+        return org
+
+
+def _org(uscc: str, name: str, reasons: list[str], orgs: _Orgs) -> Organization | None:
+    org = orgs[uscc.upper()]
     if org is None:
         reasons.append(str(_l("%(column)s: no organization with the code %(code)s.", column=name, code=uscc)))
     return org
 
 
-def _check_row(values: dict[str, str], seen: set[str]) -> tuple[dict[str, Any], list[str]]:
+def _check_row(values: dict[str, str], seen: set[str], orgs: _Orgs) -> tuple[dict[str, Any], list[str]]:
     reasons: list[str] = []
     for name in REQUIRED:
         if not values.get(name):
@@ -196,7 +203,7 @@ def _check_row(values: dict[str, str], seen: set[str]) -> tuple[dict[str, Any], 
         reasons.append(str(_l("The contract turnover must be more than 0.")))
     if turnover is not None and income is not None and income > turnover:
         reasons.append(str(_l("Technology income cannot be more than the contract turnover.")))
-    seller = _org(values["seller_uscc"], "seller_uscc", reasons) if values.get("seller_uscc") else None
+    seller = _org(values["seller_uscc"], "seller_uscc", reasons, orgs) if values.get("seller_uscc") else None
     if seller is not None and parts is not None:
         authority_city = parts.city
         seller_city = (city_of(seller.region_code) or "230000")[2:4]
@@ -211,13 +218,13 @@ def _check_row(values: dict[str, str], seen: set[str]) -> tuple[dict[str, Any], 
                     )
                 )
             )
-    buyer = _org(values["buyer_uscc"], "buyer_uscc", reasons) if values.get("buyer_uscc") else None
+    buyer = _org(values["buyer_uscc"], "buyer_uscc", reasons, orgs) if values.get("buyer_uscc") else None
     if buyer is None and not values.get("buyer_uscc"):
         if not values.get("buyer_name") or not values.get("buyer_place"):
             reasons.append(
                 str(_l("Give buyer_uscc, or buyer_name and buyer_place for a buyer outside the province."))
             )
-    agency = _org(values["agency_uscc"], "agency_uscc", reasons) if values.get("agency_uscc") else None
+    agency = _org(values["agency_uscc"], "agency_uscc", reasons, orgs) if values.get("agency_uscc") else None
     valid_from = _date(values.get("valid_from", ""), "valid_from", reasons)
     valid_to = _date(values.get("valid_to", ""), "valid_to", reasons)
     if valid_from and valid_to and valid_from > valid_to:
@@ -243,114 +250,199 @@ def _check_row(values: dict[str, str], seen: set[str]) -> tuple[dict[str, Any], 
     return out, reasons
 
 
-def _existing(number: str) -> Contract | None:
-    return db.session.scalar(select(Contract).where(Contract.registration_no == number))
+def _existing(numbers: list[str]) -> dict[str, tuple[int, int, str]]:
+    """The contracts already on the platform under these numbers: (seller, turnover, title)."""
+    found: dict[str, tuple[int, int, str]] = {}
+    for i in range(0, len(numbers), BATCH):
+        stmt = select(
+            Contract.registration_no, Contract.seller_org_id, Contract.turnover_fen, Contract.title
+        ).where(Contract.registration_no.in_(numbers[i : i + BATCH]))
+        found.update({row[0]: (row[1], row[2], row[3]) for row in db.session.execute(stmt)})
+    return found
 
 
-def import_row(data: dict[str, Any], *, actor: User, source: str) -> Contract:
-    """Create one registered contract from a checked row, with its registration and ledger entry."""
-    registered_at = start_of_day_utc(data["registered_on"])
-    parts = data["parts"]
-    authority = parts.region_code
-    turnover, income = data["turnover_fen"], data["tech_income_fen"]
+#: Rows written per statement and per take of the ledger's lock.
+BATCH = 1000
+
+
+def _contract_row(data: dict[str, Any], *, actor: User, source: str, now: datetime) -> dict[str, Any]:
     buyer = data["buyer"]
-    contract = Contract(
-        status=ContractStatus.REGISTERED.value,
-        source="import",
-        source_ref=source[:100],
-        category=data["category"],
-        title=data["title"],
-        seller_org_id=data["seller"].id,
-        buyer_org_id=buyer.id if buyer else None,
-        buyer_name=None if buyer else data["buyer_name"],
-        buyer_place=None if buyer else data["buyer_place"],
-        agency_org_id=data["agency"].id if data["agency"] else None,
-        industry=data["industry"],
-        turnover_fen=turnover,
-        tech_income_fen=income,
-        signed_on=data["signed_on"],
-        valid_from=data["valid_from"],
-        valid_to=data["valid_to"],
-        authority_region=authority,
-        registration_no=data["registration_no"],
-        registered_at=registered_at,
-        created_by_id=actor.id,
-    )
-    contract.milestones.append(
-        ContractMilestone(seq=1, due_on=data["signed_on"] or data["registered_on"], amount_fen=turnover)
-    )
-    if turnover > income:
-        contract.cost_lines.append(
-            ContractCostLine(
-                seq=1, kind="equipment", description="非技术性费用（线下登记）", amount_fen=turnover - income
+    return {
+        "status": ContractStatus.REGISTERED.value,
+        "source": "import",
+        "source_ref": source[:100],
+        "category": data["category"],
+        "title": data["title"],
+        "seller_org_id": data["seller"].id,
+        "buyer_org_id": buyer.id if buyer else None,
+        "buyer_name": None if buyer else data["buyer_name"],
+        "buyer_place": None if buyer else data["buyer_place"],
+        "agency_org_id": data["agency"].id if data["agency"] else None,
+        "industry": data["industry"],
+        "turnover_fen": data["turnover_fen"],
+        "tech_income_fen": data["tech_income_fen"],
+        "signed_on": data["signed_on"],
+        "valid_from": data["valid_from"],
+        "valid_to": data["valid_to"],
+        "authority_region": data["parts"].region_code,
+        "registration_no": data["registration_no"],
+        "registered_at": start_of_day_utc(data["registered_on"]),
+        "created_by_id": actor.id,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _write_batch(batch: list[tuple[int, dict[str, Any]]], *, actor: User, source: str) -> None:
+    """Create the batch's registered contracts, with their milestone, cost line,
+    registration, audit event and ledger entries: a few statements of many rows."""
+    now = utcnow()
+    rows = [_contract_row(data, actor=actor, source=f"{source}:{line}", now=now) for line, data in batch]
+    ids = _new_contract_ids(rows)
+    milestones, costs, registrations, audits, events, times = [], [], [], [], [], []
+    for contract_id, row, (line, data) in zip(ids, rows, batch, strict=True):
+        where = f"{source}:{line}"
+        turnover, income = row["turnover_fen"], row["tech_income_fen"]
+        due = data["signed_on"] or data["registered_on"]
+        milestones.append({"contract_id": contract_id, "seq": 1, "due_on": due, "amount_fen": turnover})
+        if turnover > income:
+            costs.append({"contract_id": contract_id, "seq": 1, "kind": "equipment",
+                          "description": "非技术性费用（线下登记）", "amount_fen": turnover - income})  # fmt: skip
+        registrations.append(
+            {
+                "contract_id": contract_id,
+                "seq": 1,
+                "kind": RegistrationKind.REGISTRATION.value,
+                "registration_no": row["registration_no"],
+                "category": row["category"],
+                "turnover_fen": turnover,
+                "tech_income_fen": income,
+                "buyer_org_id": row["buyer_org_id"],
+                "buyer_name": row["buyer_name"],
+                "industry": row["industry"],
+                "effective_on": data["registered_on"],
+                "registered_at": row["registered_at"],
+                "registered_by_id": None,
+                "authority_region": row["authority_region"],
+                "note": str(_l("Registered offline; imported from %(source)s.", source=where)),
+            }
+        )
+        audits.append(
+            {
+                "at": now,
+                "actor_id": actor.id,
+                "action": "contract.imported",
+                "subject_type": Contract.__audit_type__,
+                "subject_id": contract_id,
+                "from_state": None,
+                "to_state": row["status"],
+                "data": {"registration_no": row["registration_no"], "source": where},
+            }
+        )
+        seller = data["seller"]
+        events.append(
+            ledger_link.LedgerEventData(
+                kind="registration",
+                contract_id=contract_id,
+                registration_no=row["registration_no"],
+                turnover_delta_fen=turnover,
+                tech_income_delta_fen=income,
+                effective_on=data["registered_on"],
+                seller_region=seller.region_code,
+                seller_org_kind=seller.kind,
+                industry=row["industry"] or "other",
+                category=row["category"],
+                event_key=f"contract:{contract_id}:registration:1",
             )
         )
-    db.session.add(contract)
-    db.session.flush()
-    db.session.add(
-        ContractRegistration(
-            contract_id=contract.id,
-            seq=1,
-            kind=RegistrationKind.REGISTRATION.value,
-            registration_no=contract.registration_no,
-            category=contract.category,
-            turnover_fen=turnover,
-            tech_income_fen=income,
-            buyer_org_id=contract.buyer_org_id,
-            buyer_name=contract.buyer_name,
-            industry=contract.industry,
-            effective_on=data["registered_on"],
-            registered_at=registered_at,
-            registered_by_id=None,
-            authority_region=authority,
-            note=str(_l("Registered offline; imported from %(source)s.", source=source)),
+        times.append(row["registered_at"])
+    # Core inserts with many parameter sets: sent pipelined, one statement each.
+    db.session.execute(ContractMilestone.__table__.insert(), milestones)
+    if costs:
+        db.session.execute(ContractCostLine.__table__.insert(), costs)
+    db.session.execute(ContractRegistration.__table__.insert(), registrations)
+    db.session.execute(AuditEvent.__table__.insert(), audits)
+    _raise_counters([row["registration_no"] for row in rows])
+    ledger_link.append_many(events, actor=actor, recorded_at=times)
+
+
+def _new_contract_ids(rows: list[dict[str, Any]]) -> list[int]:
+    """Insert the contracts and answer their ids, in the rows' order. PostgreSQL: the ids
+    are taken from the table's sequence first, so the rows go as one statement with many
+    parameter sets; SQLite: one INSERT ... RETURNING of many rows."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = list(
+            db.session.scalars(
+                text("SELECT nextval(pg_get_serial_sequence('contracts', 'id')) FROM generate_series(1, :n)"),
+                {"n": len(rows)},
+            )
         )
+        db.session.execute(
+            Contract.__table__.insert(), [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
+        )
+        return ids
+    return list(
+        db.session.scalars(insert(Contract).returning(Contract.id, sort_by_parameter_order=True), rows)
     )
-    _bump_counter(contract.registration_no)
+
+
+def _raise_counters(numbers: list[str]) -> None:
+    """Keep each prefix's counter at or above the highest serial imported (locked, as a registration does)."""
+    highest: dict[str, int] = {}
+    for number in numbers:
+        prefix, serial = number[:10], int(number[10:])
+        highest[prefix] = max(serial, highest.get(prefix, 0))
+    counters = {
+        c.prefix: c
+        for c in db.session.scalars(
+            select(RegistrationCounter).where(RegistrationCounter.prefix.in_(highest)).with_for_update()
+        )
+    }
+    for prefix, serial in highest.items():
+        counter = counters.get(prefix)
+        if counter is None:
+            db.session.add(RegistrationCounter(prefix=prefix, last_serial=serial))
+        elif counter.last_serial < serial:
+            counter.last_serial = serial
     db.session.flush()
-    ledger_link.append(
-        _ledger_event(contract, "registration", 1, turnover, income, data["registered_on"]),
-        actor=actor,
-        recorded_at=registered_at,
-    )
-    record_audit(
-        "contract.imported",
-        contract,
-        actor=actor,
-        to_state=contract.status,
-        data={"registration_no": contract.registration_no, "source": source},
-    )
-    return contract
 
 
-def import_contracts(rows: Iterable[tuple[int, dict[str, str]]], *, actor: User, source: str) -> ImportReport:
-    """Check and import every row (flush only; the caller commits when `report.ok`)."""
+def import_contracts(
+    rows: Iterable[tuple[int, dict[str, str]]],
+    *,
+    actor: User,
+    source: str,
+    progress: Callable[[int, int], None] | None = None,
+) -> ImportReport:
+    """Check every row, then import them all in batches, or none (flush only; the caller
+    commits when `report.ok`). `progress(written, total)` is told of each batch written."""
     report = ImportReport()
     seen: set[str] = set()
+    orgs = _Orgs()
+    checked = []
     for line, values in rows:
-        data, reasons = _check_row(values, seen)
-        number = data.get("registration_no", "")
-        if not reasons:
-            existing = _existing(number)
-            if existing is not None:
-                same = (
-                    existing.seller_org_id == data["seller"].id
-                    and existing.turnover_fen == data["turnover_fen"]
-                    and existing.title == data["title"]
-                )
-                if same:
-                    report.rows.append(RowResult(line, number, "skipped", [str(_l("already imported"))]))
-                    continue
-                reasons.append(str(_l("Registration number %(no)s belongs to another contract.", no=number)))
+        data, reasons = _check_row(values, seen, orgs)
+        seller = data.get("seller")
+        if seller is not None and not ledger_link.may_record(actor, seller.region_code):
+            reasons.append(str(_l("Only the registration authority of the seller's region records this.")))
+        checked.append((line, data.get("registration_no", ""), data, reasons))
+    existing = _existing([number for _line, number, _data, reasons in checked if number and not reasons])
+    todo: list[tuple[int, dict[str, Any]]] = []
+    for line, number, data, reasons in checked:
+        if not reasons and number in existing:
+            seller_id, turnover, title = existing[number]
+            if (seller_id, turnover, title) == (data["seller"].id, data["turnover_fen"], data["title"]):
+                report.rows.append(RowResult(line, number, "skipped", [str(_l("already imported"))]))
+                continue
+            reasons.append(str(_l("Registration number %(no)s belongs to another contract.", no=number)))
         if reasons:
             report.rows.append(RowResult(line, number, "rejected", reasons))
             continue
-        if report.ok:  # after a rejection, only check the rest
-            try:
-                with db.session.begin_nested():
-                    import_row(data, actor=actor, source=f"{source}:{line}")
-            except DomainError as exc:
-                report.rows.append(RowResult(line, number, "rejected", [str(exc.message)]))
-                continue
         report.rows.append(RowResult(line, number, "imported"))
+        todo.append((line, data))
+    if report.ok:
+        for i in range(0, len(todo), BATCH):
+            _write_batch(todo[i : i + BATCH], actor=actor, source=source)
+            if progress is not None:
+                progress(min(i + BATCH, len(todo)), len(todo))
     return report

@@ -40,6 +40,19 @@ def append(event: LedgerEventData, *, actor: Any, recorded_at: datetime | None =
     return ledger.append_entry(ledger.LedgerEvent(**asdict(event)), actor=actor, recorded_at=recorded_at)
 
 
+def append_many(events: list[LedgerEventData], *, actor: Any, recorded_at: list[datetime | None]) -> int:
+    """Append the events in order under one take of the ledger's lock (an import);
+    answers how many were appended (flush only; the caller's transaction)."""
+    return ledger.append_entries(
+        [ledger.LedgerEvent(**asdict(event)) for event in events], actor=actor, recorded_at=recorded_at
+    )
+
+
+def may_record(actor: Any, seller_region: str) -> bool:
+    """Whether `actor` may put a registration of a seller in this region on the ledger."""
+    return ledger.can_append(actor, seller_region)
+
+
 def contract_totals(contract_id: int) -> tuple[int, int]:
     """What the ledger holds as the contract's registered turnover and income."""
     return ledger.contract_totals(contract_id)

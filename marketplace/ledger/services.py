@@ -20,7 +20,9 @@ from .append import (
     period_of,
     summary_rows,
 )
+from .batch import append_entries
 from .filters import EntryFilter, entries_after, filtered_entries, parse_as_of
+from .permissions import can_append
 from .summaries import Figures, Summary, summarize
 from .targets import latest_target_values, record_target_value, target_history
 from .verification import REASON_HEAD, LedgerCheck, chain_rows, summaries_match_entries, verify_ledger
@@ -33,6 +35,8 @@ __all__ = [
     "LedgerCheck",
     "LedgerEvent",
     "Summary",
+    "append_entries",
+    "can_append",
     "append_entry",
     "chain_rows",
     "contract_totals",
