@@ -8,9 +8,9 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileAllowed, FileField, FileRequired, MultipleFileField
 from wtforms import DateField, IntegerField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, InputRequired, Optional
 
-from ..core.forms import BaseForm, MoneyField, strip_filter
+from ..core.forms import BaseForm, MaxLength, MoneyField, strip_filter
 from .states import STAGE_LABELS
 
 EVIDENCE_HELP = _l(
@@ -35,7 +35,7 @@ class _ReportFields(BaseForm):
     jobs = IntegerField(_l("Jobs created"), validators=[Optional()])
     description = TextAreaField(
         _l("Description"),
-        validators=[DataRequired(), Length(max=4000)],
+        validators=[DataRequired(), MaxLength(4000)],
         filters=[strip_filter],
         description=_l("What is produced or sold, where, and how the technology is used."),
     )
@@ -65,7 +65,7 @@ class ConfirmForm(BaseForm):
 class ReturnForm(BaseForm):
     reason = TextAreaField(
         _l("Why is the report returned?"),
-        validators=[DataRequired(), Length(max=2000)],
+        validators=[DataRequired(), MaxLength(2000)],
         filters=[strip_filter],
         description=_l("For example: production has not started at this site, or the figures differ."),
     )

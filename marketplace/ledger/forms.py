@@ -6,10 +6,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from wtforms import DateField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from ..core.catalog import CITY_CODES, INDUSTRIES, ORG_KINDS, region_label
-from ..core.forms import BaseForm, strip_filter
+from ..core.forms import BaseForm, MaxLength, strip_filter
 from ..core.timeutil import today_shanghai
 from .catalog import CATEGORIES, ENTRY_KINDS, PLAN_FIRST_YEAR, PLAN_LAST_YEAR
 
@@ -60,7 +60,7 @@ class EntriesForm(_GetForm):
     category = SelectField(_l("Contract category"), default="")
     kind = SelectField(_l("Entry kind"), default="")
     registration_no = StringField(
-        _l("Registration number"), filters=[strip_filter], validators=[Optional(), Length(max=16)]
+        _l("Registration number"), filters=[strip_filter], validators=[Optional(), MaxLength(16)]
     )
 
     def __init__(self, *args, **kwargs):
@@ -93,12 +93,12 @@ class ExportForm(_GetForm):
 class TargetValueForm(BaseForm):
     """A value of a target, as people write it: a count, or a percentage such as 11.5."""
 
-    value = StringField(_l("Value"), filters=[strip_filter], validators=[DataRequired(), Length(max=20)])
+    value = StringField(_l("Value"), filters=[strip_filter], validators=[DataRequired(), MaxLength(20)])
     measured_on = DateField(_l("Date the figure refers to"), validators=[InputRequired()])
     source = StringField(
         _l("Source"),
         filters=[strip_filter],
-        validators=[DataRequired(), Length(max=300)],
+        validators=[DataRequired(), MaxLength(300)],
         description=_l("e.g. the statistical bulletin or the department's notice, with its number."),
     )
 
@@ -132,4 +132,4 @@ class TargetValueApiForm(BaseForm):
 
     value = IntegerField(_l("Value"), validators=[InputRequired(), NumberRange(min=0)])
     measured_on = DateField(_l("Date the figure refers to"), validators=[InputRequired()])
-    source = StringField(_l("Source"), filters=[strip_filter], validators=[DataRequired(), Length(max=300)])
+    source = StringField(_l("Source"), filters=[strip_filter], validators=[DataRequired(), MaxLength(300)])

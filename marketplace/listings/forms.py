@@ -23,12 +23,12 @@ from wtforms import (
     SubmitField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget, TextInput
 
 from ..core.catalog import INDUSTRIES
 from ..core.errors import DomainError
-from ..core.forms import BaseForm, MoneyField, strip_filter
+from ..core.forms import BaseForm, MaxLength, MoneyField, strip_filter
 from ..core.money import MAX_FEN
 from ..core.percent import FULL_BP, PercentField
 from .services import DemandData, ListingData, TermsData
@@ -94,13 +94,13 @@ class TermsForm(Form):
     )
     field_of_use = StringField(
         _l("Field of use"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), MaxLength(200)],
         filters=[strip_filter],
         description=_l("Empty: every field."),
     )
     territory = StringField(
         _l("Territory"),
-        validators=[Optional(), Length(max=200)],
+        validators=[Optional(), MaxLength(200)],
         filters=[strip_filter],
         description=_l("Empty: no territorial limit."),
     )
@@ -111,7 +111,7 @@ class TermsForm(Form):
     valuation_fen = _fen(_l("Valuation of the IP (fen)"))
     equity_share_bp = _bp(_l("Equity share in the company"), 1)
     company = StringField(
-        _l("Receiving company"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+        _l("Receiving company"), validators=[Optional(), MaxLength(200)], filters=[strip_filter]
     )
 
     def to_data(self) -> TermsData:
@@ -158,20 +158,20 @@ class ListingForm(BaseForm):
 
     asset_ids = SelectMultipleField(_l("Assets offered"), coerce=int, validate_choice=False)
     title_zh = StringField(
-        _l("Title (Chinese)"), validators=[Optional(), Length(max=200)], filters=[strip_filter]
+        _l("Title (Chinese)"), validators=[Optional(), MaxLength(200)], filters=[strip_filter]
     )
     title_en = StringField(
-        _l("Title (English)"), validators=[Optional(), Length(max=300)], filters=[strip_filter]
+        _l("Title (English)"), validators=[Optional(), MaxLength(300)], filters=[strip_filter]
     )
-    abstract_zh = TextAreaField(_l("Abstract (Chinese)"), validators=[Optional(), Length(max=5000)])
-    abstract_en = TextAreaField(_l("Abstract (English)"), validators=[Optional(), Length(max=5000)])
+    abstract_zh = TextAreaField(_l("Abstract (Chinese)"), validators=[Optional(), MaxLength(5000)])
+    abstract_en = TextAreaField(_l("Abstract (English)"), validators=[Optional(), MaxLength(5000)])
     keywords = KeywordsField(_l("Keywords"), description=_l("Separated by commas or 、; at most 12."))
     problem = TextAreaField(
-        _l("Problem solved"), validators=[Optional(), Length(max=2000)], filters=[strip_filter]
+        _l("Problem solved"), validators=[Optional(), MaxLength(2000)], filters=[strip_filter]
     )
     comparison = TextAreaField(
         _l("Comparison with today's best solution"),
-        validators=[Optional(), Length(max=2000)],
+        validators=[Optional(), MaxLength(2000)],
         filters=[strip_filter],
         description=_l(
             'With figures, e.g. "extraction yield 92 % instead of 78 % with the usual alkaline process".'
@@ -240,7 +240,7 @@ class ListingWebForm(ListingForm):
 class ReturnForm(BaseForm):
     reason = TextAreaField(
         _l("What the seller must change"),
-        validators=[DataRequired(), Length(max=2000)],
+        validators=[DataRequired(), MaxLength(2000)],
         filters=[strip_filter],
     )
 
@@ -250,9 +250,9 @@ class ConfirmForm(BaseForm):
 
 
 class DemandForm(BaseForm):
-    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)], filters=[strip_filter])
+    title = StringField(_l("Title"), validators=[DataRequired(), MaxLength(200)], filters=[strip_filter])
     description = TextAreaField(
-        _l("Problem to solve"), validators=[DataRequired(), Length(max=5000)], filters=[strip_filter]
+        _l("Problem to solve"), validators=[DataRequired(), MaxLength(5000)], filters=[strip_filter]
     )
     industry = SelectField(_l("Industry"), choices=list(INDUSTRIES.items()), validators=[DataRequired()])
     budget_fen = _fen(_l("Budget (fen)"), description=_l("Empty: to be discussed."))
