@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from ..accounts.models import Organization
-from ..core.errors import DomainError
+from ..core.errors import DomainError, ValidationError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
 from ..core.timeutil import shanghai_date, utcnow
@@ -427,34 +427,38 @@ def new_offline():
     form.seller_org_id.set_choices(parties)
     form.buyer_org_id.set_choices([("", _l("— none —")), *parties[1:]])
     finding = request.method == "POST" and pickers.find_requested(form, request.form)
-    if not finding and form.validate_on_submit():
-        seller = db.session.get(Organization, form.seller_org_id.data)
+
+    def record():
+        seller = db.session.get(Organization, form.seller_org_id.data) if form.seller_org_id.data else None
         buyer = db.session.get(Organization, form.buyer_org_id.data) if form.buyer_org_id.data else None
+        missing = {}
         if seller is None:
-            form.seller_org_id.errors = [_("There is no such organization.")]
-        elif form.buyer_org_id.data and buyer is None:
-            form.buyer_org_id.errors = [_("There is no such organization.")]
-        else:
-            details = form.changes()
-            for key in ("title", "buyer_name", "buyer_place"):
-                details.pop(key, None)
-            ok, contract = attempt(
-                lambda: services.record_offline_deal(
-                    agency_org=current_user.organization,
-                    seller_org=seller,
-                    buyer_org=buyer,
-                    buyer_name=form.buyer_name.data,
-                    buyer_place=form.buyer_place.data,
-                    title=form.title.data or "",
-                    deal_terms={"deal_kind": form.deal_kind.data},
-                    details=details,
-                    actor=current_user,
-                ),
-                success=_("The deal is recorded; both parties are asked to confirm it."),
-                form=form,
-            )
-            if ok:
-                return _back(contract)
+            missing["seller_org_id"] = [_l("There is no such organization.")]
+        if form.buyer_org_id.data and buyer is None:
+            missing["buyer_org_id"] = [_l("There is no such organization.")]
+        if missing:
+            raise ValidationError(fields=missing)
+        details = form.changes()
+        for key in ("title", "buyer_name", "buyer_place"):
+            details.pop(key, None)
+        return services.record_offline_deal(
+            agency_org=current_user.organization,
+            seller_org=seller,
+            buyer_org=buyer,
+            buyer_name=form.buyer_name.data,
+            buyer_place=form.buyer_place.data,
+            title=form.title.data or "",
+            deal_terms={"deal_kind": form.deal_kind.data},
+            details=details,
+            actor=current_user,
+        )
+
+    if not finding and validated(form, record):
+        ok, contract = attempt(
+            record, success=_("The deal is recorded; both parties are asked to confirm it."), form=form
+        )
+        if ok:
+            return _back(contract)
     elif request.method == "POST" and not finding:
         flash(_("Please correct the marked fields."), "error")
     pickers.narrow_from_request(form, request.form)

@@ -172,3 +172,16 @@ def test_the_pickers_cost_the_same_queries_for_1_or_20_choices(
             assert client.get(url).status_code == 200
         counts.append(q.count)
     assert counts[1] == counts[0], counts
+
+
+def test_the_offline_form_shows_field_errors_and_the_services_rules_at_once(client, login_as, cast, db):
+    c = cast()
+    other = _software(OrganizationFactory(kind="university"))
+    login_as(c.agency)
+    # A date the form refuses, and an asset of another organization (the service's rule).
+    r = client.post("/contracts/new?lang=en", data=_offline(c, other, valid_from="2024-02-30"))
+    text = r.get_data(as_text=True)
+    assert r.status_code == 200
+    assert "Not a valid date value." in text
+    assert "“寒地温室环境监控软件V2.0” does not belong to the seller." in text
+    assert db.session.query(Contract).filter_by(source="offline").count() == 0
