@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from ..extensions import db
+from ..ip.models import IpAsset
 from ..search.backend import ListingDoc
 from .models import Listing, ListingAsset
 from .states import DEAL_KIND_LABELS, IP_KIND_LABELS, MATURITIES, ListingStatus
@@ -86,7 +87,17 @@ def published_listings(ids: Iterable[int]) -> dict[int, Listing]:
     ids = list(ids)
     if not ids:
         return {}
-    stmt = select(Listing).where(Listing.id.in_(ids), Listing.status == ListingStatus.PUBLISHED.value)
+    # What a result shows: the listing, its terms, its assets and their owners (for the API's
+    # consents); not the assets' chains of title or encumbrances, two queries a page saved.
+    stmt = (
+        select(Listing)
+        .where(Listing.id.in_(ids), Listing.status == ListingStatus.PUBLISHED.value)
+        .options(
+            selectinload(Listing.asset_links)
+            .joinedload(ListingAsset.asset)
+            .options(lazyload(IpAsset.title_events), lazyload(IpAsset.encumbrances))
+        )
+    )
     return {listing.id: listing for listing in db.session.scalars(stmt)}
 
 
