@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from .offers.views import bp as offers_bp
     from .payments.views import bp as payments_bp
     from .portal.views import bp as portal_bp
+    from .services.views import bp as services_bp
 
     for bp in (
         portal_bp,
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         ledger_bp,
         payments_bp,
         industrialization_bp,
+        services_bp,
     ):
         app.register_blueprint(bp)
     register_api(app)
