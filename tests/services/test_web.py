@@ -190,3 +190,16 @@ def test_the_certificate_check_shows_policies_as_information(db, client):
     assert "Registered" in page
     assert 'id="policies"' in page and "not a legal or tax opinion" in page
     assert "关于全面推开营业税改征增值税试点的通知" in page
+
+
+def test_the_workbench_shows_a_providers_requests_and_a_requesters_quotes(db, client, login_as):
+    staff, provider = provider_user()
+    buyer = factories.user_with_role("buyer")
+    request_in(provider, buyer, "requested")
+    request_in(provider, buyer, "quoted")
+    login_as(staff)
+    page = client.get("/workbench?lang=en").get_data(as_text=True)
+    assert "Service requests waiting for your quote" in page
+    login_as(buyer)
+    page = client.get("/workbench?lang=en").get_data(as_text=True)
+    assert "Service quotes waiting for your answer" in page
