@@ -157,11 +157,21 @@ def trl_of_assets(asset_ids: Iterable[int]) -> int | None:
 
 
 def trl_by_listing(listing_assets: dict[int, list[int]]) -> dict[int, int | None]:
-    """TRL per listing id from its asset ids, in one query for all of them."""
-    results = latest_results(a for ids in listing_assets.values() for a in ids)
+    """TRL per listing id from its asset ids: the highest of its assets' latest evaluated
+    levels (None: not evaluated), in one query for all of them (columns only)."""
+    ids = sorted({a for asset_ids in listing_assets.values() for a in asset_ids})
+    latest: dict[int, int] = {}
+    if ids:
+        rows = db.session.execute(
+            select(Evaluation.asset_id, Evaluation.trl)
+            .where(Evaluation.asset_id.in_(ids), Evaluation.status == EvaluationStatus.COMPLETED.value)
+            .order_by(Evaluation.evaluated_on, Evaluation.id)
+        )
+        for asset_id, trl in rows:
+            latest[asset_id] = trl  # the later one wins
     out = {}
-    for listing_id, ids in listing_assets.items():
-        levels = [results[a].trl for a in ids if a in results and results[a].trl]
+    for listing_id, asset_ids in listing_assets.items():
+        levels = [latest[a] for a in asset_ids if latest.get(a)]
         out[listing_id] = max(levels) if levels else None
     return out
 

@@ -149,3 +149,30 @@ def test_the_openapi_document_lists_the_endpoints(db, api):
                  "/api/v1/evaluations/{evaluation_id}/result", "/api/v1/contracts/{contract_id}/policies",
                  "/api/v1/listings/{listing_id}/policies"):
         assert path in doc["paths"], path
+
+
+def test_a_listing_carries_its_trl_in_the_api(db, api, count_queries):
+    from marketplace.services import evaluations
+
+    seller = factories.user_with_role("seller")
+    staff, body = provider_user("evaluation")
+    listings = [factories.ListingFactory(seller=seller, published=True) for _ in range(3)]
+    with client_context():
+        for n, listing in enumerate(listings[:2]):
+            e = evaluations.ask(listing.assets[0], body, actor=seller)
+            evaluations.record_result(e, actor=staff, trl=4 + n, novelty="domestic_leading", maturity="pilot",
+                                      value_low_fen=1, value_high_fen=2)
+    got = {listings[i].id: api().get(f"/api/v1/listings/{listings[i].id}").get_json()["trl"] for i in range(3)}
+    assert got == {listings[0].id: 4, listings[1].id: 5, listings[2].id: None}
+    mine = api(seller).get("/api/v1/listings/mine").get_json()["items"]
+    assert {i["id"]: i["trl"] for i in mine} == got
+    assets = {x.id: x.asset_ids for x in listings}
+    with count_queries() as q:  # one question for the whole page, however many listings
+        assert evaluations.trl_by_listing(assets) == got
+    assert q.count == 1
+
+
+def client_context():
+    from flask import current_app
+
+    return current_app.test_request_context("/")
