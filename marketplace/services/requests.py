@@ -46,7 +46,10 @@ def _staff(provider: ProviderProfile) -> list[User]:
 
 
 def _tell(users, message_id: str, request: ServiceRequest, **params) -> None:
-    link = url_for("services.request_detail", request_id=request.id)
+    try:
+        link = url_for("services.request_detail", request_id=request.id)
+    except RuntimeError:  # a command (the demo seed) has no request to build the link from
+        link = None
     for user in users:
         notify(user, "service_request", message_id, params={"title": request.title, **params}, link=link)
 
