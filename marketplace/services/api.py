@@ -22,7 +22,7 @@ from ..ip.models import IpAsset
 from ..ip.permissions import can_view_asset
 from ..listings.models import Listing
 from ..listings.permissions import can_view_listing
-from . import evaluations, incubation, permissions, policies, providers
+from . import evaluations, incubation, policies, providers
 from . import requests as reqs
 from .models import Evaluation, Policy, ProviderProfile, ServiceRequest, Startup
 from .states import POLICY_LEVELS, POLICY_TOPICS, PROVIDER_KINDS, RequestStatus
@@ -67,21 +67,51 @@ def policy_json(p: Policy) -> dict[str, Any]:
     }
 
 
-POLICY_SCHEMA = obj({
-    "id": INTEGER, "level": {"type": "string", "enum": list(POLICY_LEVELS)}, "title": STRING, "issuer": STRING,
-    "doc_no": {"type": "string", "nullable": True, "description": "null: the number is still to confirm"},
-    "issued_on": DATE, "effective_on": DATE, "expires_on": DATE, "in_force": BOOLEAN, "summary_zh": STRING,
-    "summary_en": STRING, "source_url": STRING, "topics": {"type": "array", "items": STRING},
-})
-POLICY_BODY = obj({
-    "level": {"type": "string", "enum": list(POLICY_LEVELS)}, "region_code": STRING, "issuer": STRING,
-    "issuer_en": STRING, "doc_no": STRING, "issued_on": DATE, "effective_on": DATE, "expires_on": DATE,
-    "in_force": BOOLEAN, "topics": {"type": "array", "items": STRING}, "title_zh": STRING, "title_en": STRING,
-    "summary_zh": STRING, "summary_en": STRING, "caveat_zh": STRING, "caveat_en": STRING, "full_text": STRING,
-    "source_url": STRING, "deal_kinds": {"type": "array", "items": STRING},
-    "contract_categories": {"type": "array", "items": STRING}, "seller_kinds": {"type": "array", "items": STRING},
-    "regions": {"type": "array", "items": STRING}, "needs_registration": BOOLEAN,
-}, required=["level", "issuer", "issued_on", "title_zh", "summary_zh"])
+POLICY_SCHEMA = obj(
+    {
+        "id": INTEGER,
+        "level": {"type": "string", "enum": list(POLICY_LEVELS)},
+        "title": STRING,
+        "issuer": STRING,
+        "doc_no": {"type": "string", "nullable": True, "description": "null: the number is still to confirm"},
+        "issued_on": DATE,
+        "effective_on": DATE,
+        "expires_on": DATE,
+        "in_force": BOOLEAN,
+        "summary_zh": STRING,
+        "summary_en": STRING,
+        "source_url": STRING,
+        "topics": {"type": "array", "items": STRING},
+    }
+)
+POLICY_BODY = obj(
+    {
+        "level": {"type": "string", "enum": list(POLICY_LEVELS)},
+        "region_code": STRING,
+        "issuer": STRING,
+        "issuer_en": STRING,
+        "doc_no": STRING,
+        "issued_on": DATE,
+        "effective_on": DATE,
+        "expires_on": DATE,
+        "in_force": BOOLEAN,
+        "topics": {"type": "array", "items": STRING},
+        "title_zh": STRING,
+        "title_en": STRING,
+        "summary_zh": STRING,
+        "summary_en": STRING,
+        "caveat_zh": STRING,
+        "caveat_en": STRING,
+        "full_text": STRING,
+        "source_url": STRING,
+        "deal_kinds": {"type": "array", "items": STRING},
+        "contract_categories": {"type": "array", "items": STRING},
+        "seller_kinds": {"type": "array", "items": STRING},
+        "regions": {"type": "array", "items": STRING},
+        "needs_registration": BOOLEAN,
+    },
+    required=["level", "issuer", "issued_on", "title_zh", "summary_zh"],
+)
 
 
 def _policy_body(partial: bool) -> dict[str, Any]:
@@ -122,8 +152,10 @@ def _policy_body(partial: bool) -> dict[str, Any]:
 @describe(
     "The policy library: `q` searches titles and summaries in Chinese and English; filters `level`, "
     "`topic`, `region` (a city's policies with those of the province and the nation), `in_force`.",
-    tags=TAGS, auth="none",
-    params=PAGE_PARAMS + [
+    tags=TAGS,
+    auth="none",
+    params=PAGE_PARAMS
+    + [
         {"name": "q", "in": "query", "schema": STRING},
         {"name": "level", "in": "query", "schema": {"type": "string", "enum": list(POLICY_LEVELS)}},
         {"name": "topic", "in": "query", "schema": {"type": "string", "enum": list(POLICY_TOPICS)}},
@@ -141,20 +173,33 @@ def list_policies():
 
 
 @bp.get("/policies/<int:policy_id>")
-@describe("One policy, with its applicability and full text.", tags=TAGS, auth="none",
-          responses={200: "The policy", 404: "No such policy"})
+@describe(
+    "One policy, with its applicability and full text.",
+    tags=TAGS,
+    auth="none",
+    responses={200: "The policy", 404: "No such policy"},
+)
 def get_policy(policy_id: int):
     policy = db.session.get(Policy, policy_id)
     if policy is None:
         raise NotFound()
-    return {**policy_json(policy), "full_text": policy.full_text,
-            "history": [{"seq": r.seq, "edited_at": _iso(r.edited_at), "changed": r.changed}
-                        for r in policy.revisions]}
+    return {
+        **policy_json(policy),
+        "full_text": policy.full_text,
+        "history": [
+            {"seq": r.seq, "edited_at": _iso(r.edited_at), "changed": r.changed} for r in policy.revisions
+        ],
+    }
 
 
 @bp.post("/policies")
-@describe("Add a policy (admins and the provincial regulator).", tags=TAGS, body=POLICY_BODY,
-          responses={201: "The policy", 403: "Not allowed", 422: "Fields invalid"}, idempotent=True)
+@describe(
+    "Add a policy (admins and the provincial regulator).",
+    tags=TAGS,
+    body=POLICY_BODY,
+    responses={201: "The policy", 403: "Not allowed", 422: "Fields invalid"},
+    idempotent=True,
+)
 @token_required
 @idempotent
 def create_policy(actor):
@@ -162,8 +207,12 @@ def create_policy(actor):
 
 
 @bp.patch("/policies/<int:policy_id>")
-@describe("Update a policy; what it said before is kept in its history.", tags=TAGS, body=POLICY_BODY,
-          responses={200: "The policy", 403: "Not allowed", 404: "No such policy", 422: "Fields invalid"})
+@describe(
+    "Update a policy; what it said before is kept in its history.",
+    tags=TAGS,
+    body=POLICY_BODY,
+    responses={200: "The policy", 403: "Not allowed", 404: "No such policy", 422: "Fields invalid"},
+)
 @token_required
 def update_policy(policy_id: int, actor):
     policy = db.session.get(Policy, policy_id)
@@ -173,9 +222,13 @@ def update_policy(policy_id: int, actor):
 
 
 @bp.get("/listings/<int:listing_id>/policies")
-@describe("The policies that may apply to a listing (deal kinds, seller kind, region, today): information, "
-          "not a legal opinion.", tags=TAGS, auth="optional",
-          responses={200: "The policies", 404: "No such listing, or not visible to you"})
+@describe(
+    "The policies that may apply to a listing (deal kinds, seller kind, region, today): information, "
+    "not a legal opinion.",
+    tags=TAGS,
+    auth="optional",
+    responses={200: "The policies", 404: "No such listing, or not visible to you"},
+)
 @token_optional
 def listing_policies(listing_id: int, actor):
     listing = db.session.get(Listing, listing_id)
@@ -185,9 +238,12 @@ def listing_policies(listing_id: int, actor):
 
 
 @bp.get("/contracts/<int:contract_id>/policies")
-@describe("The policies that may apply to a contract (category, deal kind, seller kind and region, the day "
-          "it was signed, whether it is registered).", tags=TAGS,
-          responses={200: "The policies", 404: "No such contract, or not visible to you"})
+@describe(
+    "The policies that may apply to a contract (category, deal kind, seller kind and region, the day "
+    "it was signed, whether it is registered).",
+    tags=TAGS,
+    responses={200: "The policies", 404: "No such contract, or not visible to you"},
+)
 @token_required
 def contract_policies(contract_id: int, actor):
     contract = db.session.get(Contract, contract_id)
@@ -209,8 +265,14 @@ def provider_json(p: ProviderProfile, rating=None) -> dict[str, Any]:
         "description_en": p.description_en,
         "qualifications": p.qualifications,
         "services": [
-            {"id": s.id, "name_zh": s.name_zh, "name_en": s.name_en, "price_low_fen": s.price_low_fen,
-             "price_high_fen": s.price_high_fen, "turnaround_days": s.turnaround_days}
+            {
+                "id": s.id,
+                "name_zh": s.name_zh,
+                "name_en": s.name_en,
+                "price_low_fen": s.price_low_fen,
+                "price_high_fen": s.price_high_fen,
+                "turnaround_days": s.turnaround_days,
+            }
             for s in providers.active_services(p)
         ],
         "rating": {"average": rating.average, "ratings": rating.ratings, "completed": rating.completed},
@@ -218,13 +280,19 @@ def provider_json(p: ProviderProfile, rating=None) -> dict[str, Any]:
 
 
 @bp.get("/providers")
-@describe("Service providers approved by the platform: filters `kind`, `region`, `q`; services with price "
-          "ranges (fen) and turnaround, the average rating and completed requests.", tags=TAGS, auth="none",
-          params=PAGE_PARAMS + [
-              {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(PROVIDER_KINDS)}},
-              {"name": "region", "in": "query", "schema": STRING},
-              {"name": "q", "in": "query", "schema": STRING}],
-          responses={200: "A page of providers", 422: "Bad filter"})
+@describe(
+    "Service providers approved by the platform: filters `kind`, `region`, `q`; services with price "
+    "ranges (fen) and turnaround, the average rating and completed requests.",
+    tags=TAGS,
+    auth="none",
+    params=PAGE_PARAMS
+    + [
+        {"name": "kind", "in": "query", "schema": {"type": "string", "enum": list(PROVIDER_KINDS)}},
+        {"name": "region", "in": "query", "schema": STRING},
+        {"name": "q", "in": "query", "schema": STRING},
+    ],
+    responses={200: "A page of providers", 422: "Bad filter"},
+)
 def list_providers():
     page_no, per_page = read_page_args(request.args)
     args, errors = providers.read_catalogue_args(request.args)
@@ -245,18 +313,39 @@ def get_provider(provider_id: int, actor):
 # -- Service requests -----------------------------------------------------------------
 def request_json(r: ServiceRequest) -> dict[str, Any]:
     return {
-        "id": r.id, "provider_id": r.provider_id, "provider_name": r.provider.name, "service_id": r.service_id,
-        "requester_org_id": r.requester_org_id, "status": r.status, "title": r.title,
-        "description": r.description, "quote_fen": r.quote_fen, "quote_days": r.quote_days,
-        "quote_note": r.quote_note, "quoted_at": _iso(r.quoted_at), "accepted_at": _iso(r.accepted_at),
-        "completed_at": _iso(r.completed_at), "close_reason": r.close_reason, "rating": r.rating,
-        "rating_comment": r.rating_comment, "created_at": _iso(r.created_at),
-        "messages": [{"id": m.id, "side": m.side, "body": m.body, "at": _iso(m.created_at)} for m in r.messages],
+        "id": r.id,
+        "provider_id": r.provider_id,
+        "provider_name": r.provider.name,
+        "service_id": r.service_id,
+        "requester_org_id": r.requester_org_id,
+        "status": r.status,
+        "title": r.title,
+        "description": r.description,
+        "quote_fen": r.quote_fen,
+        "quote_days": r.quote_days,
+        "quote_note": r.quote_note,
+        "quoted_at": _iso(r.quoted_at),
+        "accepted_at": _iso(r.accepted_at),
+        "completed_at": _iso(r.completed_at),
+        "close_reason": r.close_reason,
+        "rating": r.rating,
+        "rating_comment": r.rating_comment,
+        "created_at": _iso(r.created_at),
+        "messages": [
+            {"id": m.id, "side": m.side, "body": m.body, "at": _iso(m.created_at)} for m in r.messages
+        ],
     }
 
 
-REQUEST_SCHEMA = obj({"id": INTEGER, "status": {"type": "string", "enum": [s.value for s in RequestStatus]},
-                      "quote_fen": FEN, "rating": INTEGER, "created_at": DATETIME})
+REQUEST_SCHEMA = obj(
+    {
+        "id": INTEGER,
+        "status": {"type": "string", "enum": [s.value for s in RequestStatus]},
+        "quote_fen": FEN,
+        "rating": INTEGER,
+        "created_at": DATETIME,
+    }
+)
 
 
 def _str(body, name):
@@ -270,11 +359,20 @@ def _int_or_raw(body, name):
 
 
 @bp.post("/providers/<int:provider_id>/requests")
-@describe("Request a service from a provider: `title`, `description`, optional `service_id`.", tags=TAGS,
-          body=obj({"service_id": INTEGER, "title": STRING, "description": STRING},
-                   required=["title", "description"]),
-          responses={201: "The request (requested)", 403: "Not allowed (e.g. your own organization)",
-                     404: "No such provider", 422: "Fields invalid"}, idempotent=True)
+@describe(
+    "Request a service from a provider: `title`, `description`, optional `service_id`.",
+    tags=TAGS,
+    body=obj(
+        {"service_id": INTEGER, "title": STRING, "description": STRING}, required=["title", "description"]
+    ),
+    responses={
+        201: "The request (requested)",
+        403: "Not allowed (e.g. your own organization)",
+        404: "No such provider",
+        422: "Fields invalid",
+    },
+    idempotent=True,
+)
 @token_required
 @idempotent
 def create_request(provider_id: int, actor):
@@ -283,18 +381,28 @@ def create_request(provider_id: int, actor):
     service_id = body.get("service_id")
     if service_id is not None and (isinstance(service_id, bool) or not isinstance(service_id, int)):
         raise ValidationError(fields={"service_id": [_l("Choose one of this provider's services.")]})
-    created = reqs.create_request(provider, actor=actor, title=_str(body, "title"),
-                                  description=_str(body, "description"), service_id=service_id)
+    created = reqs.create_request(
+        provider,
+        actor=actor,
+        title=_str(body, "title"),
+        description=_str(body, "description"),
+        service_id=service_id,
+    )
     return request_json(created), 201
 
 
 @bp.get("/service-requests")
-@describe("Service requests the caller may see: `box=sent` (by the caller's organization), `received` (to "
-          "the caller's provider), `all`; filter `status`.", tags=TAGS,
-          params=PAGE_PARAMS + [{"name": "box", "in": "query", "schema": {"type": "string",
-                                                                            "enum": list(reqs.BOXES)}},
-                                {"name": "status", "in": "query", "schema": STRING}],
-          responses={200: "A page of requests", 422: "Bad filter"})
+@describe(
+    "Service requests the caller may see: `box=sent` (by the caller's organization), `received` (to "
+    "the caller's provider), `all`; filter `status`.",
+    tags=TAGS,
+    params=PAGE_PARAMS
+    + [
+        {"name": "box", "in": "query", "schema": {"type": "string", "enum": list(reqs.BOXES)}},
+        {"name": "status", "in": "query", "schema": STRING},
+    ],
+    responses={200: "A page of requests", 422: "Bad filter"},
+)
 @token_required
 def list_requests(actor):
     page_no, per_page = read_page_args(request.args)
@@ -310,26 +418,42 @@ def list_requests(actor):
 
 
 @bp.get("/service-requests/<int:request_id>")
-@describe("One service request with its thread (the two sides and admins).", tags=TAGS,
-          responses={200: "The request", 404: "No such request, or not yours"})
+@describe(
+    "One service request with its thread (the two sides and admins).",
+    tags=TAGS,
+    responses={200: "The request", 404: "No such request, or not yours"},
+)
 @token_required
 def get_request(request_id: int, actor):
     return request_json(reqs.get_visible(request_id, actor))
 
 
-_ACTION_RESPONSES = {200: "The request", 403: "Not your side", 404: "Not found", 409: "Wrong state",
-                     422: "Fields invalid"}
+_ACTION_RESPONSES = {
+    200: "The request",
+    403: "Not your side",
+    404: "Not found",
+    409: "Wrong state",
+    422: "Fields invalid",
+}
 
 
 @bp.post("/service-requests/<int:request_id>/quote")
-@describe("The provider quotes (again while not accepted): `quote_fen`, `quote_days`, `note`.", tags=TAGS,
-          body=obj({"quote_fen": FEN, "quote_days": INTEGER, "note": STRING}, required=["quote_fen"]),
-          responses=_ACTION_RESPONSES)
+@describe(
+    "The provider quotes (again while not accepted): `quote_fen`, `quote_days`, `note`.",
+    tags=TAGS,
+    body=obj({"quote_fen": FEN, "quote_days": INTEGER, "note": STRING}, required=["quote_fen"]),
+    responses=_ACTION_RESPONSES,
+)
 @token_required
 def quote_request(request_id: int, actor):
     body = json_body()
-    r = reqs.quote(reqs.get_visible(request_id, actor), actor=actor, quote_fen=_int_or_raw(body, "quote_fen"),
-                   quote_days=_int_or_raw(body, "quote_days"), note=_str(body, "note"))
+    r = reqs.quote(
+        reqs.get_visible(request_id, actor),
+        actor=actor,
+        quote_fen=_int_or_raw(body, "quote_fen"),
+        quote_days=_int_or_raw(body, "quote_days"),
+        note=_str(body, "note"),
+    )
     return request_json(r)
 
 
@@ -348,8 +472,12 @@ def complete_request(request_id: int, actor):
 
 
 @bp.post("/service-requests/<int:request_id>/decline")
-@describe("The provider declines, with a `reason`.", tags=TAGS, body=obj({"reason": STRING}, ["reason"]),
-          responses=_ACTION_RESPONSES)
+@describe(
+    "The provider declines, with a `reason`.",
+    tags=TAGS,
+    body=obj({"reason": STRING}, ["reason"]),
+    responses=_ACTION_RESPONSES,
+)
 @token_required
 def decline_request(request_id: int, actor):
     r = reqs.decline(reqs.get_visible(request_id, actor), actor=actor, reason=_str(json_body(), "reason"))
@@ -357,8 +485,12 @@ def decline_request(request_id: int, actor):
 
 
 @bp.post("/service-requests/<int:request_id>/cancel")
-@describe("The requester cancels before accepting; optional `reason`.", tags=TAGS,
-          body=obj({"reason": STRING}), responses=_ACTION_RESPONSES)
+@describe(
+    "The requester cancels before accepting; optional `reason`.",
+    tags=TAGS,
+    body=obj({"reason": STRING}),
+    responses=_ACTION_RESPONSES,
+)
 @token_required
 def cancel_request(request_id: int, actor):
     body = request.get_json(silent=True) or {}
@@ -367,21 +499,31 @@ def cancel_request(request_id: int, actor):
 
 
 @bp.post("/service-requests/<int:request_id>/rate")
-@describe("The requester rates a completed request, once: `rating` 1-5 and a `comment`.", tags=TAGS,
-          body=obj({"rating": INTEGER, "comment": STRING}, ["rating", "comment"]),
-          responses={**_ACTION_RESPONSES, 409: "Not completed, or already rated"})
+@describe(
+    "The requester rates a completed request, once: `rating` 1-5 and a `comment`.",
+    tags=TAGS,
+    body=obj({"rating": INTEGER, "comment": STRING}, ["rating", "comment"]),
+    responses={**_ACTION_RESPONSES, 409: "Not completed, or already rated"},
+)
 @token_required
 def rate_request(request_id: int, actor):
     body = json_body()
-    r = reqs.rate(reqs.get_visible(request_id, actor), actor=actor, rating=_int_or_raw(body, "rating"),
-                  comment=_str(body, "comment"))
+    r = reqs.rate(
+        reqs.get_visible(request_id, actor),
+        actor=actor,
+        rating=_int_or_raw(body, "rating"),
+        comment=_str(body, "comment"),
+    )
     return request_json(r)
 
 
 @bp.post("/service-requests/<int:request_id>/messages")
-@describe("Add a message to the request's thread (either side): `body`.", tags=TAGS,
-          body=obj({"body": STRING}, ["body"]), responses={201: "The message", 404: "Not found",
-                                                          422: "Empty message"})
+@describe(
+    "Add a message to the request's thread (either side): `body`.",
+    tags=TAGS,
+    body=obj({"body": STRING}, ["body"]),
+    responses={201: "The message", 404: "Not found", 422: "Empty message"},
+)
 @token_required
 def post_message(request_id: int, actor):
     m = reqs.post_message(reqs.get_visible(request_id, actor), actor=actor, body=_str(json_body(), "body"))
@@ -391,20 +533,39 @@ def post_message(request_id: int, actor):
 # -- Evaluations ----------------------------------------------------------------------
 def evaluation_json(e: Evaluation) -> dict[str, Any]:
     return {
-        "id": e.id, "asset_id": e.asset_id, "provider_id": e.provider_id, "provider_name": e.provider.name,
-        "status": e.status, "note": e.note, "trl": e.trl, "novelty": e.novelty, "maturity": e.maturity,
-        "value_low_fen": e.value_low_fen, "value_high_fen": e.value_high_fen, "opinion": e.opinion,
-        "evaluated_on": _iso(e.evaluated_on), "decline_reason": e.decline_reason,
+        "id": e.id,
+        "asset_id": e.asset_id,
+        "provider_id": e.provider_id,
+        "provider_name": e.provider.name,
+        "status": e.status,
+        "note": e.note,
+        "trl": e.trl,
+        "novelty": e.novelty,
+        "maturity": e.maturity,
+        "value_low_fen": e.value_low_fen,
+        "value_high_fen": e.value_high_fen,
+        "opinion": e.opinion,
+        "evaluated_on": _iso(e.evaluated_on),
+        "decline_reason": e.decline_reason,
         "created_at": _iso(e.created_at),
     }
 
 
 @bp.post("/assets/<int:asset_id>/evaluations")
-@describe("The asset's owner side asks an evaluation body (a provider of kind `evaluation`) to evaluate it "
-          "(科技成果评价): `provider_id`, `note`.", tags=TAGS,
-          body=obj({"provider_id": INTEGER, "note": STRING}, ["provider_id"]),
-          responses={201: "The evaluation (requested)", 403: "Not the owner side", 404: "No such asset",
-                     409: "A request to this body waits", 422: "Not an evaluation body"}, idempotent=True)
+@describe(
+    "The asset's owner side asks an evaluation body (a provider of kind `evaluation`) to evaluate it "
+    "(科技成果评价): `provider_id`, `note`.",
+    tags=TAGS,
+    body=obj({"provider_id": INTEGER, "note": STRING}, ["provider_id"]),
+    responses={
+        201: "The evaluation (requested)",
+        403: "Not the owner side",
+        404: "No such asset",
+        409: "A request to this body waits",
+        422: "Not an evaluation body",
+    },
+    idempotent=True,
+)
 @token_required
 @idempotent
 def ask_evaluation(asset_id: int, actor):
@@ -413,29 +574,52 @@ def ask_evaluation(asset_id: int, actor):
         raise NotFound()
     body = json_body()
     pid = body.get("provider_id")
-    provider = db.session.get(ProviderProfile, pid) if isinstance(pid, int) and not isinstance(pid, bool) else None
+    provider = (
+        db.session.get(ProviderProfile, pid) if isinstance(pid, int) and not isinstance(pid, bool) else None
+    )
     if provider is None:
         raise ValidationError(fields={"provider_id": [_l("Choose an evaluation body.")]})
     return evaluation_json(evaluations.ask(asset, provider, actor=actor, note=_str(body, "note"))), 201
 
 
 @bp.get("/evaluations/<int:evaluation_id>")
-@describe("One evaluation (a completed result is public; a request only to its two sides).", tags=TAGS,
-          auth="optional", responses={200: "The evaluation", 404: "Not found"})
+@describe(
+    "One evaluation (a completed result is public; a request only to its two sides).",
+    tags=TAGS,
+    auth="optional",
+    responses={200: "The evaluation", 404: "Not found"},
+)
 @token_optional
 def get_evaluation(evaluation_id: int, actor):
     return evaluation_json(evaluations.get_visible(evaluation_id, actor))
 
 
 @bp.post("/evaluations/<int:evaluation_id>/result")
-@describe("The evaluation body records the result: `trl` (1-9), `novelty`, `maturity`, `value_low_fen`, "
-          "`value_high_fen`, `opinion`, `evaluated_on`; the report file is uploaded on the web page. The TRL "
-          "shows on the asset and its listings and is a search facet.", tags=TAGS,
-          body=obj({"trl": INTEGER, "novelty": STRING, "maturity": STRING, "value_low_fen": FEN,
-                    "value_high_fen": FEN, "opinion": STRING, "evaluated_on": DATE},
-                   ["trl", "novelty", "maturity", "value_low_fen", "value_high_fen"]),
-          responses={200: "The completed evaluation", 403: "Not the body", 404: "Not found",
-                     409: "Already decided", 422: "Fields invalid"})
+@describe(
+    "The evaluation body records the result: `trl` (1-9), `novelty`, `maturity`, `value_low_fen`, "
+    "`value_high_fen`, `opinion`, `evaluated_on`; the report file is uploaded on the web page. The TRL "
+    "shows on the asset and its listings and is a search facet.",
+    tags=TAGS,
+    body=obj(
+        {
+            "trl": INTEGER,
+            "novelty": STRING,
+            "maturity": STRING,
+            "value_low_fen": FEN,
+            "value_high_fen": FEN,
+            "opinion": STRING,
+            "evaluated_on": DATE,
+        },
+        ["trl", "novelty", "maturity", "value_low_fen", "value_high_fen"],
+    ),
+    responses={
+        200: "The completed evaluation",
+        403: "Not the body",
+        404: "Not found",
+        409: "Already decided",
+        422: "Fields invalid",
+    },
+)
 @token_required
 def record_result(evaluation_id: int, actor):
     body = json_body()
@@ -446,35 +630,58 @@ def record_result(evaluation_id: int, actor):
         except ValueError:
             raise ValidationError(fields={"evaluated_on": [_l("A date as YYYY-MM-DD.")]}) from None
     e = evaluations.record_result(
-        evaluations.get_visible(evaluation_id, actor), actor=actor, trl=_int_or_raw(body, "trl"),
-        novelty=_str(body, "novelty"), maturity=_str(body, "maturity"),
-        value_low_fen=_int_or_raw(body, "value_low_fen"), value_high_fen=_int_or_raw(body, "value_high_fen"),
-        opinion=_str(body, "opinion"), evaluated_on=evaluated_on,
+        evaluations.get_visible(evaluation_id, actor),
+        actor=actor,
+        trl=_int_or_raw(body, "trl"),
+        novelty=_str(body, "novelty"),
+        maturity=_str(body, "maturity"),
+        value_low_fen=_int_or_raw(body, "value_low_fen"),
+        value_high_fen=_int_or_raw(body, "value_high_fen"),
+        opinion=_str(body, "opinion"),
+        evaluated_on=evaluated_on,
     )
     return evaluation_json(e)
 
 
 # -- Start-ups ------------------------------------------------------------------------------
 def startup_json(s: Startup) -> dict[str, Any]:
-    return {"id": s.id, "provider_id": s.provider_id, "name": s.name, "uscc": s.uscc,
-            "founded_on": _iso(s.founded_on), "field": s.field}
+    return {
+        "id": s.id,
+        "provider_id": s.provider_id,
+        "name": s.name,
+        "uscc": s.uscc,
+        "founded_on": _iso(s.founded_on),
+        "field": s.field,
+    }
 
 
 @bp.get("/providers/<int:provider_id>/startups")
-@describe("The start-ups an incubator records.", tags=TAGS, auth="none",
-          responses={200: "The start-ups and the count against the plan's 2,000", 404: "Not found"})
+@describe(
+    "The start-ups an incubator records.",
+    tags=TAGS,
+    auth="none",
+    responses={200: "The start-ups and the count against the plan's 2,000", 404: "Not found"},
+)
 def list_startups(provider_id: int):
     provider = providers.get_listed(provider_id)
-    return {"items": [startup_json(s) for s in incubation.startups_of(provider)],
-            "total_recorded": incubation.startup_count(), "plan_target": incubation.PLAN_TARGET}
+    return {
+        "items": [startup_json(s) for s in incubation.startups_of(provider)],
+        "total_recorded": incubation.startup_count(),
+        "plan_target": incubation.PLAN_TARGET,
+    }
 
 
 @bp.post("/providers/<int:provider_id>/startups")
-@describe("The incubator's staff record a start-up: `name`, `uscc`, `founded_on`, `field` (industry code).",
-          tags=TAGS, body=obj({"name": STRING, "uscc": STRING, "founded_on": DATE, "field": STRING},
-                              ["name", "uscc", "founded_on", "field"]),
-          responses={201: "The start-up", 403: "Not the incubator", 404: "Not found", 422: "Fields invalid"},
-          idempotent=True)
+@describe(
+    "The incubator's staff record a start-up: `name`, `uscc`, `founded_on`, `field` (industry code).",
+    tags=TAGS,
+    body=obj(
+        {"name": STRING, "uscc": STRING, "founded_on": DATE, "field": STRING},
+        ["name", "uscc", "founded_on", "field"],
+    ),
+    responses={201: "The start-up", 403: "Not the incubator", 404: "Not found", 422: "Fields invalid"},
+    idempotent=True,
+)
 @token_required
 @idempotent
 def create_startup(provider_id: int, actor):
@@ -486,9 +693,12 @@ def create_startup(provider_id: int, actor):
             founded = date.fromisoformat(str(body["founded_on"]))
         except ValueError:
             founded = None
-    s = incubation.record_startup(provider, actor=actor, name=_str(body, "name"), uscc=_str(body, "uscc") or "",
-                                  founded_on=founded, field=_str(body, "field"))
+    s = incubation.record_startup(
+        provider,
+        actor=actor,
+        name=_str(body, "name"),
+        uscc=_str(body, "uscc") or "",
+        founded_on=founded,
+        field=_str(body, "field"),
+    )
     return startup_json(s), 201
-
-
-

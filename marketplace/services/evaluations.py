@@ -26,8 +26,9 @@ from .models import Evaluation, ProviderProfile
 from .states import EVAL_MATURITY, NOVELTY, EvaluationStatus
 
 
-def ask(asset: IpAsset, provider: ProviderProfile, *, actor, note: str | None = None,
-        now: datetime | None = None) -> Evaluation:
+def ask(
+    asset: IpAsset, provider: ProviderProfile, *, actor, note: str | None = None, now: datetime | None = None
+) -> Evaluation:
     if not permissions.can_ask_evaluation(actor, asset):
         raise PermissionDenied(_l("Only the asset's owner side asks for its evaluation."))
     errors: dict[str, list] = {}
@@ -40,17 +41,25 @@ def ask(asset: IpAsset, provider: ProviderProfile, *, actor, note: str | None = 
         raise ValidationError(fields=errors)
     lock(asset)
     waiting = db.session.scalar(
-        select(func.count()).select_from(Evaluation).where(
+        select(func.count())
+        .select_from(Evaluation)
+        .where(
             Evaluation.asset_id == asset.id,
             Evaluation.provider_id == provider.id,
             Evaluation.status == EvaluationStatus.REQUESTED.value,
         )
     )
     if waiting:
-        raise Conflict(_l("This body already has a request for this asset waiting."), code="already_requested")
+        raise Conflict(
+            _l("This body already has a request for this asset waiting."), code="already_requested"
+        )
     evaluation = Evaluation(
-        asset_id=asset.id, provider_id=provider.id, requester_org_id=actor.organization_id,
-        requested_by_id=actor.id, note=note or None, status=EvaluationStatus.REQUESTED.value,
+        asset_id=asset.id,
+        provider_id=provider.id,
+        requester_org_id=actor.organization_id,
+        requested_by_id=actor.id,
+        note=note or None,
+        status=EvaluationStatus.REQUESTED.value,
         created_at=now or utcnow(),
     )
     db.session.add(evaluation)
@@ -66,9 +75,20 @@ def _int(value, name, errors, low, high, message):
     return value
 
 
-def record_result(evaluation: Evaluation, *, actor, trl, novelty: str | None, maturity: str | None,
-                  value_low_fen, value_high_fen, opinion: str | None = None, evaluated_on: date | None = None,
-                  report=None, now: datetime | None = None) -> Evaluation:
+def record_result(
+    evaluation: Evaluation,
+    *,
+    actor,
+    trl,
+    novelty: str | None,
+    maturity: str | None,
+    value_low_fen,
+    value_high_fen,
+    opinion: str | None = None,
+    evaluated_on: date | None = None,
+    report=None,
+    now: datetime | None = None,
+) -> Evaluation:
     evaluation = lock(evaluation)
     if permissions.evaluation_side(actor, evaluation) != "provider":
         raise PermissionDenied(_l("Only the evaluation body records the result."))
@@ -98,8 +118,14 @@ def record_result(evaluation: Evaluation, *, actor, trl, novelty: str | None, ma
     evaluation.completed_at = now or utcnow()
     if report is not None and getattr(report, "filename", None):
         save_upload(report, subject=evaluation, actor=actor, purpose="report", field="report")
-    record_audit("evaluation.completed", evaluation, actor=actor, from_state=old.value, to_state=new.value,
-                 data={"trl": trl})
+    record_audit(
+        "evaluation.completed",
+        evaluation,
+        actor=actor,
+        from_state=old.value,
+        to_state=new.value,
+        data={"trl": trl},
+    )
     _reindex(evaluation.asset_id)
     return evaluation
 

@@ -21,8 +21,16 @@ PLAN_TARGET = 2000
 EARLIEST = date(1980, 1, 1)
 
 
-def record_startup(provider: ProviderProfile, *, actor, name: str, uscc: str, founded_on: date | None,
-                   field: str, today: date | None = None) -> Startup:
+def record_startup(
+    provider: ProviderProfile,
+    *,
+    actor,
+    name: str,
+    uscc: str,
+    founded_on: date | None,
+    field: str,
+    today: date | None = None,
+) -> Startup:
     if not permissions.can_record_startups(actor, provider):
         raise PermissionDenied(_l("Only an incubator's staff record its start-ups."))
     errors: dict[str, list] = {}
@@ -47,8 +55,14 @@ def record_startup(provider: ProviderProfile, *, actor, name: str, uscc: str, fo
         errors["uscc"] = [_l("This start-up is already recorded.")]
     if errors:
         raise ValidationError(fields=errors)
-    startup = Startup(provider_id=provider.id, name=name, uscc=code, founded_on=founded_on, field=field,
-                      created_by_id=actor.id)
+    startup = Startup(
+        provider_id=provider.id,
+        name=name,
+        uscc=code,
+        founded_on=founded_on,
+        field=field,
+        created_by_id=actor.id,
+    )
     db.session.add(startup)
     db.session.flush()
     record_audit("provider.startup_recorded", provider, actor=actor, data={"startup_id": startup.id})
@@ -56,8 +70,13 @@ def record_startup(provider: ProviderProfile, *, actor, name: str, uscc: str, fo
 
 
 def startups_of(provider: ProviderProfile) -> list[Startup]:
-    return list(db.session.scalars(select(Startup).where(Startup.provider_id == provider.id)
-                                   .order_by(Startup.founded_on.desc(), Startup.id.desc())))
+    return list(
+        db.session.scalars(
+            select(Startup)
+            .where(Startup.provider_id == provider.id)
+            .order_by(Startup.founded_on.desc(), Startup.id.desc())
+        )
+    )
 
 
 def startup_count() -> int:

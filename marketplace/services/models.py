@@ -41,7 +41,9 @@ class Policy(TimestampMixin, db.Model):
     __audit_type__ = "policy"
     __table_args__ = (
         CheckConstraint(sql_in("level", states.POLICY_LEVELS), name="level"),
-        CheckConstraint("expires_on IS NULL OR effective_on IS NULL OR expires_on >= effective_on", name="dates"),
+        CheckConstraint(
+            "expires_on IS NULL OR effective_on IS NULL OR expires_on >= effective_on", name="dates"
+        ),
         Index("ix_policies_issued_on", "issued_on"),
     )
 
@@ -184,7 +186,9 @@ class ServiceRequest(TimestampMixin, db.Model):
     service_id: Mapped[int | None] = mapped_column(ForeignKey("provider_services.id"))
     requester_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
     requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default=states.RequestStatus.REQUESTED.value)
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=states.RequestStatus.REQUESTED.value
+    )
     title: Mapped[str] = mapped_column(String(200), nullable=False)
     description: Mapped[str] = mapped_column(Text, nullable=False)
     quote_fen: Mapped[int | None] = mapped_column(BigInteger)
@@ -246,7 +250,8 @@ class Evaluation(TimestampMixin, db.Model):
         CheckConstraint("novelty IS NULL OR " + sql_in("novelty", states.NOVELTY), name="novelty"),
         CheckConstraint("maturity IS NULL OR " + sql_in("maturity", states.EVAL_MATURITY), name="maturity"),
         CheckConstraint(
-            "value_low_fen IS NULL OR (value_low_fen >= 0 AND value_high_fen >= value_low_fen)", name="value_range"
+            "value_low_fen IS NULL OR (value_low_fen >= 0 AND value_high_fen >= value_low_fen)",
+            name="value_range",
         ),
         CheckConstraint(
             "status <> 'completed' OR (trl IS NOT NULL AND evaluated_on IS NOT NULL)", name="completed_result"

@@ -65,8 +65,19 @@ def clean(data: dict[str, Any]) -> dict[str, Any]:
     """Check a policy's fields all at once; ValidationError with every field's message."""
     errors: dict[str, list] = {}
     out = {k: data.get(k) for k in EDITABLE if k in data}
-    for name in ("issuer", "issuer_en", "doc_no", "title_zh", "title_en", "summary_zh", "summary_en",
-                 "caveat_zh", "caveat_en", "full_text", "source_url"):
+    for name in (
+        "issuer",
+        "issuer_en",
+        "doc_no",
+        "title_zh",
+        "title_en",
+        "summary_zh",
+        "summary_en",
+        "caveat_zh",
+        "caveat_en",
+        "full_text",
+        "source_url",
+    ):
         if name in out:
             value = out[name]
             value = value.strip() if isinstance(value, str) else value
@@ -219,8 +230,14 @@ def search_stmt(query: PolicyQuery, *, today: date | None = None) -> Select:
                 or_(
                     *(
                         col.ilike(pattern, escape="\\")
-                        for col in (Policy.title_zh, Policy.title_en, Policy.summary_zh, Policy.summary_en,
-                                    Policy.doc_no, Policy.issuer)
+                        for col in (
+                            Policy.title_zh,
+                            Policy.title_en,
+                            Policy.summary_zh,
+                            Policy.summary_en,
+                            Policy.doc_no,
+                            Policy.issuer,
+                        )
                     )
                 )
             )
@@ -291,7 +308,9 @@ def applies(policy: Policy, facts: Facts) -> bool:
 
 def applicable(facts: Facts) -> list[Policy]:
     """Policies in force on the day that apply to those facts (one query)."""
-    rows = db.session.scalars(select(Policy).where(Policy.in_force.is_(True)).order_by(Policy.issued_on.desc()))
+    rows = db.session.scalars(
+        select(Policy).where(Policy.in_force.is_(True)).order_by(Policy.issued_on.desc())
+    )
     return [p for p in rows if applies(p, facts)]
 
 

@@ -38,8 +38,15 @@ def _text(value, name, errors, *, limit=MAX_TEXT, required=False):
     return value or None
 
 
-def save_profile(actor, *, kind: str, description_zh: str, description_en: str | None = None,
-                 qualifications: str | None = None, contact: str | None = None) -> ProviderProfile:
+def save_profile(
+    actor,
+    *,
+    kind: str,
+    description_zh: str,
+    description_en: str | None = None,
+    qualifications: str | None = None,
+    contact: str | None = None,
+) -> ProviderProfile:
     """Create or update the profile of the actor's own organization."""
     if not permissions.can_have_profile(actor):
         raise PermissionDenied(_l("Only staff of an approved service provider keep a provider profile."))
@@ -86,9 +93,17 @@ def _fen(value, name, errors):
     return value
 
 
-def add_service(provider: ProviderProfile, *, actor, name_zh: str, name_en: str | None = None,
-                description: str | None = None, price_low_fen: int | None = None,
-                price_high_fen: int | None = None, turnaround_days: int | None = None) -> ProviderService:
+def add_service(
+    provider: ProviderProfile,
+    *,
+    actor,
+    name_zh: str,
+    name_en: str | None = None,
+    description: str | None = None,
+    price_low_fen: int | None = None,
+    price_high_fen: int | None = None,
+    turnaround_days: int | None = None,
+) -> ProviderService:
     if not permissions.can_edit_profile(actor, provider):
         raise PermissionDenied()
     errors: dict[str, list] = {}
@@ -99,13 +114,20 @@ def add_service(provider: ProviderProfile, *, actor, name_zh: str, name_en: str 
     high = _fen(price_high_fen, "price_high_fen", errors)
     if low is not None and high is not None and high < low:
         errors["price_high_fen"] = [_l("The upper price is below the lower one.")]
-    if turnaround_days is not None and (not isinstance(turnaround_days, int) or not 0 < turnaround_days <= 3650):
+    if turnaround_days is not None and (
+        not isinstance(turnaround_days, int) or not 0 < turnaround_days <= 3650
+    ):
         errors["turnaround_days"] = [_l("Between 1 and 3,650 days.")]
     if errors:
         raise ValidationError(fields=errors)
     service = ProviderService(
-        provider_id=provider.id, name_zh=name_zh, name_en=name_en, description=description,
-        price_low_fen=low, price_high_fen=high, turnaround_days=turnaround_days,
+        provider_id=provider.id,
+        name_zh=name_zh,
+        name_en=name_en,
+        description=description,
+        price_low_fen=low,
+        price_high_fen=high,
+        turnaround_days=turnaround_days,
     )
     db.session.add(service)
     db.session.flush()
@@ -166,7 +188,9 @@ def catalogue_stmt(*, kind: str | None = None, region: str | None = None, q: str
             stmt = stmt.where(Organization.region_code == region)
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        services = select(ProviderService.provider_id).where(ProviderService.name_zh.ilike(pattern, escape="\\"))
+        services = select(ProviderService.provider_id).where(
+            ProviderService.name_zh.ilike(pattern, escape="\\")
+        )
         stmt = stmt.where(
             or_(
                 Organization.name.ilike(pattern, escape="\\"),

@@ -54,8 +54,16 @@ def _tell(users, message_id: str, request: ServiceRequest, **params) -> None:
         notify(user, "service_request", message_id, params={"title": request.title, **params}, link=link)
 
 
-def create_request(provider: ProviderProfile, *, actor, title: str, description: str,
-                   service_id: int | None = None, files=(), now: datetime | None = None) -> ServiceRequest:
+def create_request(
+    provider: ProviderProfile,
+    *,
+    actor,
+    title: str,
+    description: str,
+    service_id: int | None = None,
+    files=(),
+    now: datetime | None = None,
+) -> ServiceRequest:
     if not permissions.can_request(actor, provider):
         raise PermissionDenied(_l("You cannot request a service from this provider."))
     errors: dict[str, list] = {}
@@ -98,8 +106,15 @@ def _move(request: ServiceRequest, target: RequestStatus, actor, action: str, **
     record_audit(action, request, actor=actor, from_state=old.value, to_state=new.value, data=data or None)
 
 
-def quote(request: ServiceRequest, *, actor, quote_fen, quote_days=None, note: str | None = None,
-          now: datetime | None = None) -> ServiceRequest:
+def quote(
+    request: ServiceRequest,
+    *,
+    actor,
+    quote_fen,
+    quote_days=None,
+    note: str | None = None,
+    now: datetime | None = None,
+) -> ServiceRequest:
     request = lock(request)
     _must(permissions.request_side(actor, request) == "provider")
     errors: dict[str, list] = {}
@@ -107,8 +122,9 @@ def quote(request: ServiceRequest, *, actor, quote_fen, quote_days=None, note: s
         errors["quote_fen"] = [_l("Enter the price.")]
     elif not 0 <= quote_fen <= MAX_FEN:
         errors["quote_fen"] = [_l("The amount is out of range.")]
-    if quote_days is not None and (isinstance(quote_days, bool) or not isinstance(quote_days, int)
-                                   or not 0 < quote_days <= 3650):
+    if quote_days is not None and (
+        isinstance(quote_days, bool) or not isinstance(quote_days, int) or not 0 < quote_days <= 3650
+    ):
         errors["quote_days"] = [_l("Between 1 and 3,650 days.")]
     note = _text(note, "quote_note", errors, required=False)
     if errors:
@@ -116,7 +132,9 @@ def quote(request: ServiceRequest, *, actor, quote_fen, quote_days=None, note: s
     _move(request, RequestStatus.QUOTED, actor, "service_request.quoted", quote_fen=quote_fen)
     request.quote_fen, request.quote_days, request.quote_note = quote_fen, quote_days, note
     request.quoted_at = now or utcnow()
-    _tell([request.requested_by] if request.requested_by else [], N_("A quote arrived for %(title)s"), request)
+    _tell(
+        [request.requested_by] if request.requested_by else [], N_("A quote arrived for %(title)s"), request
+    )
     return request
 
 
@@ -134,7 +152,9 @@ def complete(request: ServiceRequest, *, actor, now: datetime | None = None) -> 
     _must(permissions.request_side(actor, request) == "provider")
     _move(request, RequestStatus.COMPLETED, actor, "service_request.completed")
     request.completed_at = now or utcnow()
-    _tell([request.requested_by] if request.requested_by else [], N_("%(title)s is completed: rate it"), request)
+    _tell(
+        [request.requested_by] if request.requested_by else [], N_("%(title)s is completed: rate it"), request
+    )
     return request
 
 
@@ -162,11 +182,12 @@ def cancel(request: ServiceRequest, *, actor, reason: str | None = None, now: da
     return request
 
 
-def rate(request: ServiceRequest, *, actor, rating, comment: str, now: datetime | None = None) -> ServiceRequest:
+def rate(
+    request: ServiceRequest, *, actor, rating, comment: str, now: datetime | None = None
+) -> ServiceRequest:
     """The requester rates a completed request, once (decided under the row lock)."""
     request = lock(request)
-    _must(permissions.request_side(actor, request) == "requester",
-          _l("Only the requester rates a service."))
+    _must(permissions.request_side(actor, request) == "requester", _l("Only the requester rates a service."))
     if request.status != RequestStatus.COMPLETED:
         raise Conflict(_l("A service is rated once it is completed."), code="not_completed")
     if request.rating is not None:
@@ -190,8 +211,9 @@ def post_message(request: ServiceRequest, *, actor, body: str, files=(), now: da
     body = _text(body, "body", errors)
     if errors:
         raise ValidationError(fields=errors)
-    message = RequestMessage(request_id=request.id, author_id=actor.id, side=side, body=body,
-                             created_at=now or utcnow())
+    message = RequestMessage(
+        request_id=request.id, author_id=actor.id, side=side, body=body, created_at=now or utcnow()
+    )
     db.session.add(message)
     db.session.flush()
     for f in files or ():
@@ -212,7 +234,8 @@ def message_files(request: ServiceRequest) -> dict[int, list]:
     if not ids:
         return {}
     rows = db.session.scalars(
-        select(Attachment).where(Attachment.subject_type == "request_message", Attachment.subject_id.in_(ids))
+        select(Attachment)
+        .where(Attachment.subject_type == "request_message", Attachment.subject_id.in_(ids))
         .order_by(Attachment.id)
     )
     out: dict[int, list] = {}

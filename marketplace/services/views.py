@@ -82,8 +82,11 @@ def asset_evaluation(asset) -> dict:
 @bp.app_template_global("services_startups_progress")
 def startups_progress() -> dict:
     count = incubation.startup_count()
-    return {"count": count, "target": incubation.PLAN_TARGET,
-            "percent": round(100 * count / incubation.PLAN_TARGET, 2)}
+    return {
+        "count": count,
+        "target": incubation.PLAN_TARGET,
+        "percent": round(100 * count / incubation.PLAN_TARGET, 2),
+    }
 
 
 # -- The policy library -----------------------------------------------------------------
@@ -97,7 +100,10 @@ def policy_index():
         page_no, per_page = 1, 20
     page = policies.search(query, page_no, per_page)
     return render_template(
-        "services/policies.html", form=form, page=page, query=query,
+        "services/policies.html",
+        form=form,
+        page=page,
+        query=query,
         can_manage=permissions.can_manage_policies(current_user),
     )
 
@@ -110,7 +116,9 @@ def _policy_or_404(policy_id: int) -> Policy:
 def policy_detail(policy_id: int):
     policy = _policy_or_404(policy_id)
     return render_template(
-        "services/policy_detail.html", policy=policy, files=policies.attachments(policy),
+        "services/policy_detail.html",
+        policy=policy,
+        files=policies.attachments(policy),
         can_manage=permissions.can_manage_policies(current_user),
         in_force_now=policy.in_force_on(policies.today_shanghai()),
     )
@@ -132,10 +140,12 @@ def _save_policy(form: PolicyForm, policy: Policy | None):
             flash(_("Please correct the marked fields."), "error")
         return render_template(template, form=form, policy=policy), 422 if request.method == "POST" else 200
     attachment = form.attachment.data if getattr(form.attachment.data, "filename", None) else None
-    if policy is None:
-        action = lambda: policies.create_policy(form.values(), actor=current_user, attachment=attachment)  # noqa: E731
-    else:
-        action = lambda: policies.update_policy(policy, form.values(), actor=current_user, attachment=attachment)  # noqa: E731
+
+    def action():
+        if policy is None:
+            return policies.create_policy(form.values(), actor=current_user, attachment=attachment)
+        return policies.update_policy(policy, form.values(), actor=current_user, attachment=attachment)
+
     ok, saved, status = attempt_with_status(action, success=_("The policy is saved."), form=form)
     if not ok:
         return render_template(template, form=form, policy=policy), status

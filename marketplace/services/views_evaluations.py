@@ -37,20 +37,28 @@ def evaluation_new(asset_id: int):
         abort(403)
     form = _ask_form()
     if request.method == "GET":
-        return render_template("services/evaluation_new.html", asset=asset, form=form,
-                               history=evaluations.of_asset(asset))
+        return render_template(
+            "services/evaluation_new.html", asset=asset, form=form, history=evaluations.of_asset(asset)
+        )
     if not form.validate_on_submit():
         flash(_("Please correct the marked fields."), "error")
-        return render_template("services/evaluation_new.html", asset=asset, form=form,
-                               history=evaluations.of_asset(asset)), 422
+        return render_template(
+            "services/evaluation_new.html", asset=asset, form=form, history=evaluations.of_asset(asset)
+        ), 422
     ok, created, status = attempt_with_status(
-        lambda: evaluations.ask(asset, providers.get_listed(form.provider_id.data, current_user),
-                                actor=current_user, note=form.note.data),
-        success=_("The evaluation body is asked."), form=form,
+        lambda: evaluations.ask(
+            asset,
+            providers.get_listed(form.provider_id.data, current_user),
+            actor=current_user,
+            note=form.note.data,
+        ),
+        success=_("The evaluation body is asked."),
+        form=form,
     )
     if not ok:
-        return render_template("services/evaluation_new.html", asset=asset, form=form,
-                               history=evaluations.of_asset(asset)), status
+        return render_template(
+            "services/evaluation_new.html", asset=asset, form=form, history=evaluations.of_asset(asset)
+        ), status
     return redirect(url_for("services.evaluation_detail", evaluation_id=created.id))
 
 
@@ -69,15 +77,20 @@ def evaluation_index():
 
 
 def _evaluation_or_404(evaluation_id: int) -> Evaluation:
-    return get_or_404(Evaluation, evaluation_id,
-                      visible=lambda e: permissions.can_view_evaluation(current_user, e))
+    return get_or_404(
+        Evaluation, evaluation_id, visible=lambda e: permissions.can_view_evaluation(current_user, e)
+    )
 
 
 def _render(evaluation: Evaluation, form=None, reason_form=None, status=200):
     return render_template(
-        "services/evaluation_detail.html", evaluation=evaluation,
-        report=evaluations.report_of(evaluation) if permissions.can_see_report(current_user, evaluation) else None,
-        form=form or ResultForm(formdata=None), reason_form=reason_form or ReasonForm(formdata=None),
+        "services/evaluation_detail.html",
+        evaluation=evaluation,
+        report=evaluations.report_of(evaluation)
+        if permissions.can_see_report(current_user, evaluation)
+        else None,
+        form=form or ResultForm(formdata=None),
+        reason_form=reason_form or ReasonForm(formdata=None),
         can_record=permissions.can_record_result(current_user, evaluation),
     ), status
 
@@ -99,12 +112,19 @@ def evaluation_result(evaluation_id: int):
         return _render(evaluation, form=form, status=422)
     ok, _e, status = attempt_with_status(
         lambda: evaluations.record_result(
-            evaluation, actor=current_user, trl=form.trl.data, novelty=form.novelty.data,
-            maturity=form.maturity.data, value_low_fen=form.value_low_fen.data,
-            value_high_fen=form.value_high_fen.data, opinion=form.opinion.data,
-            evaluated_on=form.evaluated_on.data, report=form.report.data,
+            evaluation,
+            actor=current_user,
+            trl=form.trl.data,
+            novelty=form.novelty.data,
+            maturity=form.maturity.data,
+            value_low_fen=form.value_low_fen.data,
+            value_high_fen=form.value_high_fen.data,
+            opinion=form.opinion.data,
+            evaluated_on=form.evaluated_on.data,
+            report=form.report.data,
         ),
-        success=_("The result is recorded; it shows on the asset and its listings."), form=form,
+        success=_("The result is recorded; it shows on the asset and its listings."),
+        form=form,
     )
     if not ok:
         return _render(_evaluation_or_404(evaluation_id), form=form, status=status)
@@ -122,7 +142,8 @@ def evaluation_decline(evaluation_id: int):
         return _render(evaluation, reason_form=form, status=422)
     ok, _e, status = attempt_with_status(
         lambda: evaluations.decline(evaluation, actor=current_user, reason=form.reason.data),
-        success=_("The evaluation is declined."), form=form,
+        success=_("The evaluation is declined."),
+        form=form,
     )
     if not ok:
         return _render(_evaluation_or_404(evaluation_id), reason_form=form, status=status)

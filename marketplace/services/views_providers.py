@@ -45,14 +45,22 @@ def provider_index():
     page_no, per_page = _page_args()
     page = paginate(providers.catalogue_stmt(**args), page_no, per_page)
     return render_template(
-        "services/providers.html", page=page, args=args, kinds=PROVIDER_KINDS, regions=REGIONS,
+        "services/providers.html",
+        page=page,
+        args=args,
+        kinds=PROVIDER_KINDS,
+        regions=REGIONS,
         ratings=providers.ratings_for(p.id for p in page.items),
-        mine=providers.profile_of_org(current_user.organization_id) if current_user.is_authenticated else None,
+        mine=providers.profile_of_org(current_user.organization_id)
+        if current_user.is_authenticated
+        else None,
     )
 
 
 def _provider_or_404(provider_id: int) -> ProviderProfile:
-    return get_or_404(ProviderProfile, provider_id, visible=lambda p: permissions.can_view_provider(current_user, p))
+    return get_or_404(
+        ProviderProfile, provider_id, visible=lambda p: permissions.can_view_provider(current_user, p)
+    )
 
 
 def _request_form(provider: ProviderProfile, form: RequestForm | None = None) -> RequestForm:
@@ -66,10 +74,14 @@ def _request_form(provider: ProviderProfile, form: RequestForm | None = None) ->
 def _render_provider(provider: ProviderProfile, form: RequestForm | None = None, status: int = 200):
     rating = providers.ratings_for([provider.id])[provider.id]
     return render_template(
-        "services/provider_detail.html", provider=provider, rating=rating,
-        services=providers.active_services(provider), reviews=reqs.ratings_of(provider),
+        "services/provider_detail.html",
+        provider=provider,
+        rating=rating,
+        services=providers.active_services(provider),
+        reviews=reqs.ratings_of(provider),
         startups=incubation.startups_of(provider) if provider.kind == "incubator" else [],
-        form=_request_form(provider, form), can_request=permissions.can_request(current_user, provider),
+        form=_request_form(provider, form),
+        can_request=permissions.can_request(current_user, provider),
         can_edit=permissions.can_edit_profile(current_user, provider),
     ), status
 
@@ -91,10 +103,15 @@ def request_new(provider_id: int):
         return _render_provider(provider, form, 422)
     ok, created, status = attempt_with_status(
         lambda: reqs.create_request(
-            provider, actor=current_user, title=form.title.data, description=form.description.data,
-            service_id=form.service_id.data, files=form.files.data or [],
+            provider,
+            actor=current_user,
+            title=form.title.data,
+            description=form.description.data,
+            service_id=form.service_id.data,
+            files=form.files.data or [],
         ),
-        success=_("The request is sent to the provider."), form=form,
+        success=_("The request is sent to the provider."),
+        form=form,
     )
     if not ok:
         return _render_provider(provider, form, status)
@@ -104,7 +121,9 @@ def request_new(provider_id: int):
 # -- The provider's own profile ------------------------------------------------------
 def _render_profile(profile, form, service_form=None, startup_form=None, status=200):
     return render_template(
-        "services/profile.html", profile=profile, form=form,
+        "services/profile.html",
+        profile=profile,
+        form=form,
         service_form=service_form or ServiceForm(formdata=None),
         startup_form=startup_form or StartupForm(formdata=None),
         services=providers.active_services(profile) if profile else [],
@@ -129,11 +148,15 @@ def profile():
         return _render_profile(mine, form, status=422)
     ok, saved, status = attempt_with_status(
         lambda: providers.save_profile(
-            current_user, kind=form.kind.data, description_zh=form.description_zh.data,
-            description_en=form.description_en.data, qualifications=form.qualifications.data,
+            current_user,
+            kind=form.kind.data,
+            description_zh=form.description_zh.data,
+            description_en=form.description_en.data,
+            qualifications=form.qualifications.data,
             contact=form.contact.data,
         ),
-        success=_("The profile is saved."), form=form,
+        success=_("The profile is saved."),
+        form=form,
     )
     if not ok:
         return _render_profile(mine, form, status=status)
@@ -152,11 +175,17 @@ def service_add():
         return _render_profile(mine, ProfileForm(obj=mine), service_form=form, status=422)
     ok, _s, status = attempt_with_status(
         lambda: providers.add_service(
-            mine, actor=current_user, name_zh=form.name_zh.data, name_en=form.name_en.data,
-            description=form.description.data, price_low_fen=form.price_low_fen.data,
-            price_high_fen=form.price_high_fen.data, turnaround_days=form.turnaround_days.data,
+            mine,
+            actor=current_user,
+            name_zh=form.name_zh.data,
+            name_en=form.name_en.data,
+            description=form.description.data,
+            price_low_fen=form.price_low_fen.data,
+            price_high_fen=form.price_high_fen.data,
+            turnaround_days=form.turnaround_days.data,
         ),
-        success=_("The service is added."), form=form,
+        success=_("The service is added."),
+        form=form,
     )
     if not ok:
         return _render_profile(mine, ProfileForm(obj=mine), service_form=form, status=status)
@@ -167,9 +196,14 @@ def service_add():
 @login_required
 def service_remove(service_id: int):
     service = get_or_404(ProviderService, service_id)
-    if not permissions.can_edit_profile(current_user, service.provider) or not ButtonForm().validate_on_submit():
+    if (
+        not permissions.can_edit_profile(current_user, service.provider)
+        or not ButtonForm().validate_on_submit()
+    ):
         abort(403)
-    attempt(lambda: providers.remove_service(service, actor=current_user), success=_("The service is removed."))
+    attempt(
+        lambda: providers.remove_service(service, actor=current_user), success=_("The service is removed.")
+    )
     return redirect(url_for("services.profile"))
 
 
@@ -185,10 +219,15 @@ def startup_add():
         return _render_profile(mine, ProfileForm(obj=mine), startup_form=form, status=422)
     ok, _s, status = attempt_with_status(
         lambda: incubation.record_startup(
-            mine, actor=current_user, name=form.name.data, uscc=form.uscc.data,
-            founded_on=form.founded_on.data, field=form.field.data,
+            mine,
+            actor=current_user,
+            name=form.name.data,
+            uscc=form.uscc.data,
+            founded_on=form.founded_on.data,
+            field=form.field.data,
         ),
-        success=_("The start-up is recorded."), form=form,
+        success=_("The start-up is recorded."),
+        form=form,
     )
     if not ok:
         return _render_profile(mine, ProfileForm(obj=mine), startup_form=form, status=status)
@@ -207,22 +246,32 @@ def request_index():
         status = None
     page_no, per_page = _page_args()
     page = paginate(reqs.visible_to(current_user, box=box, status=status), page_no, per_page)
-    return render_template("services/requests.html", page=page, box=box, status=status,
-                           statuses=REQUEST_STATUS_LABELS)
+    return render_template(
+        "services/requests.html", page=page, box=box, status=status, statuses=REQUEST_STATUS_LABELS
+    )
 
 
 def _request_or_404(request_id: int) -> ServiceRequest:
-    return get_or_404(ServiceRequest, request_id, visible=lambda r: permissions.can_view_request(current_user, r))
+    return get_or_404(
+        ServiceRequest, request_id, visible=lambda r: permissions.can_view_request(current_user, r)
+    )
 
 
-def _render_request(req: ServiceRequest, *, quote_form=None, rate_form=None, message_form=None,
-                    reason_form=None, status=200):
+def _render_request(
+    req: ServiceRequest, *, quote_form=None, rate_form=None, message_form=None, reason_form=None, status=200
+):
     return render_template(
-        "services/request_detail.html", req=req, side=permissions.request_side(current_user, req),
-        files=reqs.files_of(req), message_files=reqs.message_files(req),
-        quote_form=quote_form or QuoteForm(formdata=None), rate_form=rate_form or RateForm(formdata=None),
+        "services/request_detail.html",
+        req=req,
+        side=permissions.request_side(current_user, req),
+        files=reqs.files_of(req),
+        message_files=reqs.message_files(req),
+        quote_form=quote_form or QuoteForm(formdata=None),
+        rate_form=rate_form or RateForm(formdata=None),
         message_form=message_form or MessageForm(formdata=None),
-        reason_form=reason_form or ReasonForm(formdata=None), button=ButtonForm(), permissions=permissions,
+        reason_form=reason_form or ReasonForm(formdata=None),
+        button=ButtonForm(),
+        permissions=permissions,
     ), status
 
 
@@ -246,9 +295,15 @@ def request_quote(request_id: int):
     if not form.validate_on_submit():
         return _render_request(req, quote_form=form, status=422)
     ok, _r, status = attempt_with_status(
-        lambda: reqs.quote(req, actor=current_user, quote_fen=form.quote_fen.data, quote_days=form.quote_days.data,
-                           note=form.quote_note.data),
-        success=_("The quote is sent."), form=form,
+        lambda: reqs.quote(
+            req,
+            actor=current_user,
+            quote_fen=form.quote_fen.data,
+            quote_days=form.quote_days.data,
+            note=form.quote_note.data,
+        ),
+        success=_("The quote is sent."),
+        form=form,
     )
     if not ok:
         return _render_request(_request_or_404(request_id), quote_form=form, status=status)
@@ -268,15 +323,23 @@ def _button(request_id: int, allowed, action, success: str):
 @bp.post("/service-requests/<int:request_id>/accept")
 @login_required
 def request_accept(request_id: int):
-    return _button(request_id, permissions.can_accept, lambda r: reqs.accept(r, actor=current_user),
-                   _("The quote is accepted; the provider starts the work."))
+    return _button(
+        request_id,
+        permissions.can_accept,
+        lambda r: reqs.accept(r, actor=current_user),
+        _("The quote is accepted; the provider starts the work."),
+    )
 
 
 @bp.post("/service-requests/<int:request_id>/complete")
 @login_required
 def request_complete(request_id: int):
-    return _button(request_id, permissions.can_complete, lambda r: reqs.complete(r, actor=current_user),
-                   _("The service is marked completed; the requester may rate it."))
+    return _button(
+        request_id,
+        permissions.can_complete,
+        lambda r: reqs.complete(r, actor=current_user),
+        _("The service is marked completed; the requester may rate it."),
+    )
 
 
 @bp.post("/service-requests/<int:request_id>/decline")
@@ -290,7 +353,8 @@ def request_decline(request_id: int):
         return _render_request(req, reason_form=form, status=422)
     ok, _r, status = attempt_with_status(
         lambda: reqs.decline(req, actor=current_user, reason=form.reason.data),
-        success=_("The request is declined."), form=form,
+        success=_("The request is declined."),
+        form=form,
     )
     if not ok:
         return _render_request(_request_or_404(request_id), reason_form=form, status=status)
@@ -306,8 +370,10 @@ def request_cancel(request_id: int):
     form = ReasonForm()
     if not form.validate_on_submit():
         abort(400)
-    attempt(lambda: reqs.cancel(req, actor=current_user, reason=form.reason.data),
-            success=_("The request is cancelled."))
+    attempt(
+        lambda: reqs.cancel(req, actor=current_user, reason=form.reason.data),
+        success=_("The request is cancelled."),
+    )
     return _back(request_id)
 
 
@@ -322,7 +388,8 @@ def request_rate(request_id: int):
         return _render_request(req, rate_form=form, status=422)
     ok, _r, status = attempt_with_status(
         lambda: reqs.rate(req, actor=current_user, rating=int(form.rating.data), comment=form.comment.data),
-        success=_("Thank you: the rating is recorded."), form=form,
+        success=_("Thank you: the rating is recorded."),
+        form=form,
     )
     if not ok:
         return _render_request(_request_or_404(request_id), rate_form=form, status=status)
@@ -340,7 +407,8 @@ def request_message(request_id: int):
         return _render_request(req, message_form=form, status=422)
     ok, _m, status = attempt_with_status(
         lambda: reqs.post_message(req, actor=current_user, body=form.body.data, files=form.files.data or []),
-        success=_("The message is sent."), form=form,
+        success=_("The message is sent."),
+        form=form,
     )
     if not ok:
         return _render_request(_request_or_404(request_id), message_form=form, status=status)

@@ -25,30 +25,55 @@ def items_for(user, today: date | None = None) -> list[tuple]:
         return items
     if user.acts_as("provider", "financier"):
         received = requests.visible_to(user, box="received")
-        items.append((
-            "service_requests_to_quote", _l("Service requests waiting for your quote"),
-            _count(received.where(ServiceRequest.status == RequestStatus.REQUESTED.value)),
-            url_for("services.request_index", box="received", status=RequestStatus.REQUESTED.value),
-        ))
-        items.append((
-            "service_requests_to_complete", _l("Accepted services to deliver"),
-            _count(received.where(ServiceRequest.status == RequestStatus.ACCEPTED.value)),
-            url_for("services.request_index", box="received", status=RequestStatus.ACCEPTED.value),
-        ))
-        items.append((
-            "evaluations_to_record", _l("Evaluations waiting for your result"),
-            _count(evaluations.visible_to(user, box="received").where(
-                Evaluation.status == EvaluationStatus.REQUESTED.value)),
-            url_for("services.evaluation_index", box="received"),
-        ))
+        items.append(
+            (
+                "service_requests_to_quote",
+                _l("Service requests waiting for your quote"),
+                _count(received.where(ServiceRequest.status == RequestStatus.REQUESTED.value)),
+                url_for("services.request_index", box="received", status=RequestStatus.REQUESTED.value),
+            )
+        )
+        items.append(
+            (
+                "service_requests_to_complete",
+                _l("Accepted services to deliver"),
+                _count(received.where(ServiceRequest.status == RequestStatus.ACCEPTED.value)),
+                url_for("services.request_index", box="received", status=RequestStatus.ACCEPTED.value),
+            )
+        )
+        items.append(
+            (
+                "evaluations_to_record",
+                _l("Evaluations waiting for your result"),
+                _count(
+                    evaluations.visible_to(user, box="received").where(
+                        Evaluation.status == EvaluationStatus.REQUESTED.value
+                    )
+                ),
+                url_for("services.evaluation_index", box="received"),
+            )
+        )
     sent = requests.visible_to(user, box="sent")
     quoted = _count(sent.where(ServiceRequest.status == RequestStatus.QUOTED.value))
-    to_rate = _count(sent.where(ServiceRequest.status == RequestStatus.COMPLETED.value,
-                                ServiceRequest.rating.is_(None)))
+    to_rate = _count(
+        sent.where(ServiceRequest.status == RequestStatus.COMPLETED.value, ServiceRequest.rating.is_(None))
+    )
     if quoted:
-        items.append(("service_quotes_to_answer", _l("Service quotes waiting for your answer"), quoted,
-                      url_for("services.request_index", box="sent", status=RequestStatus.QUOTED.value)))
+        items.append(
+            (
+                "service_quotes_to_answer",
+                _l("Service quotes waiting for your answer"),
+                quoted,
+                url_for("services.request_index", box="sent", status=RequestStatus.QUOTED.value),
+            )
+        )
     if to_rate:
-        items.append(("services_to_rate", _l("Completed services to rate"), to_rate,
-                      url_for("services.request_index", box="sent", status=RequestStatus.COMPLETED.value)))
+        items.append(
+            (
+                "services_to_rate",
+                _l("Completed services to rate"),
+                to_rate,
+                url_for("services.request_index", box="sent", status=RequestStatus.COMPLETED.value),
+            )
+        )
     return items

@@ -35,11 +35,18 @@ class PolicyFactory(_Base):
     revision = 1
 
 
-def provider_user(kind: str = "testing", *, region: str = "230100", org_kind: str = "service_provider",
-                  role: str = "provider", **profile):
+def provider_user(
+    kind: str = "testing",
+    *,
+    region: str = "230100",
+    org_kind: str = "service_provider",
+    role: str = "provider",
+    **profile,
+):
     """A provider's staff member, the approved organization and its profile."""
-    org = factories.OrganizationFactory(kind=org_kind, region_code=region, name=f"黑龙江测试服务机构{kind}"
-                                        + str(next(factories._serial)))
+    org = factories.OrganizationFactory(
+        kind=org_kind, region_code=region, name=f"黑龙江测试服务机构{kind}" + str(next(factories._serial))
+    )
     user = factories.UserFactory(role=role, organization=org)
     prof = ProviderProfile(org_id=org.id, kind=kind, description_zh="提供检测与评价服务。", **profile)
     factories.OrganizationFactory._meta.sqlalchemy_session.add(prof)
@@ -48,8 +55,12 @@ def provider_user(kind: str = "testing", *, region: str = "230100", org_kind: st
 
 
 def add_service(provider, **kw) -> ProviderService:
-    values = {"name_zh": "材料性能检测", "price_low_fen": 500_000, "price_high_fen": 2_000_000,
-              "turnaround_days": 10}
+    values = {
+        "name_zh": "材料性能检测",
+        "price_low_fen": 500_000,
+        "price_high_fen": 2_000_000,
+        "turnaround_days": 10,
+    }
     values.update(kw)
     service = ProviderService(provider_id=provider.id, **values)
     session = factories.OrganizationFactory._meta.sqlalchemy_session
@@ -59,9 +70,14 @@ def add_service(provider, **kw) -> ProviderService:
 
 
 def request_in(provider, requester, status: str = "requested", **kw) -> ServiceRequest:
-    values = {"title": "负极材料中试检测", "description": "需要中试规模的性能检测。", "status": status,
-              "requester_org_id": requester.organization_id, "requested_by_id": requester.id,
-              "provider_id": provider.id}
+    values = {
+        "title": "负极材料中试检测",
+        "description": "需要中试规模的性能检测。",
+        "status": status,
+        "requester_org_id": requester.organization_id,
+        "requested_by_id": requester.id,
+        "provider_id": provider.id,
+    }
     if status in ("quoted", "accepted", "completed"):
         values["quote_fen"] = 1_000_000
     values.update(kw)

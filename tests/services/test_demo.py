@@ -14,8 +14,10 @@ from marketplace.services.states import RequestStatus
 
 
 def _counts(db):
-    return [db.session.scalar(select(func.count()).select_from(m))
-            for m in (Policy, ProviderProfile, ServiceRequest, Evaluation, Startup)]
+    return [
+        db.session.scalar(select(func.count()).select_from(m))
+        for m in (Policy, ProviderProfile, ServiceRequest, Evaluation, Startup)
+    ]
 
 
 def test_demo_seed_covers_every_state_and_runs_twice(db, app):
@@ -28,15 +30,29 @@ def test_demo_seed_covers_every_state_and_runs_twice(db, app):
         first = _counts(db)
         assert first[0] == len(demo.POLICIES) and first[1] == 8
         kinds = {p.kind for p in db.session.scalars(select(ProviderProfile))}
-        assert kinds == {"patent_agency", "law_firm", "valuation", "evaluation", "testing", "pilot_base",
-                         "incubator", "finance"}
-        assert {r.status for r in db.session.scalars(select(ServiceRequest))} == {s.value for s in RequestStatus}
+        assert kinds == {
+            "patent_agency",
+            "law_firm",
+            "valuation",
+            "evaluation",
+            "testing",
+            "pilot_base",
+            "incubator",
+            "finance",
+        }
+        assert {r.status for r in db.session.scalars(select(ServiceRequest))} == {
+            s.value for s in RequestStatus
+        }
         assert all(p.doc_no or p.caveat_zh for p in db.session.scalars(select(Policy)))
         vat = db.session.scalar(select(Policy).where(Policy.doc_no == "财税〔2016〕36号"))
         assert "以税务机关确认为准" in vat.caveat_zh and "tax authority" in vat.caveat_en
         done = db.session.scalars(select(Evaluation).where(Evaluation.status == "completed")).all()
         assert len(done) >= 2 and all(evaluations.report_of(e) for e in done)
-        assert {e.status for e in db.session.scalars(select(Evaluation))} == {"completed", "requested", "declined"}
+        assert {e.status for e in db.session.scalars(select(Evaluation))} == {
+            "completed",
+            "requested",
+            "declined",
+        }
         assert first[4] == len(demo.STARTUPS)
         rated = providers.ratings_for([p.id for p in db.session.scalars(select(ProviderProfile))])
         assert any(r.average for r in rated.values())

@@ -13,8 +13,14 @@ from tests.services.factories import provider_user
 
 pytestmark = pytest.mark.usefixtures("db", "in_request")
 
-RESULT = {"trl": 6, "novelty": "domestic_leading", "maturity": "pilot", "value_low_fen": 3_000_000_00,
-          "value_high_fen": 5_000_000_00, "opinion": "中试验证完成。"}
+RESULT = {
+    "trl": 6,
+    "novelty": "domestic_leading",
+    "maturity": "pilot",
+    "value_low_fen": 3_000_000_00,
+    "value_high_fen": 5_000_000_00,
+    "opinion": "中试验证完成。",
+}
 
 
 def _asset():
@@ -42,8 +48,12 @@ def test_the_owner_asks_and_the_body_records_the_result():
 def test_who_asks_and_who_records():
     seller, asset = _asset()
     staff, body = provider_user("evaluation")
-    for user in (factories.user_with_role("seller"), factories.user_with_role("buyer"), staff,
-                 factories.user_with_role("admin")):
+    for user in (
+        factories.user_with_role("seller"),
+        factories.user_with_role("buyer"),
+        staff,
+        factories.user_with_role("admin"),
+    ):
         with pytest.raises(PermissionDenied):
             evaluations.ask(asset, body, actor=user)
     e = evaluations.ask(asset, body, actor=seller)
@@ -71,8 +81,16 @@ def test_a_bad_result_is_refused_field_by_field():
     staff, body = provider_user("evaluation")
     e = evaluations.ask(asset, body, actor=seller)
     with pytest.raises(ValidationError) as exc:
-        evaluations.record_result(e, actor=staff, trl=10, novelty="best", maturity="x", value_low_fen=5,
-                                  value_high_fen=1, evaluated_on=date(2999, 1, 1))
+        evaluations.record_result(
+            e,
+            actor=staff,
+            trl=10,
+            novelty="best",
+            maturity="x",
+            value_low_fen=5,
+            value_high_fen=1,
+            evaluated_on=date(2999, 1, 1),
+        )
     assert set(exc.value.fields) == {"trl", "novelty", "maturity", "value_high_fen", "evaluated_on"}
     assert e.status == "requested"
 
@@ -87,27 +105,56 @@ def test_the_latest_result_counts_and_a_listing_takes_the_highest_trl():
     evaluations.record_result(second, actor=staff, evaluated_on=date(2026, 1, 1), **{**RESULT, "trl": 7})
     third = evaluations.ask(other, body, actor=seller)
     evaluations.record_result(third, actor=staff, evaluated_on=date(2026, 1, 1), **{**RESULT, "trl": 5})
-    assert evaluations.trl_by_listing({1: [asset.id, other.id], 2: [other.id], 3: []}) == {1: 7, 2: 5, 3: None}
+    assert evaluations.trl_by_listing({1: [asset.id, other.id], 2: [other.id], 3: []}) == {
+        1: 7,
+        2: 5,
+        3: None,
+    }
 
 
 def test_an_incubator_records_startups_with_a_valid_uscc():
     staff, incubator = provider_user("incubator")
     code = factories.valid_uscc()
-    s = incubation.record_startup(incubator, actor=staff, name="哈尔滨冰晶科技有限公司", uscc=code.lower(),
-                                  founded_on=date(2024, 5, 1), field="new_materials")
+    s = incubation.record_startup(
+        incubator,
+        actor=staff,
+        name="哈尔滨冰晶科技有限公司",
+        uscc=code.lower(),
+        founded_on=date(2024, 5, 1),
+        field="new_materials",
+    )
     assert s.uscc == code and incubation.startup_count() >= 1
     with pytest.raises(ValidationError) as exc:
-        incubation.record_startup(incubator, actor=staff, name="重复", uscc=code, founded_on=date(2024, 5, 1),
-                                  field="new_materials")
+        incubation.record_startup(
+            incubator, actor=staff, name="重复", uscc=code, founded_on=date(2024, 5, 1), field="new_materials"
+        )
     assert "uscc" in exc.value.fields
     with pytest.raises(ValidationError) as exc:
-        incubation.record_startup(incubator, actor=staff, name="", uscc=code[:-1] + ("0" if code[-1] != "0" else "1"),
-                                  founded_on=date(2999, 1, 1), field="weather")
+        incubation.record_startup(
+            incubator,
+            actor=staff,
+            name="",
+            uscc=code[:-1] + ("0" if code[-1] != "0" else "1"),
+            founded_on=date(2999, 1, 1),
+            field="weather",
+        )
     assert set(exc.value.fields) == {"name", "uscc", "founded_on", "field"}
     lab_staff, lab = provider_user("testing")
     with pytest.raises(PermissionDenied):
-        incubation.record_startup(lab, actor=lab_staff, name="x", uscc=factories.valid_uscc(),
-                                  founded_on=date(2024, 1, 1), field="digital")
+        incubation.record_startup(
+            lab,
+            actor=lab_staff,
+            name="x",
+            uscc=factories.valid_uscc(),
+            founded_on=date(2024, 1, 1),
+            field="digital",
+        )
     with pytest.raises(PermissionDenied):
-        incubation.record_startup(incubator, actor=factories.user_with_role("seller"), name="x",
-                                  uscc=factories.valid_uscc(), founded_on=date(2024, 1, 1), field="digital")
+        incubation.record_startup(
+            incubator,
+            actor=factories.user_with_role("seller"),
+            name="x",
+            uscc=factories.valid_uscc(),
+            founded_on=date(2024, 1, 1),
+            field="digital",
+        )

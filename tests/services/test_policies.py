@@ -49,8 +49,16 @@ def test_who_adds_policies(role, kw, allowed):
 
 def test_every_bad_field_is_reported_at_once():
     admin = factories.user_with_role("admin")
-    bad = {**VALID, "level": "county", "title_zh": "", "source_url": "ftp://x", "topics": ["weather"],
-           "effective_on": date(2022, 7, 1), "expires_on": date(2022, 6, 30), "regions": ["999999"]}
+    bad = {
+        **VALID,
+        "level": "county",
+        "title_zh": "",
+        "source_url": "ftp://x",
+        "topics": ["weather"],
+        "effective_on": date(2022, 7, 1),
+        "expires_on": date(2022, 6, 30),
+        "regions": ["999999"],
+    }
     with pytest.raises(ValidationError) as exc:
         policies.create_policy(bad, actor=admin)
     assert {"level", "title_zh", "source_url", "topics", "expires_on", "regions"} <= set(exc.value.fields)
@@ -77,12 +85,24 @@ def test_an_edit_keeps_what_the_policy_said_before():
 
 
 def test_search_reads_both_languages_and_filters():
-    PolicyFactory(title_zh="中华人民共和国促进科技成果转化法", title_en="Law on Promoting the Transformation",
-                  topics=["ownership"], level="national", issued_on=date(2015, 8, 29))
-    PolicyFactory(title_zh="哈尔滨市科技成果转化奖励办法", title_en="Harbin rewards", level="city",
-                  region_code="230100", topics=["incentives"], issued_on=date(2023, 1, 1))
-    PolicyFactory(title_zh="已废止的旧办法", title_en="An old repealed rule", in_force=False,
-                  issued_on=date(2010, 1, 1))
+    PolicyFactory(
+        title_zh="中华人民共和国促进科技成果转化法",
+        title_en="Law on Promoting the Transformation",
+        topics=["ownership"],
+        level="national",
+        issued_on=date(2015, 8, 29),
+    )
+    PolicyFactory(
+        title_zh="哈尔滨市科技成果转化奖励办法",
+        title_en="Harbin rewards",
+        level="city",
+        region_code="230100",
+        topics=["incentives"],
+        issued_on=date(2023, 1, 1),
+    )
+    PolicyFactory(
+        title_zh="已废止的旧办法", title_en="An old repealed rule", in_force=False, issued_on=date(2010, 1, 1)
+    )
 
     def titles(**args):
         query = policies.read_query(args)
@@ -105,15 +125,22 @@ def test_bad_filters_are_reported():
 
 
 def test_what_applies_to_a_registered_transfer_contract():
-    vat = PolicyFactory(contract_categories=["transfer_patent", "development_commissioned"],
-                        needs_registration=True)
+    vat = PolicyFactory(
+        contract_categories=["transfer_patent", "development_commissioned"], needs_registration=True
+    )
     licence_only = PolicyFactory(deal_kinds=["license"])
     daqing = PolicyFactory(regions=["230600"])
     province = PolicyFactory(regions=["230000"])
     universities = PolicyFactory(seller_kinds=["university"])
     expired = PolicyFactory(expires_on=date(2020, 1, 1))
-    facts = policies.Facts(deal_kinds=("transfer",), category="transfer_patent", seller_kind="university",
-                           region="230100", on=date(2026, 3, 1), registered=True)
+    facts = policies.Facts(
+        deal_kinds=("transfer",),
+        category="transfer_patent",
+        seller_kind="university",
+        region="230100",
+        on=date(2026, 3, 1),
+        registered=True,
+    )
     found = {p.id for p in policies.applicable(facts)}
     assert {vat.id, province.id, universities.id} <= found
     assert not found & {licence_only.id, daqing.id, expired.id}

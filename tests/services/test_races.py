@@ -88,7 +88,12 @@ def test_two_results_of_one_evaluation(app):
                 e = evaluations.ask(asset, body, actor=seller)
                 _db.session.flush()
                 ids = {"e": e.id, "staff": staff.id}
-            result = {"novelty": "domestic_leading", "maturity": "pilot", "value_low_fen": 1, "value_high_fen": 2}
+            result = {
+                "novelty": "domestic_leading",
+                "maturity": "pilot",
+                "value_low_fen": 1,
+                "value_high_fen": 2,
+            }
             outcomes = race(
                 app,
                 act(Evaluation, ids["e"], ids["staff"], evaluations.record_result, trl=3, **result),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from marketplace.core.errors import Conflict, InvalidTransition, PermissionDenied, ValidationError
+from marketplace.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied, ValidationError
 from marketplace.extensions import db
 from marketplace.services import permissions, providers
 from marketplace.services import requests as reqs
@@ -18,7 +18,9 @@ def test_the_whole_journey_and_the_rating():
     staff, provider = provider_user("testing")
     service = add_service(provider)
     buyer = factories.user_with_role("buyer")
-    req = reqs.create_request(provider, actor=buyer, title="中试检测", description="正极材料", service_id=service.id)
+    req = reqs.create_request(
+        provider, actor=buyer, title="中试检测", description="正极材料", service_id=service.id
+    )
     assert req.status == "requested"
     reqs.quote(req, actor=staff, quote_fen=1_200_000, quote_days=14, note="含报告")
     reqs.quote(req, actor=staff, quote_fen=1_000_000)  # a second quote replaces the first
@@ -64,7 +66,12 @@ def test_only_the_provider_quotes_completes_and_declines(step):
         "decline": lambda u: reqs.decline(req, actor=u, reason="忙"),
     }[step]
     _other_staff, _other = provider_user()
-    for user in (buyer, _other_staff, factories.user_with_role("admin"), factories.user_with_role("regulator")):
+    for user in (
+        buyer,
+        _other_staff,
+        factories.user_with_role("admin"),
+        factories.user_with_role("regulator"),
+    ):
         with pytest.raises(PermissionDenied):
             call(user)
     call(staff)
@@ -137,15 +144,16 @@ def test_a_provider_sees_only_the_requests_to_it():
     assert not permissions.can_view_request(staff_b, to_a)
     assert not permissions.can_view_request(factories.user_with_role("seller"), to_a)
     assert permissions.can_view_request(factories.user_with_role("admin"), to_a)
-    with pytest.raises(Exception):
+    with pytest.raises(NotFound):
         reqs.get_visible(to_a.id, staff_b)
 
 
 def test_profile_and_services_checks():
     staff, provider = provider_user("patent_agency")
     with pytest.raises(ValidationError) as exc:
-        providers.add_service(provider, actor=staff, name_zh="", price_low_fen=500, price_high_fen=100,
-                              turnaround_days=0)
+        providers.add_service(
+            provider, actor=staff, name_zh="", price_low_fen=500, price_high_fen=100, turnaround_days=0
+        )
     assert set(exc.value.fields) == {"name_zh", "price_high_fen", "turnaround_days"}
     with pytest.raises(PermissionDenied):
         providers.add_service(provider, actor=factories.user_with_role("seller"), name_zh="x")
