@@ -31,6 +31,11 @@ def _choices(table) -> list[tuple[str, object]]:
     return [(k, v) for k, v in table.items()]
 
 
+def _province_choices() -> list[tuple[str, object]]:
+    """The province and its cities (a policy's "whole country" is its own choice)."""
+    return [(k, v) for k, v in REGIONS.items() if k != "000000"]
+
+
 def _seller_kind_choices():
     from ..core.catalog import org_kind_label
 
@@ -40,7 +45,7 @@ def _seller_kind_choices():
 class PolicyForm(BaseForm):
     level = SelectField(_l("Level"), choices=_choices(POLICY_LEVELS), validators=[InputRequired()])
     region_code = SelectField(
-        _l("Region"), choices=[("000000", _l("Whole country"))] + _choices(REGIONS), default="000000"
+        _l("Region"), choices=[("000000", _l("Whole country")), *_province_choices()], default="000000"
     )
     issuer = StringField(_l("Issuer"), validators=[DataRequired(), MaxLength(200)], filters=[strip_filter])
     issuer_en = StringField(
@@ -105,7 +110,7 @@ class PolicyForm(BaseForm):
     )
     regions = SelectMultipleField(
         _l("Applies to regions"),
-        choices=_choices(REGIONS),
+        choices=_province_choices(),
         validators=[Optional()],
         description=_l("None chosen: any."),
     )
@@ -157,7 +162,7 @@ class PolicySearchForm(BaseForm):
         _l("Topic"), choices=[("", _l("Any topic"))] + _choices(POLICY_TOPICS), validators=[Optional()]
     )
     region = SelectField(
-        _l("Region"), choices=[("", _l("Any region"))] + _choices(REGIONS), validators=[Optional()]
+        _l("Region"), choices=[("", _l("Any region")), *_province_choices()], validators=[Optional()]
     )
     in_force = SelectField(
         _l("In force"),

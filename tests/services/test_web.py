@@ -313,3 +313,15 @@ def test_the_workbench_shows_a_providers_requests_and_a_requesters_quotes(db, cl
     login_as(buyer)
     page = client.get("/workbench?lang=en").get_data(as_text=True)
     assert "Service quotes waiting for your answer" in page
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("role", ["seller", "buyer", "agency", "regulator", "admin", "provider"])
+def test_the_lists_open_for_every_role(db, client, login_as, role, lang):
+    user = login_as(provider_user()[0] if role == "provider" else role)
+    assert user is not None
+    for path in ("/policies/", "/providers/", "/service-requests/", "/evaluations/", "/targets"):
+        response = client.get(f"{path}?lang={lang}")
+        assert response.status_code == 200, (path, role)
+    assert (client.get("/providers/mine").status_code == 200) == (role == "provider")
+    assert (client.get("/policies/new").status_code == 200) == (role in ("regulator", "admin"))
