@@ -307,9 +307,17 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_service_request_messages_request_id"), ["request_id"], unique=False
         )
+    # The search index's TRL facet (the evaluations of the listings' assets); `flask search
+    # reindex` fills it, and rebuilds a Whoosh index that has no such field yet.
+    with op.batch_alter_table("search_documents", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("trl", sa.String(length=8), nullable=True))
+        batch_op.create_index("ix_search_documents_trl", ["trl"], unique=False)
 
 
 def downgrade():
+    with op.batch_alter_table("search_documents", schema=None) as batch_op:
+        batch_op.drop_index("ix_search_documents_trl")
+        batch_op.drop_column("trl")
     with op.batch_alter_table("service_request_messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_service_request_messages_request_id"))
 
