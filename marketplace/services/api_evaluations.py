@@ -39,6 +39,7 @@ def evaluation_json(e: Evaluation) -> dict[str, Any]:
         "evaluated_on": _iso(e.evaluated_on),
         "decline_reason": e.decline_reason,
         "created_at": _iso(e.created_at),
+        "report": bool(evaluations.report_of(e)) if e.status == "completed" else False,
     }
 
 
@@ -132,6 +133,34 @@ def record_result(evaluation_id: int, actor):
         evaluated_on=evaluated_on,
     )
     return evaluation_json(e)
+
+
+@bp.post("/evaluations/<int:evaluation_id>/report")
+@describe(
+    "The evaluation body uploads the report file of a completed evaluation (multipart/form-data, field "
+    "`report`: PDF, PNG or JPEG); the latest one is the evaluation's report.",
+    tags=TAGS,
+    responses={
+        201: "The stored file",
+        403: "Not the body",
+        404: "Not found",
+        409: "No result recorded yet",
+        422: "No file, or not an accepted type",
+    },
+)
+@token_required
+def upload_report(evaluation_id: int, actor):
+    from flask import request
+
+    attachment = evaluations.attach_report(
+        evaluations.get_visible(evaluation_id, actor), request.files.get("report"), actor=actor
+    )
+    return {
+        "id": attachment.id,
+        "name": attachment.original_name,
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+    }, 201
 
 
 # -- Start-ups ------------------------------------------------------------------------------

@@ -130,6 +130,18 @@ def record_result(
     return evaluation
 
 
+def attach_report(evaluation: Evaluation, report, *, actor):
+    """The body attaches (another version of) its report to a completed evaluation."""
+    evaluation = lock(evaluation)
+    if permissions.evaluation_side(actor, evaluation) != "provider":
+        raise PermissionDenied(_l("Only the evaluation body records the result."))
+    if evaluation.status != EvaluationStatus.COMPLETED:
+        raise Conflict(_l("Record the result first; the report goes with it."), code="not_completed")
+    attachment = save_upload(report, subject=evaluation, actor=actor, purpose="report", field="report")
+    record_audit("evaluation.report_added", evaluation, actor=actor, data={"attachment_id": attachment.id})
+    return attachment
+
+
 def decline(evaluation: Evaluation, *, actor, reason: str) -> Evaluation:
     evaluation = lock(evaluation)
     if permissions.evaluation_side(actor, evaluation) != "provider":

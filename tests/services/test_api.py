@@ -250,3 +250,41 @@ def client_context():
     from flask import current_app
 
     return current_app.test_request_context("/")
+
+
+def test_the_body_uploads_the_report_over_the_api(db, api):
+    import io
+
+    from tests.services.conftest import PDF, PNG
+
+    seller = factories.user_with_role("seller")
+    asset = factories.IpAssetFactory(owned_by=seller.organization)
+    staff, body = provider_user("evaluation")
+    eid = (
+        api(seller)
+        .post(f"/api/v1/assets/{asset.id}/evaluations", json={"provider_id": body.id})
+        .get_json()["id"]
+    )
+
+    def upload(user, content=PDF, name="评价报告.pdf"):
+        return api(user).post(
+            f"/api/v1/evaluations/{eid}/report",
+            data={"report": (io.BytesIO(content), name)},
+            content_type="multipart/form-data",
+        )
+
+    assert upload(staff).status_code == 409  # no result yet
+    result = {
+        "trl": 5,
+        "novelty": "domestic_advanced",
+        "maturity": "pilot",
+        "value_low_fen": 1,
+        "value_high_fen": 2,
+    }
+    api(staff).post(f"/api/v1/evaluations/{eid}/result", json=result)
+    assert upload(seller).status_code == 403
+    assert upload(staff, b"not a pdf", "x.txt").status_code == 422
+    assert api(staff).post(f"/api/v1/evaluations/{eid}/report").status_code == 422
+    done = upload(staff, PNG, "报告扫描.png")
+    assert done.status_code == 201 and done.get_json()["content_type"] == "image/png"
+    assert api().get(f"/api/v1/evaluations/{eid}").get_json()["report"] is True
