@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from .offers.views import bp as offers_bp
     from .payments.views import bp as payments_bp
     from .portal.views import bp as portal_bp
+    from .services.views import bp as services_bp
 
     for bp in (
         portal_bp,
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         ledger_bp,
         payments_bp,
         industrialization_bp,
+        services_bp,
     ):
         app.register_blueprint(bp)
     register_api(app)
@@ -129,6 +131,7 @@ def register_subscribers(app: Flask) -> None:
     from .offers import services as offers
     from .payments import services as payments
     from .search import ports as search_ports
+    from .services import evaluations as services_evaluations
 
     ledger_ports.contract_link.plug(app, contracts_ports.contract_url)
     ledger_ports.cash_received_fen.plug(app, payments.cash_received_fen)
@@ -142,6 +145,7 @@ def register_subscribers(app: Flask) -> None:
     search_ports.published_count.plug(app, search_docs.published_count)
     search_ports.published_listings.plug(app, search_docs.published_listings)
     search_ports.listing_facet_values.plug(app, search_docs.facet_values)
+    listings_ports.trl_by_listing.plug(app, services_evaluations.trl_by_listing)
     listings_ownership.register()
 
 

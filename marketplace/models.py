@@ -14,5 +14,6 @@ from .offers import models as offers_models  # noqa: F401
 from .payments import models as payments_models  # noqa: F401
 from .search import models as search_models  # noqa: F401
 from .search import outbox as search_outbox  # noqa: F401
+from .services import models as services_models  # noqa: F401
 from .storage import models as storage_models  # noqa: F401
 from .storage import uploads  # noqa: F401

@@ -22,6 +22,7 @@ def register_api(app: Flask) -> None:
     from ..offers import api as offers_api
     from ..payments import api as payments_api
     from ..portal import api as portal_api
+    from ..services import api as services_api
     from . import caching
     from .openapi import openapi_document
 
@@ -38,6 +39,7 @@ def register_api(app: Flask) -> None:
         ledger_api,
         payments_api,
         industrialization_api,
+        services_api,
         portal_api,
     ):
         api.register_blueprint(module.bp)

@@ -30,6 +30,8 @@ NAV = [
     ("contracts.index", _l("Contracts"), _logged_in),
     ("payments.index", _l("Payments"), _role("seller", "buyer", "agency", "regulator", "admin")),
     ("industrialization.index", _l("Industrialization"), _logged_in),
+    ("services.provider_index", _l("Services"), _anyone),
+    ("services.policy_index", _l("Policies"), _anyone),
     ("contracts.queue", _l("Registration queue"), _role("regulator")),
     ("ledger.dashboard", _l("Dashboard"), _role("regulator", "admin")),
     ("ledger.targets", _l("Plan targets"), _anyone),

@@ -8,6 +8,7 @@ from flask.cli import AppGroup
 
 from ..extensions import db
 from . import accounts, contracts, industrialization, ip, ledger, listings, offers, payments
+from . import services as services_demo
 from .context import DEMO_PASSWORD, DemoContext
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -22,6 +23,7 @@ SEEDERS = (
     ledger.seed,
     payments.seed,
     industrialization.seed,
+    services_demo.seed,
     ledger.seed_checkpoints,  # last: over every entry the others appended
 )
 

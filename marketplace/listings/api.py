@@ -18,7 +18,7 @@ from ..core.pagination import paginate, read_page_args
 from ..extensions import db
 from ..search.backend import FACET_KEYS
 from ..search.service import check_search_args, search_listings
-from . import permissions, services
+from . import permissions, ports, services
 from .forms import DemandForm, ListingForm
 from .matching import matches_for_demand
 from .models import Demand, Listing
@@ -102,7 +102,12 @@ def _time(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def listing_json(listing: Listing, user=None) -> dict[str, Any]:
+def _trls(listings) -> dict[int, int | None]:
+    """The technology readiness level of each listing (from its assets' evaluations), in one question."""
+    return ports.trl_by_listing({listing.id: listing.asset_ids for listing in listings})
+
+
+def listing_json(listing: Listing, user=None, trls: dict[int, int | None] | None = None) -> dict[str, Any]:
     data: dict[str, Any] = {
         "id": listing.id,
         "status": listing.status,
@@ -125,6 +130,7 @@ def listing_json(listing: Listing, user=None) -> dict[str, Any]:
         "source_kind": listing.source_kind,
         "region": listing.region_code,
         "maturity": listing.maturity,
+        "trl": (trls if trls is not None else _trls([listing])).get(listing.id),
         "published_at": _time(listing.published_at),
         "created_at": _time(listing.created_at),
         "updated_at": _time(listing.updated_at),
@@ -198,8 +204,9 @@ def search(actor):
     params = check_search_args(request.args)
     page = search_listings(params)
     items = []
+    trls = _trls([item.listing for item in page.items])
     for item in page.items:
-        data = listing_json(item.listing)
+        data = listing_json(item.listing, trls=trls)
         data["highlights"] = dict(item.hit.highlights)
         data["score"] = round(item.hit.score, 4)
         items.append(data)
@@ -224,7 +231,9 @@ def my_listings(actor):
     stmt = select(Listing).where(Listing.org_id == actor.organization_id).order_by(Listing.id.desc())
     if not actor.has_powers:
         stmt = stmt.where(Listing.id.is_(None))
-    return paginate(stmt, page, per_page).to_dict(lambda listing: listing_json(listing, actor))
+    result = paginate(stmt, page, per_page)
+    trls = _trls(result.items)
+    return result.to_dict(lambda listing: listing_json(listing, actor, trls))
 
 
 @bp.post("/listings")

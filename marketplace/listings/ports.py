@@ -12,3 +12,9 @@ from ..core.wiring import Port
 offer_accepted_on: Port[Callable[[int], bool]] = Port(
     "listings.offer_accepted_on", default=lambda listing_id: False
 )
+
+#: The technology readiness level (1-9) of each listing, by listing id, from a map
+#: listing id -> its asset ids (the evaluations domain above answers; None: not evaluated).
+trl_by_listing: Port[Callable[[dict[int, list[int]]], dict[int, int | None]]] = Port(
+    "listings.trl_by_listing", default=lambda listing_assets: {}
+)

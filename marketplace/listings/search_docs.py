@@ -16,12 +16,13 @@ from sqlalchemy.orm import lazyload, selectinload
 from ..extensions import db
 from ..ip.models import IpAsset
 from ..search.backend import ListingDoc
+from . import ports
 from .models import Listing, ListingAsset
 from .states import DEAL_KIND_LABELS, IP_KIND_LABELS, MATURITIES, ListingStatus
 
 
-def listing_doc(listing: Listing) -> ListingDoc:
-    """A published listing as the index sees it."""
+def listing_doc(listing: Listing, trl: int | None = None) -> ListingDoc:
+    """A published listing as the index sees it (`trl`: its evaluated readiness level, if any)."""
     return ListingDoc(
         id=listing.id,
         title_zh=listing.title_zh or "",
@@ -38,7 +39,14 @@ def listing_doc(listing: Listing) -> ListingDoc:
         maturity=listing.maturity or "",
         price_fen=listing.price_fen,
         published_at=listing.published_at,
+        trl=str(trl) if trl else "",
     )
+
+
+def _docs(listings: list[Listing]) -> list[ListingDoc]:
+    """Documents of these listings, their TRLs asked in one question (see ports.trl_by_listing)."""
+    trls = ports.trl_by_listing({listing.id: listing.asset_ids for listing in listings})
+    return [listing_doc(listing, trls.get(listing.id)) for listing in listings]
 
 
 def _published() -> Select:
@@ -57,7 +65,7 @@ def published_docs(ids: Iterable[int]) -> list[ListingDoc]:
     ids = list(ids)
     if not ids:
         return []
-    return [listing_doc(listing) for listing in db.session.scalars(_published().where(Listing.id.in_(ids)))]
+    return _docs(list(db.session.scalars(_published().where(Listing.id.in_(ids)))))
 
 
 def iter_published_docs(batch: int = 1000) -> Iterator[ListingDoc]:
@@ -69,8 +77,7 @@ def iter_published_docs(batch: int = 1000) -> Iterator[ListingDoc]:
         )
         if not rows:
             return
-        for listing in rows:
-            yield listing_doc(listing)
+        yield from _docs(rows)
         last = rows[-1].id
         db.session.expunge_all()
 

@@ -96,6 +96,8 @@ def facet_label(key: str, value: str) -> str:
         return catalog.org_kind_label(value)
     if key == "region":
         return catalog.region_label(value)
+    if key == "trl":
+        return f"TRL {value}"
     return value
 
 
@@ -114,6 +116,7 @@ _PARAMETER_LABELS = {
     "source_kind": _l("Source"),
     "region": _l("Region"),
     "maturity": _l("Maturity"),
+    "trl": _l("Technology readiness level"),
     "min_price": _l("Lowest price"),
     "min_price_fen": _l("Lowest price"),
     "max_price": _l("Highest price"),

@@ -32,6 +32,7 @@ from ..offers.states import LIVE_STATES, MandateStatus
 from ..payments import services as payments
 from ..payments.models import Payment
 from ..payments.states import PaymentMethod, PaymentStatus
+from ..services import workbench as services_workbench
 
 #: Milestones due within this many days count as due now.
 DUE_SOON_DAYS = 30
@@ -307,6 +308,7 @@ def items_for(user: User, *, today: date | None = None) -> list[WorkItem]:
                 url_for("contracts.index", status=ContractStatus.AWAITING_CONFIRMATION.value),
             )
         )
+    items.extend(WorkItem(*item) for item in services_workbench.items_for(user, today))
     return items
 
 

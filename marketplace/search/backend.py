@@ -5,7 +5,9 @@ into :class:`ListingDoc` objects, hands them to a backend (see
 ``whoosh_backend.WhooshBackend``) and renders :class:`SearchResult` objects.
 
 Filters and facets use these keys (:data:`FACET_KEYS`): ``industry``,
-``deal_kind``, ``ip_kind``, ``source_kind``, ``region``, ``maturity``.
+``deal_kind``, ``ip_kind``, ``source_kind``, ``region``, ``maturity``, ``trl``
+(the technology readiness level "1".."9" an evaluation body gave the listing's
+assets; absent when not evaluated).
 Several values for one key are OR-ed, different keys are AND-ed. Facet counts
 for a key are computed with the text query and every *other* key's filter
 applied, but not that key's own filter (multi-select faceting), so a user can
@@ -30,6 +32,7 @@ FACET_KEYS: tuple[str, ...] = (
     "source_kind",
     "region",
     "maturity",
+    "trl",
 )
 
 #: Name of the extra facet over price buckets.
@@ -105,6 +108,7 @@ class ListingDoc:
     maturity: str
     price_fen: int | None  # None = negotiable
     published_at: datetime  # timezone-aware
+    trl: str = ""  # "1".."9": the highest evaluated level of its assets; "" when none
 
     def facet_values(self) -> dict[str, list[str]]:
         """Facet key -> the values this listing has for it."""
@@ -115,6 +119,7 @@ class ListingDoc:
             "source_kind": [self.source_kind] if self.source_kind else [],
             "region": [self.region] if self.region else [],
             "maturity": [self.maturity] if self.maturity else [],
+            "trl": [self.trl] if self.trl else [],
         }
 
 

@@ -31,6 +31,7 @@ class SearchDocument(db.Model):
         Index("ix_search_documents_industry", "industry"),
         Index("ix_search_documents_region", "region"),
         Index("ix_search_documents_maturity", "maturity"),
+        Index("ix_search_documents_trl", "trl"),
         Index("ix_search_documents_source_kind", "source_kind"),
         Index("ix_search_documents_deal_kinds", "deal_kinds", postgresql_using="gin"),
         Index("ix_search_documents_ip_kinds", "ip_kinds", postgresql_using="gin"),
@@ -58,6 +59,8 @@ class SearchDocument(db.Model):
     facet_item: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'[]'"))
     facet_origin: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'[]'"))
     facet_terms: Mapped[str] = mapped_column(Text, nullable=False, server_default=text("'[]'"))
+    #: The technology readiness level "1".."9" (evaluations of the listing's assets), or None.
+    trl: Mapped[str | None] = mapped_column(String(8))
 
 
 # Rows over 128 bytes move their tsvector and texts out of line (TOAST), so that

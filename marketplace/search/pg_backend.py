@@ -151,6 +151,7 @@ def _row(doc: ListingDoc) -> dict[str, Any]:
         "source_kind": doc.source_kind or None,
         "region": doc.region or None,
         "maturity": doc.maturity or None,
+        "trl": doc.trl or None,
         "deal_kinds": sorted(set(values["deal_kind"])),
         "ip_kinds": sorted(set(values["ip_kind"])),
         "price_fen": None if doc.price_fen is None else max(int(doc.price_fen), 0),
@@ -163,12 +164,12 @@ def _row(doc: ListingDoc) -> dict[str, Any]:
 _COLUMNS = (
     "listing_id, document, title_zh, title_en, abstract_zh, abstract_en, industry, source_kind, "
     "region, maturity, deal_kinds, ip_kinds, price_fen, price_bucket, published_at, facet_item, facet_origin,"
-    " facet_terms"
+    " facet_terms, trl"
 )
 _VALUES = (
     ":listing_id, CAST(:document AS tsvector), :title_zh, :title_en, :abstract_zh, :abstract_en, "
     ":industry, :source_kind, :region, :maturity, :deal_kinds, :ip_kinds, :price_fen, :price_bucket, "
-    ":published_at, :facet_item, :facet_origin, :facet_terms"
+    ":published_at, :facet_item, :facet_origin, :facet_terms, :trl"
 )
 _UPDATE = ", ".join(f"{c} = EXCLUDED.{c}" for c in _COLUMNS.split(", ")[1:])
 
@@ -180,6 +181,7 @@ SELECT facet, value, sum(n)::bigint AS n FROM (
   UNION ALL SELECT 'source_kind', source_kind, {sign} FROM {src} WHERE source_kind IS NOT NULL
   UNION ALL SELECT 'region', region, {sign} FROM {src} WHERE region IS NOT NULL
   UNION ALL SELECT 'maturity', maturity, {sign} FROM {src} WHERE maturity IS NOT NULL
+  UNION ALL SELECT 'trl', trl, {sign} FROM {src} WHERE trl IS NOT NULL
   UNION ALL SELECT 'price_range', price_bucket, {sign} FROM {src}
   UNION ALL SELECT 'deal_kind', v, {sign} FROM {src}, unnest(deal_kinds) AS v
   UNION ALL SELECT 'ip_kind', v, {sign} FROM {src}, unnest(ip_kinds) AS v
@@ -308,7 +310,7 @@ class PostgresBackend:
             s.execute(
                 text(
                     "DELETE FROM search_documents WHERE listing_id = ANY(CAST(:ids AS bigint[]))"
-                    " RETURNING industry, source_kind, region, maturity, price_bucket, deal_kinds, ip_kinds"
+                    " RETURNING industry, source_kind, region, maturity, price_bucket, deal_kinds, ip_kinds, trl"
                 ),
                 {"ids": ids},
             )

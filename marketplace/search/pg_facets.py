@@ -2,7 +2,7 @@
 
 Each search document carries its facet values in three grouped keys, JSON
 arrays kept in the row (see ``SearchDocument``): ``facet_item`` = [industry,
-maturity, price bucket], ``facet_origin`` = [source kind, region],
+maturity, price bucket], ``facet_origin`` = [source kind, region, TRL],
 ``facet_terms`` = [deal kinds, IP kinds]. :func:`count_facets` counts every
 facet, the price buckets and the total in one pass over the matching rows,
 with three small hash tables (``GROUPING SETS``) instead of one scan per facet
@@ -22,7 +22,13 @@ from .backend import FACET_KEYS, PRICE_BUCKETS, PRICE_FACET, ListingDoc, price_b
 from .whoosh_backend import _empty_facets
 
 #: Scalar facet key -> column.
-_SCALAR = {"industry": "industry", "source_kind": "source_kind", "region": "region", "maturity": "maturity"}
+_SCALAR = {
+    "industry": "industry",
+    "source_kind": "source_kind",
+    "region": "region",
+    "maturity": "maturity",
+    "trl": "trl",
+}
 #: Multi-valued facet key -> array column.
 _ARRAY = {"deal_kind": "deal_kinds", "ip_kind": "ip_kinds"}
 
@@ -34,7 +40,9 @@ def facet_keys(doc: ListingDoc) -> dict[str, str]:
         "facet_item": json.dumps(
             [doc.industry or None, doc.maturity or None, price_bucket(doc.price_fen)], ensure_ascii=False
         ),
-        "facet_origin": json.dumps([doc.source_kind or None, doc.region or None], ensure_ascii=False),
+        "facet_origin": json.dumps(
+            [doc.source_kind or None, doc.region or None, doc.trl or None], ensure_ascii=False
+        ),
         "facet_terms": json.dumps(
             [sorted(set(values["deal_kind"])), sorted(set(values["ip_kind"]))], ensure_ascii=False
         ),
@@ -126,9 +134,10 @@ def count_facets(
             add("maturity", maturity, g, n)
             add(PRICE_FACET, bucket, g, n)
         elif origin is not None:
-            source_kind, region = json.loads(origin)
+            source_kind, region, *rest = json.loads(origin)  # [source kind, region, TRL]
             add("source_kind", source_kind, g, n)
             add("region", region, g, n)
+            add("trl", rest[0] if rest else None, g, n)
         elif terms is not None:
             deal_kinds, ip_kinds = json.loads(terms)
             for value in deal_kinds:

@@ -189,6 +189,7 @@ def facet_choices() -> dict[str, tuple[str, ...]]:
         "source_kind": tuple(k for k in ORG_KINDS if k not in ("agency", "regulator")),
         "region": tuple(REGIONS),
         "maturity": tuple(listing_facts.get("maturity", ())),
+        "trl": tuple(str(n) for n in range(1, 10)),
     }
 
 

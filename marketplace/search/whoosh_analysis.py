@@ -64,6 +64,7 @@ FACET_FIELDS: dict[str, str] = {
     "source_kind": "f_source_kind",
     "region": "f_region",
     "maturity": "f_maturity",
+    "trl": "f_trl",
     PRICE_FACET: "f_price_range",
 }
 ZH_FIELDS: tuple[str, ...] = ("title_zh", "abstract_zh", "keywords", "problem")

@@ -149,8 +149,22 @@ class WhooshBackend:
         self._caches: dict[tuple[str, int], _SegmentCache] = {}
         if windex.exists_in(self.index_dir, indexname=INDEX_NAME):
             self._ix = windex.open_dir(self.index_dir, indexname=INDEX_NAME)
+            self._add_missing_fields()
         else:
             self._ix = windex.create_in(self.index_dir, make_schema(), indexname=INDEX_NAME)
+
+    def _add_missing_fields(self) -> None:
+        """An index built before a field was added (e.g. the TRL facet) gets the field,
+        empty for the documents already in it until they are written again (reindex)."""
+        schema = make_schema()
+        missing = [name for name in schema.names() if name not in self._ix.schema.names()]
+        if not missing:
+            return
+        writer = self._writer()
+        for name in missing:
+            writer.add_field(name, schema[name])
+        writer.commit()
+        self._ix = windex.open_dir(self.index_dir, indexname=INDEX_NAME)
 
     # -- writing ---------------------------------------------------------
 

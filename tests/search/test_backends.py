@@ -207,6 +207,7 @@ ALL_FACETS = {
     "source_kind": {"university": 2, "enterprise": 4, "research_institute": 3},
     "region": {"230100": 4, "231200": 1, "230600": 1, "230200": 1, "231000": 1, "232700": 1},
     "maturity": {"pilot": 3, "mass_production": 2, "lab": 2, "small_batch": 2},
+    "trl": {},  # none of the corpus is evaluated
     PRICE_FACET: {"negotiable": 2, "lt_100k": 2, "100k_1m": 2, "1m_10m": 2, "gte_10m": 1},
 }
 
