@@ -30,6 +30,7 @@ NAV = [
     ("contracts.index", _l("Contracts"), _logged_in),
     ("payments.index", _l("Payments"), _role("seller", "buyer", "agency", "regulator", "admin")),
     ("industrialization.index", _l("Industrialization"), _logged_in),
+    ("finance.index", _l("Finance"), _role("seller", "financier", "regulator", "admin")),
     ("contracts.queue", _l("Registration queue"), _role("regulator")),
     ("ledger.dashboard", _l("Dashboard"), _role("regulator", "admin")),
     ("ledger.targets", _l("Plan targets"), _anyone),
