@@ -172,7 +172,7 @@ def test_assets_must_be_the_applicants_and_not_already_pledged(db):
     to_state(w, "signed")
     with pytest.raises(ValidationError) as exc:
         apply(w)
-    assert "already pledged" in str(exc.value.fields["asset_ids"][0])
+    assert "已出质" in str(exc.value.fields["asset_ids"][0])
 
 
 def test_a_transfer_committed_before_signing_refuses_the_pledge(db):
