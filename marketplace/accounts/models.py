@@ -95,7 +95,9 @@ class Organization(TimestampMixin, db.Model):
 class User(UserMixin, TimestampMixin, db.Model):
     __tablename__ = "users"
     __table_args__ = (
-        CheckConstraint("role IN ('seller','buyer','agency','regulator','provider','financier','admin')", name="role"),
+        CheckConstraint(
+            "role IN ('seller','buyer','agency','regulator','provider','financier','admin')", name="role"
+        ),
         CheckConstraint("status IN ('active','suspended')", name="status"),
         CheckConstraint("membership IN ('approved','pending')", name="membership"),
     )

@@ -18,7 +18,7 @@ from ..core.pagination import paginate, read_page_args
 from ..extensions import db
 from ..listings.models import Listing
 from ..listings.permissions import can_view_listing
-from . import figures, investments, loans, permissions
+from . import figures, investments, loans, permissions, risk
 from .models import Investment, PledgeLoan
 from .states import InvestmentStatus, LoanStatus, SharerKind
 
@@ -66,7 +66,9 @@ def loan_json(loan: PledgeLoan) -> dict[str, Any]:
             }
             for link in loan.asset_links
         ],
-        "consents": [{"org_id": c.org_id, "org": c.organization.name, "status": c.status} for c in loan.consents],
+        "consents": [
+            {"org_id": c.org_id, "org": c.organization.name, "status": c.status} for c in loan.consents
+        ],
         "risk_shares": [
             {
                 "id": s.id,
@@ -79,7 +81,8 @@ def loan_json(loan: PledgeLoan) -> dict[str, Any]:
             for s in loan.risk_shares
         ],
         "proceeds": [
-            {"amount_fen": p.amount_fen, "received_on": _iso(p.received_on), "note": p.note} for p in loan.proceeds
+            {"amount_fen": p.amount_fen, "received_on": _iso(p.received_on), "note": p.note}
+            for p in loan.proceeds
         ],
     }
 
@@ -191,7 +194,11 @@ def apply_for_loan(actor):
     params=PAGE_PARAMS
     + [
         {"name": "box", "in": "query", "schema": {"type": "string", "enum": list(loans.BOXES)}},
-        {"name": "status", "in": "query", "schema": {"type": "string", "enum": [s.value for s in LoanStatus]}},
+        {
+            "name": "status",
+            "in": "query",
+            "schema": {"type": "string", "enum": [s.value for s in LoanStatus]},
+        },
     ],
     responses={200: "A page of loans", 422: "Bad filter or page"},
 )
@@ -212,8 +219,11 @@ def list_loans(actor):
 
 
 @bp.get("/financing/pledges/<int:loan_id>")
-@describe("One pledge loan with its assets, consents, risk shares and proceeds.", tags=TAGS,
-          responses={200: "The loan", 404: "No such loan, or not visible to you"})
+@describe(
+    "One pledge loan with its assets, consents, risk shares and proceeds.",
+    tags=TAGS,
+    responses={200: "The loan", 404: "No such loan, or not visible to you"},
+)
 @token_required
 def get_loan(loan_id: int, actor):
     return loan_json(_loan(loan_id, actor))
@@ -229,24 +239,40 @@ _ACTION_RESPONSES = {
 
 
 @bp.post("/financing/pledges/<int:loan_id>/documents-request")
-@describe("The bank asks for documents (`request`).", tags=TAGS, body=obj({"request": STRING}, ["request"]),
-          responses=_ACTION_RESPONSES)
+@describe(
+    "The bank asks for documents (`request`).",
+    tags=TAGS,
+    body=obj({"request": STRING}, ["request"]),
+    responses=_ACTION_RESPONSES,
+)
 @token_required
 def request_documents(loan_id: int, actor):
-    return loan_json(loans.request_documents(_loan(loan_id, actor), request=json_body().get("request"), actor=actor))
+    return loan_json(
+        loans.request_documents(_loan(loan_id, actor), request=json_body().get("request"), actor=actor)
+    )
 
 
 @bp.post("/financing/pledges/<int:loan_id>/documents")
-@describe("The applicant answers a documents request with a `note` (files are uploaded on the web page).",
-          tags=TAGS, body=obj({"note": STRING}, ["note"]), responses=_ACTION_RESPONSES)
+@describe(
+    "The applicant answers a documents request with a `note` (files are uploaded on the web page).",
+    tags=TAGS,
+    body=obj({"note": STRING}, ["note"]),
+    responses=_ACTION_RESPONSES,
+)
 @token_required
 def provide_documents(loan_id: int, actor):
-    return loan_json(loans.provide_documents(_loan(loan_id, actor), note=json_body().get("note"), actor=actor))
+    return loan_json(
+        loans.provide_documents(_loan(loan_id, actor), note=json_body().get("note"), actor=actor)
+    )
 
 
 @bp.post("/financing/pledges/<int:loan_id>/consent")
-@describe("A co-owner consents (`give`: true) or refuses to pledge the assets it co-owns.", tags=TAGS,
-          body=obj({"give": BOOLEAN, "note": STRING}, ["give"]), responses=_ACTION_RESPONSES)
+@describe(
+    "A co-owner consents (`give`: true) or refuses to pledge the assets it co-owns.",
+    tags=TAGS,
+    body=obj({"give": BOOLEAN, "note": STRING}, ["give"]),
+    responses=_ACTION_RESPONSES,
+)
 @token_required
 def answer_consent(loan_id: int, actor):
     body = json_body()
@@ -259,16 +285,26 @@ def answer_consent(loan_id: int, actor):
 
 
 @bp.post("/financing/pledges/<int:loan_id>/approve")
-@describe("The bank approves, with `conditions` (rate, guarantees...).", tags=TAGS,
-          body=obj({"conditions": STRING}), responses=_ACTION_RESPONSES)
+@describe(
+    "The bank approves, with `conditions` (rate, guarantees...).",
+    tags=TAGS,
+    body=obj({"conditions": STRING}),
+    responses=_ACTION_RESPONSES,
+)
 @token_required
 def approve(loan_id: int, actor):
-    return loan_json(loans.approve_loan(_loan(loan_id, actor), conditions=json_body().get("conditions"), actor=actor))
+    return loan_json(
+        loans.approve_loan(_loan(loan_id, actor), conditions=json_body().get("conditions"), actor=actor)
+    )
 
 
 @bp.post("/financing/pledges/<int:loan_id>/decline")
-@describe("The bank declines, with a `reason`.", tags=TAGS, body=obj({"reason": STRING}, ["reason"]),
-          responses=_ACTION_RESPONSES)
+@describe(
+    "The bank declines, with a `reason`.",
+    tags=TAGS,
+    body=obj({"reason": STRING}, ["reason"]),
+    responses=_ACTION_RESPONSES,
+)
 @token_required
 def decline(loan_id: int, actor):
     return loan_json(loans.decline_loan(_loan(loan_id, actor), reason=json_body().get("reason"), actor=actor))
@@ -294,14 +330,21 @@ def sign(loan_id: int, actor):
     body = json_body()
     (signed_on,) = _dates(body, "signed_on")
     loan = loans.sign_loan(
-        _loan(loan_id, actor), actor=actor, pledge_registration_no=body.get("pledge_registration_no"), signed_on=signed_on
+        _loan(loan_id, actor),
+        actor=actor,
+        pledge_registration_no=body.get("pledge_registration_no"),
+        signed_on=signed_on,
     )
     return loan_json(loan)
 
 
 @bp.post("/financing/pledges/<int:loan_id>/repay")
-@describe("The bank records the repayment (`repaid_on`); the pledges are released, never deleted.", tags=TAGS,
-          body=obj({"repaid_on": DATE}), responses=_ACTION_RESPONSES)
+@describe(
+    "The bank records the repayment (`repaid_on`); the pledges are released, never deleted.",
+    tags=TAGS,
+    body=obj({"repaid_on": DATE}),
+    responses=_ACTION_RESPONSES,
+)
 @token_required
 def repay(loan_id: int, actor):
     (repaid_on,) = _dates(json_body(), "repaid_on")
@@ -309,14 +352,21 @@ def repay(loan_id: int, actor):
 
 
 @bp.post("/financing/pledges/<int:loan_id>/default")
-@describe("The bank records a default (`defaulted_on`, `note`, optional first `proceeds_fen`).", tags=TAGS,
-          body=obj({"defaulted_on": DATE, "note": STRING, "proceeds_fen": FEN}), responses=_ACTION_RESPONSES)
+@describe(
+    "The bank records a default (`defaulted_on`, `note`, optional first `proceeds_fen`).",
+    tags=TAGS,
+    body=obj({"defaulted_on": DATE, "note": STRING, "proceeds_fen": FEN}),
+    responses=_ACTION_RESPONSES,
+)
 @token_required
 def default(loan_id: int, actor):
     body = json_body()
     (defaulted_on,) = _dates(body, "defaulted_on")
     loan = loans.default_loan(
-        _loan(loan_id, actor), actor=actor, defaulted_on=defaulted_on, note=body.get("note"),
+        _loan(loan_id, actor),
+        actor=actor,
+        defaulted_on=defaulted_on,
+        note=body.get("note"),
         proceeds_fen=body.get("proceeds_fen"),
     )
     return loan_json(loan)
@@ -336,8 +386,12 @@ def proceeds(loan_id: int, actor):
     (received_on,) = _dates(body, "received_on")
     loan = _loan(loan_id, actor)
     loans.record_proceeds(
-        loan, amount_fen=body.get("amount_fen"), received_on=received_on, note=body.get("note"),
-        release=body.get("release") is True, actor=actor,
+        loan,
+        amount_fen=body.get("amount_fen"),
+        received_on=received_on,
+        note=body.get("note"),
+        release=body.get("release") is True,
+        actor=actor,
     )
     return loan_json(loan)
 
@@ -348,8 +402,11 @@ def proceeds(loan_id: int, actor):
     "(not for the fund), `share_bp` (basis points); the shares on one loan never exceed 10000.",
     tags=TAGS,
     body=obj(
-        {"sharer_kind": {"type": "string", "enum": [k.value for k in SharerKind]}, "sharer_org_id": INTEGER,
-         "share_bp": INTEGER},
+        {
+            "sharer_kind": {"type": "string", "enum": [k.value for k in SharerKind]},
+            "sharer_org_id": INTEGER,
+            "share_bp": INTEGER,
+        },
         ["sharer_kind", "share_bp"],
     ),
     responses={**_ACTION_RESPONSES, 201: "The loan with its risk shares"},
@@ -358,9 +415,12 @@ def proceeds(loan_id: int, actor):
 def add_risk_share(loan_id: int, actor):
     body = json_body()
     loan = _loan(loan_id, actor)
-    loans.add_risk_share(
-        loan, sharer_kind=body.get("sharer_kind"), sharer_org_id=body.get("sharer_org_id"),
-        share_bp=body.get("share_bp"), actor=actor,
+    risk.add_risk_share(
+        loan,
+        sharer_kind=body.get("sharer_kind"),
+        sharer_org_id=body.get("sharer_org_id"),
+        share_bp=body.get("share_bp"),
+        actor=actor,
     )
     return loan_json(loan), 201
 
@@ -371,8 +431,13 @@ def add_risk_share(loan_id: int, actor):
     "seller side (once per investor and listing; again adds the message).",
     tags=TAGS,
     body=obj({"message": STRING}, ["message"]),
-    responses={201: "The interest thread", 403: "Not an investor", 404: "No such listing",
-               409: "Not a published equity listing", 422: "No message"},
+    responses={
+        201: "The interest thread",
+        403: "Not an investor",
+        404: "No such listing",
+        409: "Not a published equity listing",
+        422: "No message",
+    },
 )
 @token_required
 def express_interest(listing_id: int, actor):
@@ -385,7 +450,8 @@ def express_interest(listing_id: int, actor):
         "listing_id": interest.listing_id,
         "investor_org_id": interest.investor_org_id,
         "messages": [
-            {"author_org_id": m.author_org_id, "body": m.body, "at": _iso(m.created_at)} for m in interest.messages
+            {"author_org_id": m.author_org_id, "body": m.body, "at": _iso(m.created_at)}
+            for m in interest.messages
         ],
     }, 201
 
@@ -396,8 +462,14 @@ def express_interest(listing_id: int, actor):
     "listing; its seller confirms) or `counterpart_org_id`; `invested_on`. The other side confirms.",
     tags=TAGS,
     body=obj(
-        {"amount_fen": FEN, "share_bp": INTEGER, "company": STRING, "listing_id": INTEGER,
-         "counterpart_org_id": INTEGER, "invested_on": DATE},
+        {
+            "amount_fen": FEN,
+            "share_bp": INTEGER,
+            "company": STRING,
+            "listing_id": INTEGER,
+            "counterpart_org_id": INTEGER,
+            "invested_on": DATE,
+        },
         ["amount_fen", "share_bp", "company"],
     ),
     responses={201: "The investment (status recorded)", 403: "Not an investor", 422: "Fields invalid"},
@@ -409,25 +481,40 @@ def record_investment(actor):
     body = json_body()
     (invested_on,) = _dates(body, "invested_on")
     inv = investments.record_investment(
-        amount_fen=body.get("amount_fen"), share_bp=body.get("share_bp"), company=body.get("company"),
-        listing_id=body.get("listing_id"), counterpart_org_id=body.get("counterpart_org_id"),
-        invested_on=invested_on, actor=actor,
+        amount_fen=body.get("amount_fen"),
+        share_bp=body.get("share_bp"),
+        company=body.get("company"),
+        listing_id=body.get("listing_id"),
+        counterpart_org_id=body.get("counterpart_org_id"),
+        invested_on=invested_on,
+        actor=actor,
     )
     return investment_json(inv), 201
 
 
 @bp.get("/investments")
-@describe("Investments the caller may see (the two sides, regulators in scope, admins).", tags=TAGS,
-          params=PAGE_PARAMS + [{"name": "status", "in": "query",
-                                 "schema": {"type": "string", "enum": [s.value for s in InvestmentStatus]}}],
-          responses={200: "A page of investments", 422: "Bad filter"})
+@describe(
+    "Investments the caller may see (the two sides, regulators in scope, admins).",
+    tags=TAGS,
+    params=PAGE_PARAMS
+    + [
+        {
+            "name": "status",
+            "in": "query",
+            "schema": {"type": "string", "enum": [s.value for s in InvestmentStatus]},
+        }
+    ],
+    responses={200: "A page of investments", 422: "Bad filter"},
+)
 @token_required
 def list_investments(actor):
     page_no, per_page = read_page_args(request.args)
     status = request.args.get("status") or None
     if status is not None and status not in {s.value for s in InvestmentStatus}:
         raise ValidationError(fields={"status": [_l("Unknown status.")]})
-    return paginate(investments.investments_visible_to(actor, status=status), page_no, per_page).to_dict(investment_json)
+    return paginate(investments.investments_visible_to(actor, status=status), page_no, per_page).to_dict(
+        investment_json
+    )
 
 
 def _investment(investment_id: int, actor) -> Investment:
@@ -438,17 +525,29 @@ def _investment(investment_id: int, actor) -> Investment:
 
 
 @bp.post("/investments/<int:investment_id>/confirm")
-@describe("The other side confirms the recorded investment.", tags=TAGS,
-          responses={200: "The investment", 403: "Not the other side", 404: "Not found", 409: "Already answered"})
+@describe(
+    "The other side confirms the recorded investment.",
+    tags=TAGS,
+    responses={200: "The investment", 403: "Not the other side", 404: "Not found", 409: "Already answered"},
+)
 @token_required
 def confirm_investment(investment_id: int, actor):
     return investment_json(investments.confirm_investment(_investment(investment_id, actor), actor=actor))
 
 
 @bp.post("/investments/<int:investment_id>/reject")
-@describe("The other side rejects the record, with a `reason`.", tags=TAGS, body=obj({"reason": STRING}, ["reason"]),
-          responses={200: "The investment", 403: "Not the other side", 404: "Not found", 409: "Already answered",
-                     422: "No reason"})
+@describe(
+    "The other side rejects the record, with a `reason`.",
+    tags=TAGS,
+    body=obj({"reason": STRING}, ["reason"]),
+    responses={
+        200: "The investment",
+        403: "Not the other side",
+        404: "Not found",
+        409: "Already answered",
+        422: "No reason",
+    },
+)
 @token_required
 def reject_investment(investment_id: int, actor):
     inv = _investment(investment_id, actor)

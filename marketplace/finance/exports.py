@@ -15,8 +15,18 @@ from openpyxl.utils import get_column_letter
 from .figures import Summary
 
 CSV_COLUMNS = [
-    "group_by", "key", "label", "loans", "amount_fen", "outstanding_fen", "defaults", "default_amount_fen",
-    "proceeds_fen", "risk_shared_fen", "investments", "investment_fen",
+    "group_by",
+    "key",
+    "label",
+    "loans",
+    "amount_fen",
+    "outstanding_fen",
+    "defaults",
+    "default_amount_fen",
+    "proceeds_fen",
+    "risk_shared_fen",
+    "investments",
+    "investment_fen",
 ]
 YUAN = "#,##0.00"
 XLSX_COLUMNS = (
@@ -35,8 +45,15 @@ XLSX_COLUMNS = (
 
 def _values(row) -> list:
     return [
-        row.loans, row.amount_fen / 100, row.outstanding_fen / 100, row.defaults, row.default_amount_fen / 100,
-        row.proceeds_fen / 100, row.risk_shared_fen / 100, row.investments, row.investment_fen / 100,
+        row.loans,
+        row.amount_fen / 100,
+        row.outstanding_fen / 100,
+        row.defaults,
+        row.default_amount_fen / 100,
+        row.proceeds_fen / 100,
+        row.risk_shared_fen / 100,
+        row.investments,
+        row.investment_fen / 100,
     ]
 
 
@@ -46,7 +63,14 @@ def csv_bytes(summary: Summary) -> bytes:
     writer.writerow(CSV_COLUMNS)
     for row in [*summary.rows, summary.total]:
         d = row.to_dict()
-        writer.writerow([summary.group_by, "" if d["key"] is None else d["key"], d["label"], *[d[c] for c in CSV_COLUMNS[3:]]])
+        writer.writerow(
+            [
+                summary.group_by,
+                "" if d["key"] is None else d["key"],
+                d["label"],
+                *[d[c] for c in CSV_COLUMNS[3:]],
+            ]
+        )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 

@@ -13,7 +13,6 @@ from .forms import FiguresForm
 from .views import bp
 
 
-
 def _titles() -> dict[str, str]:
     return {"year": _("By year"), "region": _("By region"), "bank": _("By institution")}
 
@@ -41,7 +40,9 @@ def figures_page():
         else:
             body = exports.xlsx_bytes(summary, _titles()[group_by])
             mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'})
+        return Response(
+            body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+        )
     chart = {
         "labels": [r.label for r in summary.rows],
         "amount": [round(r.amount_fen / 1_000_000, 2) for r in summary.rows],
@@ -55,8 +56,13 @@ def figures_page():
         },
     }
     return render_template(
-        "finance/figures.html", summary=summary, form=form, group_by=group_by, year=year,
-        title=_titles()[group_by], chart=chart,
+        "finance/figures.html",
+        summary=summary,
+        form=form,
+        group_by=group_by,
+        year=year,
+        title=_titles()[group_by],
+        chart=chart,
     ), (422 if errors else 200)
 
 

@@ -100,7 +100,9 @@ def summary(*, year: int | None = None, group_by: str = "year", user: User | Non
     loan_year = func.extract("year", PledgeLoan.signed_on)
     inv_year = func.extract("year", Investment.invested_on)
     loan_key = {"year": loan_year, "region": PledgeLoan.region_code, "bank": PledgeLoan.bank_org_id}[group_by]
-    inv_key = {"year": inv_year, "region": Investment.region_code, "bank": Investment.investor_org_id}[group_by]
+    inv_key = {"year": inv_year, "region": Investment.region_code, "bank": Investment.investor_org_id}[
+        group_by
+    ]
 
     def loan_filters(stmt):
         stmt = stmt.where(PledgeLoan.status.in_([s.value for s in LENT_STATES]))
@@ -137,9 +139,9 @@ def summary(*, year: int | None = None, group_by: str = "year", user: User | Non
     shared = dict(
         db.session.execute(
             loan_filters(
-                select(loan_key, func.coalesce(func.sum(PledgeLoan.amount_fen * RiskShare.share_bp // 10_000), 0)).join(
-                    RiskShare, RiskShare.loan_id == PledgeLoan.id
-                )
+                select(
+                    loan_key, func.coalesce(func.sum(PledgeLoan.amount_fen * RiskShare.share_bp // 10_000), 0)
+                ).join(RiskShare, RiskShare.loan_id == PledgeLoan.id)
             ).group_by(loan_key)
         ).all()
     )
@@ -163,7 +165,12 @@ def summary(*, year: int | None = None, group_by: str = "year", user: User | Non
 
     for key, count, amount, exposed, defaults, default_amount in loans:
         r = row(key)
-        r.loans, r.amount_fen, r.defaults, r.default_amount_fen = int(count), int(amount), int(defaults), int(default_amount)
+        r.loans, r.amount_fen, r.defaults, r.default_amount_fen = (
+            int(count),
+            int(amount),
+            int(defaults),
+            int(default_amount),
+        )
         r.outstanding_fen = int(exposed)
     for key, value in proceeds.items():
         r = row(key)
@@ -177,7 +184,9 @@ def summary(*, year: int | None = None, group_by: str = "year", user: User | Non
     names: dict[int, str] = {}
     if group_by == "bank" and rows:
         names = dict(
-            db.session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(list(rows))))
+            db.session.execute(
+                select(Organization.id, Organization.name).where(Organization.id.in_(list(rows)))
+            )
             .tuples()
             .all()
         )
@@ -191,7 +200,16 @@ def summary(*, year: int | None = None, group_by: str = "year", user: User | Non
     ordered = sorted(rows.values(), key=lambda r: (r.key is None, r.key if group_by != "bank" else r.label))
     total = Row(key=None, label=str(_l("Total")))
     for r in ordered:
-        for name in ("loans", "amount_fen", "outstanding_fen", "defaults", "default_amount_fen", "proceeds_fen",
-                     "risk_shared_fen", "investments", "investment_fen"):
+        for name in (
+            "loans",
+            "amount_fen",
+            "outstanding_fen",
+            "defaults",
+            "default_amount_fen",
+            "proceeds_fen",
+            "risk_shared_fen",
+            "investments",
+            "investment_fen",
+        ):
             setattr(total, name, getattr(total, name) + getattr(r, name))
     return Summary(group_by=group_by, year=year, rows=ordered, total=total)

@@ -25,7 +25,10 @@ from ..extensions import db
 from ..listings.models import Listing, ListingTerms
 from ..notifications.services import N_, notify
 from . import permissions
-from .loans import _day, _members, _text, _whole
+from .checks import day as _day
+from .checks import text as _text
+from .checks import whole as _whole
+from .loans import _members
 from .models import IndustryFollow, InterestMessage, Investment, InvestmentInterest
 from .states import InvestmentStatus
 
@@ -48,7 +51,9 @@ def _notify_org(org_id: int, roles: tuple[str, ...], message: str, params: dict,
 def followed_industries(user: User) -> list[str]:
     return list(
         db.session.scalars(
-            select(IndustryFollow.industry).where(IndustryFollow.user_id == user.id).order_by(IndustryFollow.industry)
+            select(IndustryFollow.industry)
+            .where(IndustryFollow.user_id == user.id)
+            .order_by(IndustryFollow.industry)
         )
     )
 
@@ -107,11 +112,15 @@ def interests_visible_to(user: User) -> Select:
         conditions.append(InvestmentInterest.investor_org_id == user.organization_id)
     if user.acts_as("seller"):
         conditions.append(
-            InvestmentInterest.listing_id.in_(select(Listing.id).where(Listing.org_id == user.organization_id))
+            InvestmentInterest.listing_id.in_(
+                select(Listing.id).where(Listing.org_id == user.organization_id)
+            )
         )
     if not conditions:
         return stmt.where(False)
-    return stmt.where(or_(*conditions)).order_by(InvestmentInterest.updated_at.desc(), InvestmentInterest.id.desc())
+    return stmt.where(or_(*conditions)).order_by(
+        InvestmentInterest.updated_at.desc(), InvestmentInterest.id.desc()
+    )
 
 
 def express_interest(listing: Listing, *, message: Any, actor: User) -> InvestmentInterest:
@@ -127,7 +136,8 @@ def express_interest(listing: Listing, *, message: Any, actor: User) -> Investme
         raise ValidationError(fields=errors)
     interest = db.session.scalar(
         select(InvestmentInterest).where(
-            InvestmentInterest.listing_id == listing.id, InvestmentInterest.investor_org_id == actor.organization_id
+            InvestmentInterest.listing_id == listing.id,
+            InvestmentInterest.investor_org_id == actor.organization_id,
         )
     )
     if interest is None:
@@ -157,12 +167,18 @@ def post_message(interest: InvestmentInterest, *, body: Any, actor: User) -> Int
     text = _text(body, "body", errors, required=True, message=_l("Write a message."))
     if errors:
         raise ValidationError(fields=errors)
-    msg = InterestMessage(interest_id=interest.id, author_id=actor.id, author_org_id=actor.organization_id, body=text)
+    msg = InterestMessage(
+        interest_id=interest.id, author_id=actor.id, author_org_id=actor.organization_id, body=text
+    )
     db.session.add(msg)
     interest.updated_at = utcnow()
     db.session.flush()
     db.session.expire(interest, ["messages"])
-    other = interest.listing.org_id if actor.organization_id == interest.investor_org_id else interest.investor_org_id
+    other = (
+        interest.listing.org_id
+        if actor.organization_id == interest.investor_org_id
+        else interest.investor_org_id
+    )
     _notify_org(
         other,
         ("seller", "financier"),
@@ -225,7 +241,11 @@ def record_investment(
     listing = None
     counterpart = None
     if listing_id not in (None, ""):
-        listing = db.session.get(Listing, listing_id) if isinstance(listing_id, int) and not isinstance(listing_id, bool) else None
+        listing = (
+            db.session.get(Listing, listing_id)
+            if isinstance(listing_id, int) and not isinstance(listing_id, bool)
+            else None
+        )
         if listing is None or not listing.is_published or "equity" not in listing.deal_kinds:
             errors["listing_id"] = [_l("Choose a published listing offered as equity.")]
         else:
@@ -236,7 +256,13 @@ def record_investment(
             if isinstance(counterpart_org_id, int) and not isinstance(counterpart_org_id, bool)
             else None
         )
-        if counterpart is None or counterpart.kind in ("regulator", "bank", "guarantee_company", "insurer", "investment_fund"):
+        if counterpart is None or counterpart.kind in (
+            "regulator",
+            "bank",
+            "guarantee_company",
+            "insurer",
+            "investment_fund",
+        ):
             errors["counterpart_org_id"] = [_l("Choose the organization on the other side.")]
     else:
         errors["listing_id"] = [_l("Name the equity listing or the organization on the other side.")]
@@ -244,7 +270,9 @@ def record_investment(
         errors["counterpart_org_id"] = [_l("The other side cannot be your own organization.")]
     amount = _whole(amount_fen, "amount_fen", errors, low=1, high=MAX_FEN)
     share = _whole(share_bp, "share_bp", errors, low=1, high=FULL_BP)
-    company_name = _text(company, "company", errors, required=True, message=_l("Name the company invested in."), limit=200)
+    company_name = _text(
+        company, "company", errors, required=True, message=_l("Name the company invested in."), limit=200
+    )
     day = _day(invested_on, "invested_on", errors, today=today)
     if errors:
         raise ValidationError(fields=errors)
@@ -263,7 +291,10 @@ def record_investment(
     db.session.add(investment)
     db.session.flush()
     record_audit(
-        "finance.investment_recorded", investment, actor=actor, to_state=investment.status,
+        "finance.investment_recorded",
+        investment,
+        actor=actor,
+        to_state=investment.status,
         data={"amount_fen": amount, "share_bp": share, "listing_id": investment.listing_id},
     )
     _notify_org(
@@ -280,20 +311,28 @@ def confirm_investment(investment: Investment, *, actor: User, now: datetime | N
     if not (actor.acts_as("seller", "buyer") and actor.organization_id == investment.counterpart_org_id):
         raise PermissionDenied(_l("Only the other side confirms the investment."))
     investment = lock(investment)
-    src, dst = transition(investment, InvestmentStatus.CONFIRMED, message=_l("This investment was already answered."))
+    src, dst = transition(
+        investment, InvestmentStatus.CONFIRMED, message=_l("This investment was already answered.")
+    )
     investment.decided_at = now or utcnow()
     investment.decided_by_id = actor.id
     db.session.flush()
-    record_audit("finance.investment_confirmed", investment, actor=actor, from_state=src.value, to_state=dst.value)
+    record_audit(
+        "finance.investment_confirmed", investment, actor=actor, from_state=src.value, to_state=dst.value
+    )
     _notify_org(
-        investment.investor_org_id, ("financier",), N_("%(org)s confirmed the investment in %(company)s."),
+        investment.investor_org_id,
+        ("financier",),
+        N_("%(org)s confirmed the investment in %(company)s."),
         {"org": actor.organization.name, "company": investment.company},
         _link("finance.investment_detail", investment_id=investment.id),
     )
     return investment
 
 
-def reject_investment(investment: Investment, *, reason: Any, actor: User, now: datetime | None = None) -> Investment:
+def reject_investment(
+    investment: Investment, *, reason: Any, actor: User, now: datetime | None = None
+) -> Investment:
     if not (actor.acts_as("seller", "buyer") and actor.organization_id == investment.counterpart_org_id):
         raise PermissionDenied(_l("Only the other side rejects the investment."))
     errors: dict[str, list] = {}
@@ -301,17 +340,25 @@ def reject_investment(investment: Investment, *, reason: Any, actor: User, now: 
     if errors:
         raise ValidationError(fields=errors)
     investment = lock(investment)
-    src, dst = transition(investment, InvestmentStatus.REJECTED, message=_l("This investment was already answered."))
+    src, dst = transition(
+        investment, InvestmentStatus.REJECTED, message=_l("This investment was already answered.")
+    )
     investment.decided_at = now or utcnow()
     investment.decided_by_id = actor.id
     investment.reject_reason = text
     db.session.flush()
     record_audit(
-        "finance.investment_rejected", investment, actor=actor, from_state=src.value, to_state=dst.value,
+        "finance.investment_rejected",
+        investment,
+        actor=actor,
+        from_state=src.value,
+        to_state=dst.value,
         data={"reason": text},
     )
     _notify_org(
-        investment.investor_org_id, ("financier",), N_("%(org)s rejected the investment record for %(company)s."),
+        investment.investor_org_id,
+        ("financier",),
+        N_("%(org)s rejected the investment record for %(company)s."),
         {"org": actor.organization.name, "company": investment.company},
         _link("finance.investment_detail", investment_id=investment.id),
     )

@@ -22,13 +22,19 @@ from .views import bp
 @login_required
 def investors():
     investor = permissions.is_investor(current_user)
-    follow_form = FollowForm(data={"industries": investments.followed_industries(current_user)} if request.method == "GET" else None)
+    follow_form = FollowForm(
+        data={"industries": investments.followed_industries(current_user)}
+        if request.method == "GET"
+        else None
+    )
     if request.method == "POST":
         if not investor:
             abort(403)
         if follow_form.validate_on_submit():
             ok, _r = attempt(
-                lambda: investments.set_followed_industries(current_user, list(follow_form.industries.data or [])),
+                lambda: investments.set_followed_industries(
+                    current_user, list(follow_form.industries.data or [])
+                ),
                 success=_("The industries you follow are saved."),
                 form=follow_form,
             )
@@ -114,14 +120,18 @@ def interest_detail(interest_id: int):
         else:
             status = 422
     return render_template(
-        "finance/interest.html", interest=interest, form=form,
+        "finance/interest.html",
+        interest=interest,
+        form=form,
         can_write=permissions.can_write_interest(current_user, interest),
     ), status
 
 
 def _investment_form() -> InvestmentForm:
     form = InvestmentForm()
-    form.listing_id.choices = [("", "—")] + [(item.id, item.title) for item in investments.equity_listings(current_user)]
+    form.listing_id.choices = [("", "—")] + [
+        (item.id, item.title) for item in investments.equity_listings(current_user)
+    ]
     return form
 
 
@@ -140,8 +150,12 @@ def new_investment():
         return render_template("finance/investment_new.html", form=form), 422
     ok, inv, status = attempt_with_status(
         lambda: investments.record_investment(
-            listing_id=form.listing_id.data, company=form.company.data, amount_fen=form.amount_fen.data,
-            share_bp=form.share_bp.data, invested_on=form.invested_on.data, actor=current_user,
+            listing_id=form.listing_id.data,
+            company=form.company.data,
+            amount_fen=form.amount_fen.data,
+            share_bp=form.share_bp.data,
+            invested_on=form.invested_on.data,
+            actor=current_user,
         ),
         success=_("The investment is recorded; the other side confirms it."),
         form=form,
@@ -152,12 +166,16 @@ def new_investment():
 
 
 def _investment_or_404(investment_id: int) -> Investment:
-    return get_or_404(Investment, investment_id, visible=lambda i: permissions.can_view_investment(current_user, i))
+    return get_or_404(
+        Investment, investment_id, visible=lambda i: permissions.can_view_investment(current_user, i)
+    )
 
 
 def _render_investment(inv: Investment, reject_form=None, status=200):
     return render_template(
-        "finance/investment.html", investment=inv, action_form=ActionForm(),
+        "finance/investment.html",
+        investment=inv,
+        action_form=ActionForm(),
         reject_form=reject_form or RejectForm(formdata=None),
         can_decide=permissions.can_decide_investment(current_user, inv),
     ), status
@@ -177,7 +195,10 @@ def confirm_investment(investment_id: int):
         abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
-    attempt(lambda: investments.confirm_investment(inv, actor=current_user), success=_("The investment is confirmed."))
+    attempt(
+        lambda: investments.confirm_investment(inv, actor=current_user),
+        success=_("The investment is confirmed."),
+    )
     return redirect(url_for("finance.investment_detail", investment_id=investment_id))
 
 

@@ -39,59 +39,17 @@ from ..ip.models import Encumbrance, IpAsset
 from ..notifications.services import N_, notify
 from ..storage.uploads import Attachment, attachments_of, save_upload
 from . import permissions
+from .checks import day as _day
+from .checks import text as _text
+from .checks import whole as _whole
 from .models import DefaultProceeds, PledgeConsent, PledgedAsset, PledgeLoan, RiskShare
-from .states import OPEN_LOAN_STATES, ConsentStatus, LoanStatus, SharerKind
+from .states import OPEN_LOAN_STATES, ConsentStatus, LoanStatus
 
 MAX_TEXT = 2000
 MAX_ASSETS = 20
 MAX_TERM_MONTHS = 360
 FULL_BP = 10_000
 BOXES = ("all", "mine", "to_decide")
-
-
-# -- small checks ---------------------------------------------------------------------
-def _whole(value: Any, field: str, errors: dict[str, list], *, low: int, high: int) -> int | None:
-    if value is None or value == "":
-        errors.setdefault(field, []).append(_l("This field is required."))
-        return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        errors.setdefault(field, []).append(_l("Enter a whole number."))
-        return None
-    if value < low or value > high:
-        errors.setdefault(field, []).append(_l("Enter a number from %(low)s to %(high)s.", low=low, high=high))
-        return None
-    return value
-
-
-def _text(value: Any, field: str, errors: dict[str, list], *, required: bool, message=None, limit=MAX_TEXT):
-    text = (value or "").strip() if isinstance(value, str) else ""
-    if value is not None and not isinstance(value, str):
-        errors.setdefault(field, []).append(_l("Enter text."))
-        return None
-    if required and not text:
-        errors.setdefault(field, []).append(message or _l("This field is required."))
-        return None
-    if len(text) > limit:
-        errors.setdefault(field, []).append(_l("At most %(n)s characters.", n=limit))
-        return None
-    return text or None
-
-
-def _day(value: Any, field: str, errors: dict[str, list], *, today: date, earliest: date | None = None):
-    if value is None:
-        return today
-    if not isinstance(value, date):
-        errors.setdefault(field, []).append(_l("Enter a date as YYYY-MM-DD."))
-        return None
-    if value > today:
-        errors.setdefault(field, []).append(_l("The date cannot be in the future."))
-        return None
-    if earliest is not None and value < earliest:
-        errors.setdefault(field, []).append(
-            _l("The date cannot be before %(day)s.", day=earliest.isoformat())
-        )
-        return None
-    return value
 
 
 # -- notifications ----------------------------------------------------------------------
@@ -175,10 +133,14 @@ def loans_visible_to(user: User, *, box: str = "all", status: str | None = None)
         conditions = []
         if seller:
             conditions.append(PledgeLoan.applicant_org_id == org)
-            conditions.append(PledgeLoan.id.in_(select(PledgeConsent.loan_id).where(PledgeConsent.org_id == org)))
+            conditions.append(
+                PledgeLoan.id.in_(select(PledgeConsent.loan_id).where(PledgeConsent.org_id == org))
+            )
         if financier:
             conditions.append(PledgeLoan.bank_org_id == org)
-            conditions.append(PledgeLoan.id.in_(select(RiskShare.loan_id).where(RiskShare.sharer_org_id == org)))
+            conditions.append(
+                PledgeLoan.id.in_(select(RiskShare.loan_id).where(RiskShare.sharer_org_id == org))
+            )
         if not conditions:
             return stmt.where(False)
         stmt = stmt.where(or_(*conditions))
@@ -238,9 +200,15 @@ def apply_for_loan(
 ) -> PledgeLoan:
     """The owner side applies to a bank for a loan secured by a pledge of its assets."""
     if not permissions.can_apply(actor):
-        raise PermissionDenied(_l("Only a seller of an asset's owner organization can apply for a pledge loan."))
+        raise PermissionDenied(
+            _l("Only a seller of an asset's owner organization can apply for a pledge loan.")
+        )
     errors: dict[str, list] = {}
-    bank = db.session.get(Organization, bank_org_id) if isinstance(bank_org_id, int) and not isinstance(bank_org_id, bool) else None
+    bank = (
+        db.session.get(Organization, bank_org_id)
+        if isinstance(bank_org_id, int) and not isinstance(bank_org_id, bool)
+        else None
+    )
     if bank is None or bank.kind != "bank" or not bank.is_approved:
         errors["bank_org_id"] = [_l("Choose one of the banks on the platform.")]
     assets: list[IpAsset] = []
@@ -252,7 +220,9 @@ def apply_for_loan(
         errors["asset_ids"] = [_l("An asset is named twice.")]
     else:
         for raw in asset_ids:
-            asset = db.session.get(IpAsset, raw) if isinstance(raw, int) and not isinstance(raw, bool) else None
+            asset = (
+                db.session.get(IpAsset, raw) if isinstance(raw, int) and not isinstance(raw, bool) else None
+            )
             if asset is None or actor.organization_id not in asset.owner_org_ids:
                 errors.setdefault("asset_ids", []).append(
                     _l("Asset %(id)s is not one your organization owns.", id=raw)
@@ -290,14 +260,27 @@ def apply_for_loan(
         loan.consents.append(PledgeConsent(org_id=org_id, status=ConsentStatus.PENDING.value))
     db.session.flush()
     if valuation_report is not None and valuation_report.filename:
-        save_upload(valuation_report, subject=loan, actor=actor, purpose="valuation", field="valuation_report")
+        save_upload(
+            valuation_report, subject=loan, actor=actor, purpose="valuation", field="valuation_report"
+        )
     _record(
-        "finance.loan_applied", loan, actor, None, LoanStatus.APPLIED,
-        bank_org_id=bank.id, asset_ids=[a.id for a in assets], amount_fen=amount,
+        "finance.loan_applied",
+        loan,
+        actor,
+        None,
+        LoanStatus.APPLIED,
+        bank_org_id=bank.id,
+        asset_ids=[a.id for a in assets],
+        amount_fen=amount,
     )
     _notify(bank.id, "financier", N_("%(applicant)s applies for IP pledge loan #%(id)s."), loan)
     for org_id in sorted(co_owners):
-        _notify(org_id, "seller", N_("%(applicant)s asks your consent to pledge co-owned assets (loan #%(id)s)."), loan)
+        _notify(
+            org_id,
+            "seller",
+            N_("%(applicant)s asks your consent to pledge co-owned assets (loan #%(id)s)."),
+            loan,
+        )
     return loan
 
 
@@ -349,7 +332,11 @@ def request_documents(loan: PledgeLoan, *, request: Any, actor: User) -> PledgeL
     if errors:
         raise ValidationError(fields=errors)
     loan = lock(loan)
-    src, dst = transition(loan, LoanStatus.DOCUMENTS_REQUESTED, message=_l("Documents can be asked for only on an application under review."))
+    src, dst = transition(
+        loan,
+        LoanStatus.DOCUMENTS_REQUESTED,
+        message=_l("Documents can be asked for only on an application under review."),
+    )
     loan.documents_request = text
     db.session.flush()
     _record("finance.documents_requested", loan, actor, src, dst, request=text)
@@ -389,7 +376,9 @@ def _consents_complete(loan: PledgeLoan) -> None:
         )
 
 
-def approve_loan(loan: PledgeLoan, *, conditions: Any = None, actor: User, now: datetime | None = None) -> PledgeLoan:
+def approve_loan(
+    loan: PledgeLoan, *, conditions: Any = None, actor: User, now: datetime | None = None
+) -> PledgeLoan:
     _require(permissions.is_bank(actor, loan), _l("Only the loan's bank approves it."))
     errors: dict[str, list] = {}
     text = _text(conditions, "conditions", errors, required=False)
@@ -398,7 +387,9 @@ def approve_loan(loan: PledgeLoan, *, conditions: Any = None, actor: User, now: 
     loan = lock(loan)
     if loan.status == LoanStatus.APPLIED:
         _consents_complete(loan)
-    src, dst = transition(loan, LoanStatus.APPROVED, message=_l("Only an application under review can be approved."))
+    src, dst = transition(
+        loan, LoanStatus.APPROVED, message=_l("Only an application under review can be approved.")
+    )
     loan.conditions = text
     loan.decided_at = now or utcnow()
     loan.decided_by_id = actor.id
@@ -415,7 +406,9 @@ def decline_loan(loan: PledgeLoan, *, reason: Any, actor: User, now: datetime | 
     if errors:
         raise ValidationError(fields=errors)
     loan = lock(loan)
-    src, dst = transition(loan, LoanStatus.DECLINED, message=_l("Only an application under review can be declined."))
+    src, dst = transition(
+        loan, LoanStatus.DECLINED, message=_l("Only an application under review can be declined.")
+    )
     loan.decline_reason = text
     loan.decided_at = now or utcnow()
     loan.decided_by_id = actor.id
@@ -428,7 +421,9 @@ def decline_loan(loan: PledgeLoan, *, reason: Any, actor: User, now: datetime | 
 def withdraw_loan(loan: PledgeLoan, *, actor: User) -> PledgeLoan:
     _require(permissions.is_owner_side(actor, loan), _l("Only the applicant withdraws its application."))
     loan = lock(loan)
-    src, dst = transition(loan, LoanStatus.WITHDRAWN, message=_l("A signed or decided loan cannot be withdrawn."))
+    src, dst = transition(
+        loan, LoanStatus.WITHDRAWN, message=_l("A signed or decided loan cannot be withdrawn.")
+    )
     _record("finance.loan_withdrawn", loan, actor, src, dst)
     _notify(loan.bank_org_id, "financier", N_("%(applicant)s withdrew loan application #%(id)s."), loan)
     return loan
@@ -452,8 +447,14 @@ def sign_loan(
     errors: dict[str, list] = {}
     regno = None
     if bank_side:
-        regno = _text(pledge_registration_no, "pledge_registration_no", errors, required=True,
-                      message=_l("Enter the pledge registration number from the IP office."), limit=64)
+        regno = _text(
+            pledge_registration_no,
+            "pledge_registration_no",
+            errors,
+            required=True,
+            message=_l("Enter the pledge registration number from the IP office."),
+            limit=64,
+        )
         day = _day(signed_on, "signed_on", errors, today=today)
     else:
         day = None
@@ -476,8 +477,12 @@ def sign_loan(
     if loan.bank_signed_at is None or loan.owner_signed_at is None:
         db.session.flush()
         other = loan.applicant_org_id if bank_side else loan.bank_org_id
-        _notify(other, "seller" if bank_side else "financier",
-                N_("The other side signed loan #%(id)s: your signature completes it."), loan)
+        _notify(
+            other,
+            "seller" if bank_side else "financier",
+            N_("The other side signed loan #%(id)s: your signature completes it."),
+            loan,
+        )
         return loan
     src, dst = transition(loan, LoanStatus.SIGNED)
     loan.due_on = add_months(loan.signed_on, loan.term_months)
@@ -510,7 +515,9 @@ def _release_pledges(loan: PledgeLoan, *, on: date, note: str, actor: User) -> N
             release_encumbrance(enc, released_on=on, note=note, actor=actor)
 
 
-def repay_loan(loan: PledgeLoan, *, actor: User, repaid_on: date | None = None, today: date | None = None) -> PledgeLoan:
+def repay_loan(
+    loan: PledgeLoan, *, actor: User, repaid_on: date | None = None, today: date | None = None
+) -> PledgeLoan:
     """The bank records the repayment; the pledges are released (kept on record)."""
     _require(permissions.is_bank(actor, loan), _l("Only the loan's bank records repayment."))
     today = today or today_shanghai()
@@ -566,14 +573,28 @@ def default_loan(
     if first is not None:
         loan.proceeds.append(first)
     db.session.flush()
-    _record("finance.loan_defaulted", loan, actor, src, dst, defaulted_on=day.isoformat(), proceeds_fen=first.amount_fen if first else None)
+    _record(
+        "finance.loan_defaulted",
+        loan,
+        actor,
+        src,
+        dst,
+        defaulted_on=day.isoformat(),
+        proceeds_fen=first.amount_fen if first else None,
+    )
     _notify(loan.applicant_org_id, "seller", N_("%(bank)s recorded a default on loan #%(id)s."), loan)
     return loan
 
 
 def record_proceeds(
-    loan: PledgeLoan, *, amount_fen: Any, actor: User, received_on: Any = None, note: Any = None,
-    release: bool = False, today: date | None = None,
+    loan: PledgeLoan,
+    *,
+    amount_fen: Any,
+    actor: User,
+    received_on: Any = None,
+    note: Any = None,
+    release: bool = False,
+    today: date | None = None,
 ) -> DefaultProceeds:
     """Money recovered on a defaulted loan (the pledged assets sold, a guarantor paid);
     with `release`, the pledges are released (the disposal is done)."""
@@ -590,65 +611,6 @@ def record_proceeds(
         _release_pledges(loan, on=row.received_on, note=f"PL-{loan.id} disposed", actor=actor)
     db.session.flush()
     _record("finance.proceeds_recorded", loan, actor, amount_fen=row.amount_fen, released=release)
-    return row
-
-
-# -- risk sharing ---------------------------------------------------------------------------
-def sharers() -> list[Organization]:
-    return list(
-        db.session.scalars(
-            select(Organization)
-            .where(Organization.kind.in_(["guarantee_company", "insurer"]), Organization.status == "approved")
-            .order_by(Organization.name)
-        )
-    )
-
-
-RISK_FUND_NAME = _l("Heilongjiang Province IP pledge financing risk compensation fund")
-
-
-def add_risk_share(
-    loan: PledgeLoan, *, sharer_kind: Any, share_bp: Any, actor: User, sharer_org_id: Any = None
-) -> RiskShare:
-    """A guarantee company, an insurer or the provincial risk compensation fund takes
-    `share_bp` of the loan; the shares on one loan never exceed 100 %."""
-    _require(permissions.is_bank(actor, loan), _l("Only the loan's bank records risk shares."))
-    errors: dict[str, list] = {}
-    kinds = {k.value for k in SharerKind}
-    org = None
-    if sharer_kind not in kinds:
-        errors["sharer_kind"] = [_l("Choose a guarantee company, an insurer or the risk compensation fund.")]
-    elif sharer_kind != SharerKind.RISK_FUND:
-        org = (
-            db.session.get(Organization, sharer_org_id)
-            if isinstance(sharer_org_id, int) and not isinstance(sharer_org_id, bool)
-            else None
-        )
-        if org is None or org.kind != sharer_kind or not org.is_approved:
-            errors["sharer_org_id"] = [_l("Choose an approved organization of that kind.")]
-    share = _whole(share_bp, "share_bp", errors, low=1, high=FULL_BP)
-    if errors:
-        raise ValidationError(fields=errors)
-    loan = lock(loan)
-    if loan.status not in permissions.RISK_SHARE_STATES:
-        raise Conflict(_l("Risk shares are recorded before the loan is closed."), code="invalid_transition")
-    taken = loan.shared_bp
-    if taken + share > FULL_BP:
-        raise ValidationError(
-            fields={"share_bp": [_l("The shares would exceed 100 %%: %(left)s %% is left.", left=f"{(FULL_BP - taken) / 100:.2f}")]}
-        )
-    row = RiskShare(
-        sharer_kind=sharer_kind,
-        sharer_org_id=org.id if org else None,
-        sharer_name=org.name if org else str(RISK_FUND_NAME),
-        share_bp=share,
-        created_by_id=actor.id,
-    )
-    loan.risk_shares.append(row)
-    db.session.flush()
-    _record("finance.risk_shared", loan, actor, sharer_kind=sharer_kind, sharer_org_id=row.sharer_org_id, share_bp=share)
-    if org is not None:
-        _notify(org.id, "financier", N_("%(bank)s recorded your risk share on loan #%(id)s."), loan)
     return row
 
 

@@ -12,13 +12,23 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..accounts.models import Organization, User
 from ..core.models import TimestampMixin
-from ..core.types import UTCDateTime
 from ..core.timeutil import utcnow
+from ..core.types import UTCDateTime
 from ..extensions import db
 from ..ip.models import Encumbrance, IpAsset
 from ..listings.models import Listing
@@ -249,7 +259,10 @@ class InvestmentInterest(TimestampMixin, db.Model):
     listing: Mapped[Listing] = relationship(lazy="joined")
     investor_org: Mapped[Organization] = relationship(lazy="joined")
     messages: Mapped[list[InterestMessage]] = relationship(
-        back_populates="interest", cascade="all, delete-orphan", order_by="InterestMessage.id", lazy="selectin"
+        back_populates="interest",
+        cascade="all, delete-orphan",
+        order_by="InterestMessage.id",
+        lazy="selectin",
     )
 
 
@@ -284,7 +297,9 @@ class Investment(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     investor_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
     #: The organization on the other side (the listing's seller, or the company's owner side).
-    counterpart_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
+    counterpart_org_id: Mapped[int] = mapped_column(
+        ForeignKey("organizations.id"), nullable=False, index=True
+    )
     listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id"), index=True)
     company: Mapped[str] = mapped_column(String(200), nullable=False)
     amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)

@@ -25,7 +25,12 @@ def _authenticated(user) -> bool:
 
 
 def is_financier_of(user, org_id: int | None) -> bool:
-    return _authenticated(user) and user.acts_as("financier") and org_id is not None and user.organization_id == org_id
+    return (
+        _authenticated(user)
+        and user.acts_as("financier")
+        and org_id is not None
+        and user.organization_id == org_id
+    )
 
 
 def is_bank_staff(user) -> bool:
@@ -70,7 +75,9 @@ def can_view_loan(user, loan: PledgeLoan) -> bool:
         return True
     if user.acts_as("seller") and any(c.org_id == user.organization_id for c in loan.consents):
         return True
-    return user.acts_as("financier") and any(s.sharer_org_id == user.organization_id for s in loan.risk_shares)
+    return user.acts_as("financier") and any(
+        s.sharer_org_id == user.organization_id for s in loan.risk_shares
+    )
 
 
 def can_request_documents(user, loan: PledgeLoan) -> bool:

@@ -18,7 +18,7 @@ from ..core.pagination import paginate, read_page_args
 from ..core.web import attempt, attempt_with_status, get_or_404
 from ..extensions import db
 from ..storage.uploads import Attachment, send_attachment
-from . import loans, permissions
+from . import loans, permissions, risk
 from .forms import (
     ActionForm,
     ApplyForm,
@@ -134,7 +134,9 @@ def apply():
             term_months=form.term_months.data,
             purpose=form.purpose.data,
             evaluation_ref=form.evaluation_ref.data,
-            valuation_report=form.valuation_report.data if getattr(form.valuation_report.data, "filename", None) else None,
+            valuation_report=form.valuation_report.data
+            if getattr(form.valuation_report.data, "filename", None)
+            else None,
             actor=current_user,
         ),
         success=_("The application is sent to the bank."),
@@ -161,7 +163,7 @@ FORMS: dict[str, type] = {
 
 def _risk_form(form: RiskShareForm | None = None) -> RiskShareForm:
     form = form or RiskShareForm(formdata=None)
-    form.sharer_org_id.choices = [("", "—")] + [(o.id, f"{o.name} · {o.kind_label}") for o in loans.sharers()]
+    form.sharer_org_id.choices = [("", "—")] + [(o.id, f"{o.name} · {o.kind_label}") for o in risk.sharers()]
     return form
 
 
@@ -216,7 +218,9 @@ def _button(loan_id: int, allowed: Callable, action: Callable, success: str):
 def consent(loan_id: int):
     give = request.form.get("give") == "1"
     return _step(
-        loan_id, "consent", permissions.can_answer_consent,
+        loan_id,
+        "consent",
+        permissions.can_answer_consent,
         lambda loan, form: loans.answer_consent(loan, give=give, note=form.note.data, actor=current_user),
         _("Your consent is recorded.") if give else _("Your refusal is recorded."),
     )
@@ -226,7 +230,9 @@ def consent(loan_id: int):
 @login_required
 def documents_request(loan_id: int):
     return _step(
-        loan_id, "documents_request", permissions.can_request_documents,
+        loan_id,
+        "documents_request",
+        permissions.can_request_documents,
         lambda loan, form: loans.request_documents(loan, request=form.request.data, actor=current_user),
         _("The applicant is asked for the documents."),
     )
@@ -236,10 +242,14 @@ def documents_request(loan_id: int):
 @login_required
 def documents(loan_id: int):
     return _step(
-        loan_id, "documents", permissions.can_provide_documents,
+        loan_id,
+        "documents",
+        permissions.can_provide_documents,
         lambda loan, form: loans.provide_documents(
-            loan, files=[f for f in (form.documents.data or []) if getattr(f, "filename", None)],
-            note=form.note.data, actor=current_user,
+            loan,
+            files=[f for f in (form.documents.data or []) if getattr(f, "filename", None)],
+            note=form.note.data,
+            actor=current_user,
         ),
         _("The documents are sent; the bank reviews the application again."),
     )
@@ -249,7 +259,9 @@ def documents(loan_id: int):
 @login_required
 def approve(loan_id: int):
     return _step(
-        loan_id, "approve", permissions.can_approve,
+        loan_id,
+        "approve",
+        permissions.can_approve,
         lambda loan, form: loans.approve_loan(loan, conditions=form.conditions.data, actor=current_user),
         _("The loan is approved; both sides sign next."),
     )
@@ -259,7 +271,9 @@ def approve(loan_id: int):
 @login_required
 def decline(loan_id: int):
     return _step(
-        loan_id, "decline", permissions.can_decide,
+        loan_id,
+        "decline",
+        permissions.can_decide,
         lambda loan, form: loans.decline_loan(loan, reason=form.reason.data, actor=current_user),
         _("The loan is declined; the applicant is told why."),
     )
@@ -271,29 +285,43 @@ def sign(loan_id: int):
     loan = _loan_or_404(loan_id)
     if permissions.is_bank(current_user, loan):
         return _step(
-            loan_id, "sign", permissions.can_sign,
+            loan_id,
+            "sign",
+            permissions.can_sign,
             lambda loan, form: loans.sign_loan(
-                loan, actor=current_user, pledge_registration_no=form.pledge_registration_no.data,
+                loan,
+                actor=current_user,
+                pledge_registration_no=form.pledge_registration_no.data,
                 signed_on=form.signed_on.data,
             ),
             _("Signed for the bank."),
         )
-    return _button(loan_id, permissions.can_sign, lambda loan: loans.sign_loan(loan, actor=current_user),
-                   _("Signed for your organization."))
+    return _button(
+        loan_id,
+        permissions.can_sign,
+        lambda loan: loans.sign_loan(loan, actor=current_user),
+        _("Signed for your organization."),
+    )
 
 
 @bp.post("/finance/pledges/<int:loan_id>/withdraw")
 @login_required
 def withdraw(loan_id: int):
-    return _button(loan_id, permissions.can_withdraw, lambda loan: loans.withdraw_loan(loan, actor=current_user),
-                   _("The application is withdrawn."))
+    return _button(
+        loan_id,
+        permissions.can_withdraw,
+        lambda loan: loans.withdraw_loan(loan, actor=current_user),
+        _("The application is withdrawn."),
+    )
 
 
 @bp.post("/finance/pledges/<int:loan_id>/repay")
 @login_required
 def repay(loan_id: int):
     return _step(
-        loan_id, "repay", permissions.can_close,
+        loan_id,
+        "repay",
+        permissions.can_close,
         lambda loan, form: loans.repay_loan(loan, actor=current_user, repaid_on=form.repaid_on.data),
         _("The repayment is recorded and the pledges are released."),
     )
@@ -303,9 +331,14 @@ def repay(loan_id: int):
 @login_required
 def default(loan_id: int):
     return _step(
-        loan_id, "default", permissions.can_close,
+        loan_id,
+        "default",
+        permissions.can_close,
         lambda loan, form: loans.default_loan(
-            loan, actor=current_user, defaulted_on=form.defaulted_on.data, note=form.note.data,
+            loan,
+            actor=current_user,
+            defaulted_on=form.defaulted_on.data,
+            note=form.note.data,
             proceeds_fen=form.proceeds_fen.data,
         ),
         _("The default is recorded."),
@@ -316,10 +349,16 @@ def default(loan_id: int):
 @login_required
 def proceeds(loan_id: int):
     return _step(
-        loan_id, "proceeds", permissions.can_record_proceeds,
+        loan_id,
+        "proceeds",
+        permissions.can_record_proceeds,
         lambda loan, form: loans.record_proceeds(
-            loan, amount_fen=form.amount_fen.data, received_on=form.received_on.data, note=form.note.data,
-            release=bool(form.release.data), actor=current_user,
+            loan,
+            amount_fen=form.amount_fen.data,
+            received_on=form.received_on.data,
+            note=form.note.data,
+            release=bool(form.release.data),
+            actor=current_user,
         ),
         _("The proceeds are recorded."),
     )
@@ -329,10 +368,15 @@ def proceeds(loan_id: int):
 @login_required
 def risk_share(loan_id: int):
     return _step(
-        loan_id, "risk_share", permissions.can_add_risk_share,
-        lambda loan, form: loans.add_risk_share(
-            loan, sharer_kind=form.sharer_kind.data, sharer_org_id=form.sharer_org_id.data,
-            share_bp=form.share_bp.data, actor=current_user,
+        loan_id,
+        "risk_share",
+        permissions.can_add_risk_share,
+        lambda loan, form: risk.add_risk_share(
+            loan,
+            sharer_kind=form.sharer_kind.data,
+            sharer_org_id=form.sharer_org_id.data,
+            share_bp=form.share_bp.data,
+            actor=current_user,
         ),
         _("The risk share is recorded."),
     )

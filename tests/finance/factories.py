@@ -72,8 +72,8 @@ def to_state(w: World, status: str):
         return loans.request_documents(loan, request="请补充评估报告", actor=w.bank)
     if status == "declined":
         return loans.decline_loan(loan, reason="估值不足", actor=w.bank)
-    for consent in loan.consents:
-        loans.answer_consent(loan, give=True, actor=getattr(w, "partner"))
+    if loan.consents:
+        loans.answer_consent(loan, give=True, actor=w.partner)
     loans.approve_loan(loan, conditions="年利率3.85%", actor=w.bank)
     if status == "approved":
         return loan
@@ -84,7 +84,9 @@ def to_state(w: World, status: str):
     if status == "repaid":
         return loans.repay_loan(loan, actor=w.bank, repaid_on=date(2026, 3, 1))
     if status == "defaulted":
-        return loans.default_loan(loan, actor=w.bank, defaulted_on=date(2026, 4, 1), proceeds_fen=1_000_000_00)
+        return loans.default_loan(
+            loan, actor=w.bank, defaulted_on=date(2026, 4, 1), proceeds_fen=1_000_000_00
+        )
     raise ValueError(status)
 
 
@@ -94,7 +96,14 @@ def equity_listing(seller=None):
     listing = factories.ListingFactory(
         seller=seller,
         assets=[asset],
-        deal_terms=[{"deal_kind": "equity", "valuation_fen": 20_000_000_00, "equity_share_bp": 2000, "company": "新材料公司"}],
+        deal_terms=[
+            {
+                "deal_kind": "equity",
+                "valuation_fen": 20_000_000_00,
+                "equity_share_bp": 2000,
+                "company": "新材料公司",
+            }
+        ],
         published=True,
     )
     return listing, seller

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
-
 from marketplace.finance.models import PledgeLoan
 
 from .factories import equity_listing, financier, world
@@ -28,13 +26,18 @@ def test_a_loan_through_the_api_from_application_to_repayment(api, db):
     assert created.status_code == 201
     loan = created.get_json()
     assert loan["status"] == "applied" and loan["amount_fen"] == 300_000_000
-    assert loan["consents"] == [{"org_id": w.partner.organization_id, "org": w.partner.organization.name, "status": "pending"}]
+    assert loan["consents"] == [
+        {"org_id": w.partner.organization_id, "org": w.partner.organization.name, "status": "pending"}
+    ]
     path = f"/api/v1/financing/pledges/{loan['id']}"
     refused = bank.post(f"{path}/approve", json={})
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "co_owner_consent_required"
     assert partner.post(f"{path}/consent", json={"give": "yes"}).status_code == 422
     assert partner.post(f"{path}/consent", json={"give": True}).status_code == 200
-    assert bank.post(f"{path}/risk-shares", json={"sharer_kind": "risk_fund", "share_bp": 4000}).status_code == 201
+    assert (
+        bank.post(f"{path}/risk-shares", json={"sharer_kind": "risk_fund", "share_bp": 4000}).status_code
+        == 201
+    )
     over = bank.post(f"{path}/risk-shares", json={"sharer_kind": "risk_fund", "share_bp": 6001})
     assert over.status_code == 422 and "share_bp" in over.get_json()["error"]["fields"]
     assert bank.post(f"{path}/approve", json={"conditions": "年利率3.65%"}).get_json()["status"] == "approved"
@@ -60,17 +63,35 @@ def test_default_with_proceeds(api, db):
     w = world()
     loan = to_state(w, "signed")
     path = f"/api/v1/financing/pledges/{loan.id}"
-    data = api(w.bank).post(f"{path}/default", json={"defaulted_on": "2026-05-01", "note": "逾期90天", "proceeds_fen": 50_000_00}).get_json()
+    data = (
+        api(w.bank)
+        .post(
+            f"{path}/default",
+            json={"defaulted_on": "2026-05-01", "note": "逾期90天", "proceeds_fen": 50_000_00},
+        )
+        .get_json()
+    )
     assert data["status"] == "defaulted" and data["outstanding_fen"] == 5_000_000_00 - 50_000_00
-    data = api(w.bank).post(f"{path}/proceeds", json={"amount_fen": 200_000_00, "received_on": "2026-06-01", "release": True}).get_json()
+    data = (
+        api(w.bank)
+        .post(
+            f"{path}/proceeds", json={"amount_fen": 200_000_00, "received_on": "2026-06-01", "release": True}
+        )
+        .get_json()
+    )
     assert data["proceeds_fen"] == 250_000_00 and data["assets"][0]["released_on"] == "2026-06-01"
 
 
 def test_bad_bodies(api, db):
     w = world()
     owner = api(w.owner)
-    assert owner.post("/api/v1/financing/pledges", data="[1]", content_type="application/json").status_code == 400
-    response = owner.post("/api/v1/financing/pledges", json=_body(w, amount_fen="3万", term_months=None, asset_ids=[0]))
+    assert (
+        owner.post("/api/v1/financing/pledges", data="[1]", content_type="application/json").status_code
+        == 400
+    )
+    response = owner.post(
+        "/api/v1/financing/pledges", json=_body(w, amount_fen="3万", term_months=None, asset_ids=[0])
+    )
     assert response.status_code == 422
     assert {"amount_fen", "term_months", "asset_ids"} <= set(response.get_json()["error"]["fields"])
     assert api(w.buyer).post("/api/v1/financing/pledges", json=_body(w)).status_code == 403
@@ -84,9 +105,14 @@ def test_an_application_is_idempotent(api, db):
     headers = {"Idempotency-Key": "pledge-1"}
     first = owner.post("/api/v1/financing/pledges", json=_body(w), headers=headers)
     second = owner.post("/api/v1/financing/pledges", json=_body(w), headers=headers)
-    assert first.status_code == second.status_code == 201 and first.get_json()["id"] == second.get_json()["id"]
+    assert (
+        first.status_code == second.status_code == 201 and first.get_json()["id"] == second.get_json()["id"]
+    )
     assert db.session.query(PledgeLoan).count() == 1
-    assert owner.post("/api/v1/financing/pledges", json=_body(w, amount_fen=1), headers=headers).status_code == 409
+    assert (
+        owner.post("/api/v1/financing/pledges", json=_body(w, amount_fen=1), headers=headers).status_code
+        == 409
+    )
 
 
 def test_interest_and_investment_through_the_api(api, db):
@@ -94,10 +120,18 @@ def test_interest_and_investment_through_the_api(api, db):
     investor = financier("investment_fund")
     response = api(investor).post(f"/api/v1/listings/{listing.id}/interests", json={"message": "拟投资"})
     assert response.status_code == 201 and response.get_json()["messages"][0]["body"] == "拟投资"
-    assert api(seller).post(f"/api/v1/listings/{listing.id}/interests", json={"message": "x"}).status_code == 403
+    assert (
+        api(seller).post(f"/api/v1/listings/{listing.id}/interests", json={"message": "x"}).status_code == 403
+    )
     created = api(investor).post(
         "/api/v1/investments",
-        json={"listing_id": listing.id, "company": "某公司", "amount_fen": 1_000_000_00, "share_bp": 800, "invested_on": "2025-07-01"},
+        json={
+            "listing_id": listing.id,
+            "company": "某公司",
+            "amount_fen": 1_000_000_00,
+            "share_bp": 800,
+            "invested_on": "2025-07-01",
+        },
     )
     assert created.status_code == 201
     inv = created.get_json()
@@ -108,7 +142,9 @@ def test_interest_and_investment_through_the_api(api, db):
     assert stranger.get("/api/v1/investments").get_json()["items"] == []
     assert stranger.post(f"/api/v1/investments/{inv['id']}/reject", json={"reason": "x"}).status_code == 404
     bad = api(investor).post("/api/v1/investments", json={"company": "", "amount_fen": -1, "share_bp": 0})
-    assert bad.status_code == 422 and {"company", "amount_fen", "share_bp", "listing_id"} <= set(bad.get_json()["error"]["fields"])
+    assert bad.status_code == 422 and {"company", "amount_fen", "share_bp", "listing_id"} <= set(
+        bad.get_json()["error"]["fields"]
+    )
 
 
 def test_every_finance_endpoint_is_in_the_openapi_document(api, db):

@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 from openpyxl import load_workbook
 
-from marketplace.finance import figures, investments, loans
+from marketplace.finance import figures, investments, risk
 from tests import factories
 
 from .factories import equity_listing, financier, to_state, world
@@ -20,7 +20,7 @@ pytestmark = pytest.mark.usefixtures("in_request")
 def _book(db):
     a = world()
     signed = to_state(a, "signed")  # 500 万元, 2025, Harbin
-    loans.add_risk_share(signed, sharer_kind="risk_fund", share_bp=2500, actor=a.bank)
+    risk.add_risk_share(signed, sharer_kind="risk_fund", share_bp=2500, actor=a.bank)
     b = world()
     b.owner.organization.region_code = "230600"  # Daqing
     defaulted = to_state(b, "defaulted")  # 500 万元, 100 万元 recovered
@@ -30,8 +30,12 @@ def _book(db):
     listing, seller = equity_listing()
     investor = financier("investment_fund")
     inv = investments.record_investment(
-        listing_id=listing.id, company="某新材料公司", amount_fen=2_000_000_00, share_bp=1000,
-        invested_on=date(2025, 8, 1), actor=investor,
+        listing_id=listing.id,
+        company="某新材料公司",
+        amount_fen=2_000_000_00,
+        share_bp=1000,
+        invested_on=date(2025, 8, 1),
+        actor=investor,
     )
     investments.confirm_investment(inv, actor=seller)
     investments.record_investment(  # not confirmed: not counted
@@ -73,7 +77,9 @@ def test_queries_do_not_grow_with_rows(db, count_queries):
     assert many.count == one.count
 
 
-@pytest.mark.parametrize(("year", "group_by", "field"), [("x", "year", "year"), ("1800", "year", "year"), ("", "city", "group_by")])
+@pytest.mark.parametrize(
+    ("year", "group_by", "field"), [("x", "year", "year"), ("1800", "year", "year"), ("", "city", "group_by")]
+)
 def test_bad_arguments(db, year, group_by, field):
     from marketplace.core.errors import ValidationError
 
@@ -93,7 +99,9 @@ def test_the_page_the_downloads_and_the_api(client, api, login_as, db):
     assert bad.status_code == 422 and "2000" in bad.get_data(as_text=True)
     csv = client.get("/finance/figures?group_by=year&format=csv")
     text = csv.get_data().decode("utf-8-sig")
-    assert csv.mimetype == "text/csv" and text.splitlines()[0].startswith("group_by,key,label,loans,amount_fen")
+    assert csv.mimetype == "text/csv" and text.splitlines()[0].startswith(
+        "group_by,key,label,loans,amount_fen"
+    )
     assert "year,2025,2025,3,1500000000,900000000,1," in text
     xlsx = client.get("/finance/figures?group_by=bank&format=xlsx")
     sheet = load_workbook(io.BytesIO(xlsx.data)).active

@@ -48,7 +48,10 @@ def test_the_whole_life_of_a_loan_pledges_and_releases(db):
     assert loan.status == "signed" and loan.due_on == date(2026, 3, 10)
     (pledge,) = asset.encumbrances
     assert (pledge.kind, pledge.reference, pledge.amount_fen, pledge.counterparty) == (
-        "pledge", "Y2025230000123", 5_000_000_00, "测试银行哈尔滨分行",
+        "pledge",
+        "Y2025230000123",
+        5_000_000_00,
+        "测试银行哈尔滨分行",
     )
     assert loan.asset_links[0].encumbrance_id == pledge.id
     assert loan.outstanding_fen == 5_000_000_00
@@ -63,7 +66,11 @@ def test_the_whole_life_of_a_loan_pledges_and_releases(db):
     buyer_org = factories.OrganizationFactory()
     with pytest.raises(DealExcluded):
         record_transfer(
-            asset, [OwnerShare(buyer_org.id, 10_000)], contract_ref="C-3", effective_on=date(2026, 1, 5), actor=w.owner
+            asset,
+            [OwnerShare(buyer_org.id, 10_000)],
+            contract_ref="C-3",
+            effective_on=date(2026, 1, 5),
+            actor=w.owner,
         )
     loans.repay_loan(loan, actor=w.bank, repaid_on=date(2026, 3, 1))
     assert loan.status == "repaid" and loan.outstanding_fen == 0
@@ -81,7 +88,9 @@ def test_a_co_owned_asset_needs_every_owners_consent(db):
     assert consent.org_id == w.partner.organization_id and consent.status == "pending"
     with pytest.raises(Conflict) as exc:
         loans.approve_loan(loan, actor=w.bank)
-    assert exc.value.code == "co_owner_consent_required" and w.partner.organization.name in str(exc.value.message)
+    assert exc.value.code == "co_owner_consent_required" and w.partner.organization.name in str(
+        exc.value.message
+    )
     with pytest.raises(PermissionDenied):
         loans.answer_consent(loan, give=True, actor=w.buyer)
     loans.answer_consent(loan, give=False, note="不同意", actor=w.partner)
@@ -104,7 +113,14 @@ def test_a_default_keeps_the_pledges_and_records_the_proceeds(db):
     with pytest.raises(ValidationError) as exc:
         loans.record_proceeds(loan, amount_fen=4_000_000_01, actor=w.bank)
     assert "amount_fen" in exc.value.fields
-    loans.record_proceeds(loan, amount_fen=2_500_000_00, received_on=date(2026, 6, 1), note="拍卖所得", release=True, actor=w.bank)
+    loans.record_proceeds(
+        loan,
+        amount_fen=2_500_000_00,
+        received_on=date(2026, 6, 1),
+        note="拍卖所得",
+        release=True,
+        actor=w.bank,
+    )
     assert loan.outstanding_fen == 1_500_000_00
     db.session.refresh(w.assets[0])
     assert w.assets[0].encumbrances[0].released_on == date(2026, 6, 1)

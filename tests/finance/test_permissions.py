@@ -22,8 +22,15 @@ SEES = {"owner", "co_owner", "bank", "regulator", "admin"}
 def _user(w, role):
     if role == "anonymous":
         return None
-    return {"owner": w.owner, "co_owner": w.partner, "bank": w.bank, "other_bank": w.other_bank,
-            "buyer": w.buyer, "regulator": w.regulator, "admin": w.admin}[role]
+    return {
+        "owner": w.owner,
+        "co_owner": w.partner,
+        "bank": w.bank,
+        "other_bank": w.other_bank,
+        "buyer": w.buyer,
+        "regulator": w.regulator,
+        "admin": w.admin,
+    }[role]
 
 
 def _loan(w, state):
@@ -42,8 +49,11 @@ ACTIONS = {
     "consent": ({"give": True}, "applied", {"co_owner": 200}),
     "risk-shares": ({"sharer_kind": "risk_fund", "share_bp": 1000}, "applied", {"bank": 201}),
     "documents": ({"note": "评估报告已补充"}, "documents_requested", {"owner": 200}),
-    "sign": ({"pledge_registration_no": "Y2025230000999", "signed_on": "2025-03-10"}, "approved",
-             {"owner": 200, "bank": 200}),
+    "sign": (
+        {"pledge_registration_no": "Y2025230000999", "signed_on": "2025-03-10"},
+        "approved",
+        {"owner": 200, "bank": 200},
+    ),
     "repay": ({"repaid_on": "2026-03-01"}, "signed", {"bank": 200}),
     "default": ({"defaulted_on": "2026-04-01"}, "signed", {"bank": 200}),
     "proceeds": ({"amount_fen": 100_000_00}, "defaulted", {"bank": 200}),
@@ -66,7 +76,9 @@ def test_who_sees_each_loan_on_the_web_and_in_the_api(client, api, login_as, db,
             continue
         response = api(user).get(f"/api/v1/financing/pledges/{loan.id}")
         assert response.status_code == (200 if role in SEES else 404), (role, response.get_json())
-        listed = {item["id"] for item in api(user).get("/api/v1/financing/pledges?per_page=100").get_json()["items"]}
+        listed = {
+            item["id"] for item in api(user).get("/api/v1/financing/pledges?per_page=100").get_json()["items"]
+        }
         assert (loan.id in listed) is (role in SEES), role
         login_as(user)
         assert client.get(f"/finance/pledges/{loan.id}").status_code == (200 if role in SEES else 404), role
@@ -99,8 +111,16 @@ def test_each_step_only_for_its_party(api, db, role, action):
 def test_the_predicates_match_the_states(db):
     """For every state, which of the loan's own parties may take which step."""
     table = {
-        "applied": {"owner": {"withdraw"}, "bank": {"documents", "approve", "decline", "risk"}, "co_owner": {"consent"}},
-        "documents_requested": {"owner": {"withdraw", "provide"}, "bank": {"decline", "risk"}, "co_owner": {"consent"}},
+        "applied": {
+            "owner": {"withdraw"},
+            "bank": {"documents", "approve", "decline", "risk"},
+            "co_owner": {"consent"},
+        },
+        "documents_requested": {
+            "owner": {"withdraw", "provide"},
+            "bank": {"decline", "risk"},
+            "co_owner": {"consent"},
+        },
         "approved": {"owner": {"withdraw", "sign"}, "bank": {"sign", "risk"}, "co_owner": {"consent"}},
         "declined": {},
         "withdrawn": {},

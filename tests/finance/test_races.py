@@ -43,11 +43,17 @@ def _commit_deal(asset_id: int, user_id: int, terms: DealTerms, reference: str):
 
 
 def _encumbrances(asset_id: int) -> list[Encumbrance]:
-    return list(_db.session.scalars(select(Encumbrance).where(Encumbrance.asset_id == asset_id).order_by(Encumbrance.id)))
+    return list(
+        _db.session.scalars(
+            select(Encumbrance).where(Encumbrance.asset_id == asset_id).order_by(Encumbrance.id)
+        )
+    )
 
 
 @pytest.mark.parametrize(
-    "terms", [DealTerms("transfer"), DealTerms("license", license_type="exclusive")], ids=["transfer", "exclusive"]
+    "terms",
+    [DealTerms("transfer"), DealTerms("license", license_type="exclusive")],
+    ids=["transfer", "exclusive"],
 )
 def test_signing_against_a_transfer_or_exclusive_licence(app, terms):
     with rounds(app):
@@ -56,8 +62,14 @@ def test_signing_against_a_transfer_or_exclusive_licence(app, terms):
                 ids = _setup("approved")
             outcomes = race(
                 app,
-                act(PledgeLoan, ids["loan"], ids["bank"], loans.sign_loan,
-                    pledge_registration_no=f"Y-RACE-{round_no}", signed_on=SIGNED_ON),
+                act(
+                    PledgeLoan,
+                    ids["loan"],
+                    ids["bank"],
+                    loans.sign_loan,
+                    pledge_registration_no=f"Y-RACE-{round_no}",
+                    signed_on=SIGNED_ON,
+                ),
                 _commit_deal(ids["asset"], ids["owner"], terms, f"C-RACE-{round_no}"),
                 lead=lead_of(round_no),
             )

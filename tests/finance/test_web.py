@@ -48,7 +48,12 @@ def test_form_errors_are_shown_all_at_once_next_to_their_fields(client, login_as
     login_as(w.owner)
     response = client.post(
         "/finance/pledges/new?lang=en",
-        data={"bank_org_id": str(w.bank.organization_id), "amount_fen": "abc", "term_months": "", "purpose": ""},
+        data={
+            "bank_org_id": str(w.bank.organization_id),
+            "amount_fen": "abc",
+            "term_months": "",
+            "purpose": "",
+        },
     )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -57,7 +62,12 @@ def test_form_errors_are_shown_all_at_once_next_to_their_fields(client, login_as
     # The service's own rules come back on their fields too (no asset chosen).
     response = client.post(
         "/finance/pledges/new",
-        data={"bank_org_id": str(w.bank.organization_id), "amount_fen": "100", "term_months": "999", "purpose": "x"},
+        data={
+            "bank_org_id": str(w.bank.organization_id),
+            "amount_fen": "100",
+            "term_months": "999",
+            "purpose": "x",
+        },
     )
     html = response.get_data(as_text=True)
     assert response.status_code == 422 and "请至少选择一项出质的知识产权。" in html and "1 至 360" in html
@@ -76,15 +86,30 @@ def test_the_bank_reviews_signs_and_records_repayment_on_the_page(client, login_
     assert 'id="approve-form"' in page and 'id="withdraw"' not in page
     bad = client.post(f"/finance/pledges/{loan.id}/decline", data={"reason": ""})
     assert bad.status_code == 422 and loan.status == "applied"
-    assert client.post(f"/finance/pledges/{loan.id}/risk-shares", data={"sharer_kind": "risk_fund", "share_bp": "30.5%"}).status_code == 302
+    assert (
+        client.post(
+            f"/finance/pledges/{loan.id}/risk-shares", data={"sharer_kind": "risk_fund", "share_bp": "30.5%"}
+        ).status_code
+        == 302
+    )
     db.session.refresh(loan)
     assert loan.risk_shares[0].share_bp == 3050
-    over = client.post(f"/finance/pledges/{loan.id}/risk-shares", data={"sharer_kind": "risk_fund", "share_bp": "70%"})
+    over = client.post(
+        f"/finance/pledges/{loan.id}/risk-shares", data={"sharer_kind": "risk_fund", "share_bp": "70%"}
+    )
     assert over.status_code == 422 and "69.50" in over.get_data(as_text=True)
-    assert client.post(f"/finance/pledges/{loan.id}/approve", data={"conditions": "年利率3.85%"}).status_code == 302
-    no_number = client.post(f"/finance/pledges/{loan.id}/sign", data={"pledge_registration_no": "", "signed_on": "2025-03-10"})
+    assert (
+        client.post(f"/finance/pledges/{loan.id}/approve", data={"conditions": "年利率3.85%"}).status_code
+        == 302
+    )
+    no_number = client.post(
+        f"/finance/pledges/{loan.id}/sign", data={"pledge_registration_no": "", "signed_on": "2025-03-10"}
+    )
     assert no_number.status_code == 422
-    client.post(f"/finance/pledges/{loan.id}/sign", data={"pledge_registration_no": "Y2025230000777", "signed_on": "2025-03-10"})
+    client.post(
+        f"/finance/pledges/{loan.id}/sign",
+        data={"pledge_registration_no": "Y2025230000777", "signed_on": "2025-03-10"},
+    )
     login_as(w.owner)
     assert client.post(f"/finance/pledges/{loan.id}/sign").status_code == 302
     db.session.refresh(loan)
@@ -92,7 +117,9 @@ def test_the_bank_reviews_signs_and_records_repayment_on_the_page(client, login_
     html = client.get(f"/finance/pledges/{loan.id}").get_data(as_text=True)
     assert "Y2025230000777" in html and "已出质" in html
     login_as(w.bank)
-    assert client.post(f"/finance/pledges/{loan.id}/repay", data={"repaid_on": "2026-03-01"}).status_code == 302
+    assert (
+        client.post(f"/finance/pledges/{loan.id}/repay", data={"repaid_on": "2026-03-01"}).status_code == 302
+    )
     db.session.refresh(loan)
     assert loan.status == "repaid"
     assert "已于 2026年3月1日 解除" in client.get(f"/finance/pledges/{loan.id}").get_data(as_text=True)
@@ -114,7 +141,9 @@ def test_the_investor_pages(client, login_as, db, lang):
     login_as(investor)
     suffix = "?lang=en" if lang == "en" else ""
     page = client.get(f"/finance/investors{suffix}").get_data(as_text=True)
-    assert listing.title in page and ("Listings offered as equity" if lang == "en" else "作价入股项目") in page
+    assert (
+        listing.title in page and ("Listings offered as equity" if lang == "en" else "作价入股项目") in page
+    )
     assert client.post("/finance/investors", data={"industries": ["new_materials"]}).status_code == 302
     empty = client.post(f"/finance/listings/{listing.id}/interest", data={"message": ""})
     assert empty.status_code == 422
@@ -122,12 +151,26 @@ def test_the_investor_pages(client, login_as, db, lang):
     assert response.status_code == 302
     thread = client.get(response.headers["Location"] + suffix).get_data(as_text=True)
     assert "拟投资2000万元" in thread
-    bad = client.post("/finance/investments/new", data={"listing_id": str(listing.id), "company": "", "amount_fen": "x", "share_bp": "101", "invested_on": ""})
+    bad = client.post(
+        "/finance/investments/new",
+        data={
+            "listing_id": str(listing.id),
+            "company": "",
+            "amount_fen": "x",
+            "share_bp": "101",
+            "invested_on": "",
+        },
+    )
     assert bad.status_code == 422 and bad.get_data(as_text=True).count('class="error"') >= 4
     done = client.post(
         "/finance/investments/new",
-        data={"listing_id": str(listing.id), "company": "哈尔滨新材料科技有限公司", "amount_fen": "20,000,000",
-              "share_bp": "12.5", "invested_on": "2025-09-01"},
+        data={
+            "listing_id": str(listing.id),
+            "company": "哈尔滨新材料科技有限公司",
+            "amount_fen": "20,000,000",
+            "share_bp": "12.5",
+            "invested_on": "2025-09-01",
+        },
     )
     assert done.status_code == 302
     inv = db.session.query(Investment).one()

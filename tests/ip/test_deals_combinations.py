@@ -556,7 +556,11 @@ def test_to_dict():
     [
         ("pledge", "transfer", "The asset is pledged to party 100: it cannot be transferred"),
         ("pledge", "sole", "The asset is pledged to party 100: it cannot be licensed exclusively"),
-        ("pledge", "non_exclusive", "The asset is pledged to party 100: a licence needs the pledgee's consent."),
+        (
+            "pledge",
+            "non_exclusive",
+            "The asset is pledged to party 100: a licence needs the pledgee's consent.",
+        ),
         ("committed_transfer", "sole", "is committed under contract C-100: no other deal is possible."),
         ("exclusive_licence", "equity", "licence to party 100 is in force: the asset cannot be transferred"),
         ("non_exclusive_licence", "transfer", "A non-exclusive licence to party 100 is in force"),
