@@ -15,6 +15,7 @@ from flask_login import current_user, login_required
 from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
+from ..core.timeutil import today_shanghai
 from ..core.web import attempt, attempt_with_status, get_or_404
 from ..extensions import db
 from ..storage.uploads import Attachment, send_attachment
@@ -169,6 +170,11 @@ def _risk_form(form: RiskShareForm | None = None) -> RiskShareForm:
 
 def _render_detail(loan: PledgeLoan, *, forms: dict | None = None, status: int = 200):
     all_forms = {name: cls(formdata=None) for name, cls in FORMS.items()}
+    today = today_shanghai()  # the dates the steps usually happen on, to change if not
+    all_forms["sign"].signed_on.data = today
+    all_forms["repay"].repaid_on.data = today
+    all_forms["default"].defaulted_on.data = today
+    all_forms["proceeds"].received_on.data = today
     all_forms["risk_share"] = _risk_form()
     all_forms.update(forms or {})
     return render_template(

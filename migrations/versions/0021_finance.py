@@ -1,4 +1,5 @@
-"""finance
+"""finance: IP pledge loans, consents, pledged assets, risk shares, default proceeds,
+industries followed, interests in equity listings and investments
 
 Revision ID: 0021_finance
 Revises: 0017_org_kinds_roles
