@@ -219,3 +219,27 @@ def reject_investment(investment_id: int):
     if not ok:
         return _render_investment(_investment_or_404(investment_id), form, status)
     return redirect(url_for("finance.investment_detail", investment_id=investment_id))
+
+
+@bp.app_template_global("finance_listing_box")
+def finance_listing_box(listing: Listing) -> dict:
+    """What the listing page shows of finance: the investor's button, the seller's count."""
+    from sqlalchemy import func, select
+
+    from ..extensions import db
+
+    equity = listing.is_published and "equity" in listing.deal_kinds
+    interests = 0
+    if (
+        equity
+        and current_user.is_authenticated
+        and current_user.acts_as("seller")
+        and current_user.organization_id == listing.org_id
+    ):
+        interests = int(
+            db.session.scalar(
+                select(func.count(InvestmentInterest.id)).where(InvestmentInterest.listing_id == listing.id)
+            )
+            or 0
+        )
+    return {"can_express": equity and permissions.is_investor(current_user), "interests": interests}

@@ -185,3 +185,18 @@ def test_the_investor_pages(client, login_as, db, lang):
     login_as(financier("investment_fund"))
     assert client.get(f"/finance/investments/{inv.id}").status_code == 404
     assert client.get(response.headers["Location"]).status_code == 404
+
+
+def test_the_listing_page_offers_investors_to_express_interest(client, login_as, db):
+    from marketplace.finance import investments
+
+    listing, seller = equity_listing()
+    investor = financier("investment_fund")
+    login_as(investor)
+    assert 'id="express-interest"' in client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    investments.express_interest(listing, message="有意投资", actor=investor)
+    login_as(seller)
+    html = client.get(f"/listings/{listing.id}").get_data(as_text=True)
+    assert 'id="express-interest"' not in html and "投资机构意向：1" in html
+    login_as(financier("bank"))
+    assert 'id="express-interest"' not in client.get(f"/listings/{listing.id}").get_data(as_text=True)
