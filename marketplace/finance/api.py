@@ -10,7 +10,7 @@ from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.apiauth import token_required
-from ..core.apidocs import BOOLEAN, DATE, DATETIME, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
+from ..core.apidocs import BOOLEAN, DATE, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
 from ..core.errors import NotFound, PermissionDenied, ValidationError
 from ..core.idempotency import idempotent
 from ..core.jsonbody import json_body
@@ -107,22 +107,6 @@ def investment_json(inv: Investment) -> dict[str, Any]:
     }
 
 
-LOAN_SCHEMA = obj(
-    {
-        "id": INTEGER,
-        "status": {"type": "string", "enum": [s.value for s in LoanStatus]},
-        "bank_org_id": INTEGER,
-        "amount_fen": FEN,
-        "outstanding_fen": FEN,
-        "term_months": INTEGER,
-        "pledge_registration_no": STRING,
-        "signed_on": DATE,
-        "applied_at": DATETIME,
-        "assets": {"type": "array", "items": obj({"id": INTEGER, "encumbrance_id": INTEGER})},
-    }
-)
-
-
 def _loan(loan_id: int, actor) -> PledgeLoan:
     loan = db.session.get(PledgeLoan, loan_id)
     if loan is None or not permissions.can_view_loan(actor, loan):
@@ -134,10 +118,11 @@ def _date(body: dict, name: str, errors: dict) -> date | None:
     value = body.get(name)
     if value in (None, ""):
         return None
-    try:
-        return date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        pass
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
     errors[name] = [_l("Enter a date as YYYY-MM-DD.")]
     return None
 

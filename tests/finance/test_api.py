@@ -41,8 +41,9 @@ def test_a_loan_through_the_api_from_application_to_repayment(api, db):
     over = bank.post(f"{path}/risk-shares", json={"sharer_kind": "risk_fund", "share_bp": 6001})
     assert over.status_code == 422 and "share_bp" in over.get_json()["error"]["fields"]
     assert bank.post(f"{path}/approve", json={"conditions": "年利率3.65%"}).get_json()["status"] == "approved"
-    bad = bank.post(f"{path}/sign", json={"signed_on": "2025-13-01"})
-    assert bad.status_code == 422 and "signed_on" in bad.get_json()["error"]["fields"]
+    for wrong in ("2025-13-01", 20250301, ["2025-03-01"]):
+        bad = bank.post(f"{path}/sign", json={"signed_on": wrong, "pledge_registration_no": "Y1"})
+        assert bad.status_code == 422 and "signed_on" in bad.get_json()["error"]["fields"], wrong
     missing = bank.post(f"{path}/sign", json={"signed_on": "2025-03-01"})
     assert missing.status_code == 422 and "pledge_registration_no" in missing.get_json()["error"]["fields"]
     bank.post(f"{path}/sign", json={"pledge_registration_no": "Y2025230000456", "signed_on": "2025-03-01"})

@@ -200,3 +200,26 @@ def test_the_listing_page_offers_investors_to_express_interest(client, login_as,
     assert 'id="express-interest"' not in html and "投资机构意向：1" in html
     login_as(financier("bank"))
     assert 'id="express-interest"' not in client.get(f"/listings/{listing.id}").get_data(as_text=True)
+
+
+def test_the_lists_run_as_many_queries_for_many_loans_as_for_one(client, api, login_as, db, count_queries):
+    w = world()
+    to_state(w, "signed")
+    login_as(w.bank)
+    caller = api(w.bank)
+
+    def measure():
+        with count_queries() as page:
+            assert client.get("/finance/").status_code == 200
+        with count_queries() as listed:
+            assert caller.get("/api/v1/financing/pledges").get_json()["total"] >= 1
+        return page.count, listed.count
+
+    measure()  # the token's first use records itself
+    one = measure()
+    for state in ("applied", "signed", "repaid", "defaulted"):
+        other = world(co_owned=True)
+        other.bank = w.bank  # the same bank, other owners
+        to_state(other, state)
+    assert caller.get("/api/v1/financing/pledges").get_json()["total"] == 5
+    assert measure() == one
