@@ -542,7 +542,8 @@ def reject_investment(investment_id: int, actor):
 @bp.get("/financing/summary")
 @describe(
     "For regulators and admins: pledge loans (count, amount, outstanding, defaults, risk shared) and confirmed "
-    "investments, by `year`, `region` or `bank` (the lending bank; for investments the investor), optionally "
+    "investments, by `year`, `region`, `bank` (the lending bank; for investments the investor) or `industry`, "
+    "optionally "
     "for one `year`. A city regulator sees its city.",
     tags=TAGS,
     params=[

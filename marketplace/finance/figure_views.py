@@ -14,7 +14,12 @@ from .views import bp
 
 
 def _titles() -> dict[str, str]:
-    return {"year": _("By year"), "region": _("By region"), "bank": _("By institution")}
+    return {
+        "year": _("By year"),
+        "region": _("By region"),
+        "bank": _("By institution"),
+        "industry": _("By industry"),
+    }
 
 
 @bp.get("/finance/figures")

@@ -15,13 +15,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, select
 
 from ..accounts.models import Organization, User
-from ..core.catalog import PROVINCE_CODE, region_label
+from ..core.catalog import PROVINCE_CODE, industry_label, region_label
 from ..core.errors import ValidationError
 from ..extensions import db
 from .models import DefaultProceeds, Investment, PledgeLoan, RiskShare
 from .states import LENT_STATES, InvestmentStatus, LoanStatus
 
-GROUPS = ("year", "region", "bank")
+GROUPS = ("year", "region", "bank", "industry")
 MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
@@ -83,7 +83,7 @@ def parse_args(year: Any, group_by: Any) -> tuple[int | None, str]:
             errors["year"] = [_l("Enter a year from %(low)s to %(high)s.", low=MIN_YEAR, high=MAX_YEAR)]
     group = group_by or "year"
     if group not in GROUPS:
-        errors["group_by"] = [_l("Group by year, region or bank.")]
+        errors["group_by"] = [_l("Group by year, region, bank or industry.")]
     if errors:
         raise ValidationError(fields=errors)
     return parsed_year, group
@@ -99,10 +99,18 @@ def _scope_filter(column, user: User | None):
 def summary(*, year: int | None = None, group_by: str = "year", user: User | None = None) -> Summary:
     loan_year = func.extract("year", PledgeLoan.signed_on)
     inv_year = func.extract("year", Investment.invested_on)
-    loan_key = {"year": loan_year, "region": PledgeLoan.region_code, "bank": PledgeLoan.bank_org_id}[group_by]
-    inv_key = {"year": inv_year, "region": Investment.region_code, "bank": Investment.investor_org_id}[
-        group_by
-    ]
+    loan_key = {
+        "year": loan_year,
+        "region": PledgeLoan.region_code,
+        "bank": PledgeLoan.bank_org_id,
+        "industry": PledgeLoan.industry,
+    }[group_by]
+    inv_key = {
+        "year": inv_year,
+        "region": Investment.region_code,
+        "bank": Investment.investor_org_id,
+        "industry": Investment.industry,
+    }[group_by]
 
     def loan_filters(stmt):
         stmt = stmt.where(PledgeLoan.status.in_([s.value for s in LENT_STATES]))
@@ -195,9 +203,13 @@ def summary(*, year: int | None = None, group_by: str = "year", user: User | Non
             r.label = str(key)
         elif group_by == "region":
             r.label = region_label(key)
+        elif group_by == "industry":
+            r.label = industry_label(key) if key else str(_l("Not given"))
         else:
             r.label = names.get(key, str(key))
-    ordered = sorted(rows.values(), key=lambda r: (r.key is None, r.key if group_by != "bank" else r.label))
+    ordered = sorted(
+        rows.values(), key=lambda r: (r.key is None, r.key if group_by in ("year", "region") else r.label)
+    )
     total = Row(key=None, label=str(_l("Total")))
     for r in ordered:
         for name in (

@@ -210,6 +210,11 @@ class FiguresForm(BaseForm):
     year = IntegerField(_l("Year"), validators=[Optional()])
     group_by = SelectField(
         _l("Group by"),
-        choices=[("year", _l("Year")), ("region", _l("Region")), ("bank", _l("Institution"))],
+        choices=[
+            ("year", _l("Year")),
+            ("region", _l("Region")),
+            ("bank", _l("Institution")),
+            ("industry", _l("Industry")),
+        ],
         validators=[Optional()],
     )

@@ -285,6 +285,7 @@ def record_investment(
         share_bp=share,
         invested_on=day,
         region_code=counterpart.region_code,
+        industry=listing.industry if listing else None,
         status=InvestmentStatus.RECORDED.value,
         recorded_by_id=actor.id,
     )

@@ -245,6 +245,7 @@ def apply_for_loan(
         applied_by_id=actor.id,
         bank_org_id=bank.id,
         region_code=actor.organization.region_code,
+        industry=assets[0].industry,
         status=LoanStatus.APPLIED.value,
         amount_fen=amount,
         term_months=term,

@@ -72,6 +72,8 @@ class PledgeLoan(TimestampMixin, db.Model):
     bank_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
     #: The applicant's region when it applied (the figures cut by it).
     region_code: Mapped[str] = mapped_column(String(6), nullable=False)
+    #: The industry of the first pledged asset (the figures cut by it).
+    industry: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(24), nullable=False, default=LoanStatus.APPLIED.value)
     amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     term_months: Mapped[int] = mapped_column(Integer, nullable=False)
@@ -306,6 +308,8 @@ class Investment(TimestampMixin, db.Model):
     share_bp: Mapped[int] = mapped_column(Integer, nullable=False)
     invested_on: Mapped[date] = mapped_column(Date, nullable=False)
     region_code: Mapped[str] = mapped_column(String(6), nullable=False)
+    #: The listing's industry, when the investment is in an equity listing.
+    industry: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), nullable=False, default=InvestmentStatus.RECORDED.value)
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -3,7 +3,7 @@ industries followed, interests in equity listings and investments
 
 Revision ID: 0021_finance
 Revises: 0017_org_kinds_roles
-Create Date: 2026-12-01 17:15:48.374456
+Create Date: 2026-12-01 18:10:02.122889
 
 """
 from alembic import op
@@ -36,6 +36,7 @@ def upgrade():
     sa.Column('applied_by_id', sa.Integer(), nullable=True),
     sa.Column('bank_org_id', sa.Integer(), nullable=False),
     sa.Column('region_code', sa.String(length=6), nullable=False),
+    sa.Column('industry', sa.String(length=32), nullable=True),
     sa.Column('status', sa.String(length=24), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
     sa.Column('term_months', sa.Integer(), nullable=False),
@@ -117,6 +118,7 @@ def upgrade():
     sa.Column('share_bp', sa.Integer(), nullable=False),
     sa.Column('invested_on', sa.Date(), nullable=False),
     sa.Column('region_code', sa.String(length=6), nullable=False),
+    sa.Column('industry', sa.String(length=32), nullable=True),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('recorded_by_id', sa.Integer(), nullable=True),
     sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),

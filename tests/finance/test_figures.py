@@ -58,6 +58,9 @@ def test_summary_by_year_region_and_bank(db):
     assert by_region["230600"].label == "大庆市"
     by_bank = {r.key: r for r in figures.summary(group_by="bank", user=regulator).rows}
     assert by_bank[signed.bank_org_id].label == "测试银行哈尔滨分行"
+    by_industry = {r.key: r for r in figures.summary(group_by="industry", user=regulator).rows}
+    assert by_industry["biology"].loans == 3 and by_industry["new_materials"].investments == 1
+    assert by_industry["biology"].label == "生物经济"
     assert figures.summary(year=2024, group_by="year", user=regulator).rows == []
     # A city regulator sees its city only.
     daqing = factories.user_with_role("regulator", region="230600")
@@ -78,7 +81,13 @@ def test_queries_do_not_grow_with_rows(db, count_queries):
 
 
 @pytest.mark.parametrize(
-    ("year", "group_by", "field"), [("x", "year", "year"), ("1800", "year", "year"), ("", "city", "group_by")]
+    ("year", "group_by", "field"),
+    [
+        ("x", "year", "year"),
+        ("1800", "year", "year"),
+        ("", "city", "group_by"),
+        ("2025", "org_kind", "group_by"),
+    ],
 )
 def test_bad_arguments(db, year, group_by, field):
     from marketplace.core.errors import ValidationError
@@ -95,6 +104,8 @@ def test_the_page_the_downloads_and_the_api(client, api, login_as, db):
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "大庆市" in html and "finance-chart-data" in html and "echarts" in html
     assert client.get("/finance/figures?group_by=region&lang=en").status_code == 200
+    by_industry = client.get("/finance/figures?group_by=industry").get_data(as_text=True)
+    assert "按产业" in by_industry and "生物经济" in by_industry
     bad = client.get("/finance/figures?year=abc")
     assert bad.status_code == 422 and "2000" in bad.get_data(as_text=True)
     csv = client.get("/finance/figures?group_by=year&format=csv")
