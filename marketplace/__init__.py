@@ -87,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import register_api
     from .contracts.views import bp as contracts_bp
     from .core.views import bp as core_bp
+    from .finance.web import bp as finance_bp
     from .industrialization.views import bp as industrialization_bp
     from .ip.views import bp as ip_bp
     from .ledger.views import bp as ledger_bp
@@ -111,6 +112,7 @@ def register_blueprints(app: Flask) -> None:
         payments_bp,
         industrialization_bp,
         services_bp,
+        finance_bp,
     ):
         app.register_blueprint(bp)
     register_api(app)

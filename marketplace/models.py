@@ -5,6 +5,7 @@ from .accounts import models as accounts_models  # noqa: F401
 from .contracts import models as contracts_models  # noqa: F401
 from .core import idempotency  # noqa: F401
 from .core import models as core_models  # noqa: F401
+from .finance import models as finance_models  # noqa: F401
 from .industrialization import models as industrialization_models  # noqa: F401
 from .ip import models as ip_models  # noqa: F401
 from .ledger import models as ledger_models  # noqa: F401

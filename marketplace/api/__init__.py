@@ -14,6 +14,7 @@ def register_api(app: Flask) -> None:
     from ..accounts import api as accounts_api
     from ..contracts import api as contracts_api
     from ..extensions import csrf
+    from ..finance import api as finance_api
     from ..industrialization import api as industrialization_api
     from ..ip import api as ip_api
     from ..ledger import api as ledger_api
@@ -40,6 +41,7 @@ def register_api(app: Flask) -> None:
         payments_api,
         industrialization_api,
         services_api,
+        finance_api,
         portal_api,
     ):
         api.register_blueprint(module.bp)

@@ -32,6 +32,7 @@ NAV = [
     ("industrialization.index", _l("Industrialization"), _logged_in),
     ("services.provider_index", _l("Services"), _anyone),
     ("services.policy_index", _l("Policies"), _anyone),
+    ("finance.index", _l("Finance"), _role("seller", "financier", "regulator", "admin")),
     ("contracts.queue", _l("Registration queue"), _role("regulator")),
     ("ledger.dashboard", _l("Dashboard"), _role("regulator", "admin")),
     ("ledger.targets", _l("Plan targets"), _anyone),

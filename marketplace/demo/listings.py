@@ -442,14 +442,15 @@ LISTINGS = [
     DemoListing(
         "seller_jixi",
         ["石墨烯负极材料制备方法"],
-        "石墨烯负极储能领域独占许可",
-        "Exclusive licence of graphene anodes for energy storage",
+        "石墨烯负极储能领域普通许可",
+        "Non-exclusive licence of graphene anodes for energy storage",
         "储能电池循环寿命不足。",
         "循环 3000 次容量保持率 90%。",
-        [lic("exclusive", field_of_use="储能电池", territory="中国大陆", months=60, upfront=500 * WAN)],
+        [lic(field_of_use="储能电池", territory="中国大陆", months=60, upfront=500 * WAN)],
         agency="agency_hrb",
         state="returned",
-        note="该专利已质押，请说明质权人是否同意独占许可，并补充同意函。",
+        # A pledged patent cannot be licensed exclusively (ip.deals); a licence needs the pledgee's consent.
+        note="该专利已质押，许可须经质权人同意，请补充质权人同意函后再提交。",
     ),
     DemoListing(
         "seller_neau",

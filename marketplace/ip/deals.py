@@ -16,9 +16,10 @@ licence terminated, committed deal closed) stops counting on its release date.
    expiry date has passed, cannot be dealt at all (``asset_not_in_force``,
    ``asset_expired``). A pending application can be (transfer of the
    application right, licence of the application).
-2. An unreleased pledge excludes a transfer or equity contribution
-   (``pledged``). A licence stays possible: Civil Code art. 444 requires the
-   pledgee's consent, which the check reports as a warning
+2. An unreleased pledge excludes a transfer or equity contribution, and an
+   exclusive or sole licence, which would empty the pledged right of its value
+   (``pledged``). A non-exclusive licence stays possible: Civil Code art. 444
+   requires the pledgee's consent, which the check reports as a warning
    (``pledgee_consent_needed``).
 3. A transfer or equity deal committed on the platform and not yet closed
    excludes every other deal, of any kind (``transfer_committed``). It is
@@ -381,6 +382,18 @@ def evaluate(
                         _l(
                             "The asset is pledged to %(pledgee)s: it cannot be transferred or contributed "
                             "as equity until the pledge is released.",
+                            pledgee=_who(enc),
+                        ),
+                        enc.id,
+                    )
+                )
+            elif deal.license_type in states.EXCLUSIVE_TYPES:
+                result.reasons.append(
+                    DealReason(
+                        "pledged",
+                        _l(
+                            "The asset is pledged to %(pledgee)s: it cannot be licensed exclusively "
+                            "(exclusive or sole) until the pledge is released.",
                             pledgee=_who(enc),
                         ),
                         enc.id,

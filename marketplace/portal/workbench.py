@@ -23,6 +23,7 @@ from ..contracts.models import Contract, ContractMilestone
 from ..contracts.states import ContractStatus
 from ..core.timeutil import today_shanghai
 from ..extensions import db
+from ..finance import workbench as finance_workbench
 from ..ip.models import AssetOwner, OwnershipProposal, OwnershipVote
 from ..ip.states import ProposalStatus
 from ..listings.models import Listing
@@ -309,6 +310,10 @@ def items_for(user: User, *, today: date | None = None) -> list[WorkItem]:
             )
         )
     items.extend(WorkItem(*item) for item in services_workbench.items_for(user, today))
+    items.extend(
+        WorkItem(i.key, i.label, i.count, i.url, i.overdue)
+        for i in finance_workbench.items_for(user, today=today)
+    )
     return items
 
 

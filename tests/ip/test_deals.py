@@ -97,8 +97,8 @@ EXPECTED = {
     "pledge": {
         "transfer": "pledged",
         "equity": "pledged",
-        "exclusive": None,
-        "sole": None,
+        "exclusive": "pledged",
+        "sole": "pledged",
         "non_exclusive": None,
     },
     "committed_transfer": dict.fromkeys(DEALS, "transfer_committed"),

@@ -92,7 +92,9 @@ def expected_for(enc: Encumbrance, deal: DealTerms) -> tuple[list[tuple[str, int
     if enc.kind == "pledge":
         if enc.released_on is not None:
             return [], []
-        return ([("pledged", enc.id)], []) if whole else ([], [("pledgee_consent_needed", enc.id)])
+        if whole or deal.license_type in ("exclusive", "sole"):
+            return [("pledged", enc.id)], []
+        return [], [("pledgee_consent_needed", enc.id)]
     if enc.deal_kind in ("transfer", "equity"):
         return ([], []) if enc.released_on is not None else ([("transfer_committed", enc.id)], [])
     start = ON if whole else (deal.term_start or ON)
@@ -192,8 +194,8 @@ BLOCKING_EXPECTED = {
     "pledge": {
         "transfer": (["pledged"], []),
         "equity": (["pledged"], []),
-        "exclusive": ([], ["pledgee_consent_needed"]),
-        "sole": ([], ["pledgee_consent_needed"]),
+        "exclusive": (["pledged"], []),
+        "sole": (["pledged"], []),
         "non_exclusive": ([], ["pledgee_consent_needed"]),
     },
     "committed_transfer": dict.fromkeys(DEALS, (["transfer_committed"], [])),
@@ -553,7 +555,12 @@ def test_to_dict():
     ("blocking", "deal", "words"),
     [
         ("pledge", "transfer", "The asset is pledged to party 100: it cannot be transferred"),
-        ("pledge", "sole", "The asset is pledged to party 100: a licence needs the pledgee's consent."),
+        ("pledge", "sole", "The asset is pledged to party 100: it cannot be licensed exclusively"),
+        (
+            "pledge",
+            "non_exclusive",
+            "The asset is pledged to party 100: a licence needs the pledgee's consent.",
+        ),
         ("committed_transfer", "sole", "is committed under contract C-100: no other deal is possible."),
         ("exclusive_licence", "equity", "licence to party 100 is in force: the asset cannot be transferred"),
         ("non_exclusive_licence", "transfer", "A non-exclusive licence to party 100 is in force"),

@@ -326,6 +326,10 @@ def test_deal_check_endpoint(api, db, owner, asset):
     data = response.get_json()
     assert data["ok"] is False and data["reasons"][0]["code"] == "pledged" and data["reasons"][0]["message"]
     data = caller.get(f"/api/v1/assets/{asset.id}/deal-check?deal_kind=license&license_type=sole").get_json()
+    assert data["ok"] is False and data["reasons"][0]["code"] == "pledged"
+    data = caller.get(
+        f"/api/v1/assets/{asset.id}/deal-check?deal_kind=license&license_type=non_exclusive"
+    ).get_json()
     assert data["ok"] is True and data["warnings"][0]["code"] == "pledgee_consent_needed"
     response = caller.get(f"/api/v1/assets/{asset.id}/deal-check?deal_kind=license")
     assert response.status_code == 422 and "license_type" in response.get_json()["error"]["fields"]
@@ -346,7 +350,7 @@ def test_web_forms_record_a_pledge_in_yuan_and_a_licence(client, db, login_as, o
         f"/assets/{asset.id}/encumbrances?form=license",
         data={
             "license-kind": "license",
-            "license-license_type": "sole",
+            "license-license_type": "non_exclusive",
             "license-counterparty": "绥化大豆蛋白有限公司",
             "license-territory": "绥化市",
             "license-term_start": "2026-01-01",
@@ -357,7 +361,7 @@ def test_web_forms_record_a_pledge_in_yuan_and_a_licence(client, db, login_as, o
     pledge, licence = asset.encumbrances
     assert (pledge.kind, pledge.amount_fen, pledge.counterparty) == ("pledge", 800_000_000, "哈尔滨银行")
     assert (licence.license_type, licence.territory, licence.term_end) == (
-        "sole",
+        "non_exclusive",
         "绥化市",
         date(2030, 12, 31),
     )

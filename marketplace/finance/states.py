@@ -1,0 +1,132 @@
+"""States of finance objects, as tables of allowed transitions.
+
+Pledge loans (知识产权质押融资)::
+
+    applied ──ask for documents──> documents_requested ──documents provided──> applied
+       ├──approve (with conditions)──> approved ──sign (both sides)──> signed
+       ├──decline (with a reason)──> declined              signed ──repay──> repaid
+       └──withdraw (owner side, before signing)──> withdrawn   signed ──default──> defaulted
+
+declined, withdrawn, repaid and defaulted are final. The pledges are entered in
+the IP register when the loan becomes signed and released (never deleted) when
+it is repaid; a defaulted loan keeps them until the proceeds of disposal are
+recorded by hand.
+
+Investments::
+
+    recorded ──the other side confirms──> confirmed
+        └────the other side rejects────> rejected
+"""
+
+from __future__ import annotations
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+
+from ..core.states import StateMachine
+
+
+class LoanStatus(enum.StrEnum):
+    APPLIED = "applied"
+    DOCUMENTS_REQUESTED = "documents_requested"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    SIGNED = "signed"
+    REPAID = "repaid"
+    DEFAULTED = "defaulted"
+    WITHDRAWN = "withdrawn"
+
+
+L = LoanStatus
+LOAN_TRANSITIONS: dict[LoanStatus, list[LoanStatus]] = {
+    L.APPLIED: [L.DOCUMENTS_REQUESTED, L.APPROVED, L.DECLINED, L.WITHDRAWN],
+    L.DOCUMENTS_REQUESTED: [L.APPLIED, L.DECLINED, L.WITHDRAWN],
+    L.APPROVED: [L.SIGNED, L.WITHDRAWN],
+    L.DECLINED: [],
+    L.SIGNED: [L.REPAID, L.DEFAULTED],
+    L.REPAID: [],
+    L.DEFAULTED: [],
+    L.WITHDRAWN: [],
+}
+loan_machine = StateMachine(LoanStatus, LOAN_TRANSITIONS)
+
+#: Loans still being decided (before signing).
+OPEN_LOAN_STATES = frozenset({L.APPLIED, L.DOCUMENTS_REQUESTED, L.APPROVED})
+#: Loans that were lent (counted in the figures).
+LENT_STATES = frozenset({L.SIGNED, L.REPAID, L.DEFAULTED})
+
+
+class ConsentStatus(enum.StrEnum):
+    PENDING = "pending"
+    GIVEN = "given"
+    REFUSED = "refused"
+
+
+class SharerKind(enum.StrEnum):
+    GUARANTEE_COMPANY = "guarantee_company"
+    INSURER = "insurer"
+    RISK_FUND = "risk_fund"
+
+
+class InvestmentStatus(enum.StrEnum):
+    RECORDED = "recorded"
+    CONFIRMED = "confirmed"
+    REJECTED = "rejected"
+
+
+I = InvestmentStatus  # noqa: E741
+INVESTMENT_TRANSITIONS: dict[InvestmentStatus, list[InvestmentStatus]] = {
+    I.RECORDED: [I.CONFIRMED, I.REJECTED],
+    I.CONFIRMED: [],
+    I.REJECTED: [],
+}
+investment_machine = StateMachine(InvestmentStatus, INVESTMENT_TRANSITIONS)
+
+
+LOAN_STATUS_LABELS: dict[str, object] = {
+    L.APPLIED: _l("Applied"),
+    L.DOCUMENTS_REQUESTED: _l("Documents requested"),
+    L.APPROVED: _l("Approved"),
+    L.DECLINED: _l("Declined"),
+    L.SIGNED: _l("Signed (pledged)"),
+    L.REPAID: _l("Repaid"),
+    L.DEFAULTED: _l("Defaulted"),
+    L.WITHDRAWN: _l("Withdrawn"),
+}
+CONSENT_LABELS: dict[str, object] = {
+    ConsentStatus.PENDING: _l("Awaiting consent"),
+    ConsentStatus.GIVEN: _l("Consent given"),
+    ConsentStatus.REFUSED: _l("Consent refused"),
+}
+SHARER_LABELS: dict[str, object] = {
+    SharerKind.GUARANTEE_COMPANY: _l("Guarantee company"),
+    SharerKind.INSURER: _l("Insurer"),
+    SharerKind.RISK_FUND: _l("Provincial risk compensation fund"),
+}
+INVESTMENT_STATUS_LABELS: dict[str, object] = {
+    I.RECORDED: _l("Awaiting confirmation"),
+    I.CONFIRMED: _l("Confirmed"),
+    I.REJECTED: _l("Rejected"),
+}
+
+
+def label(table: dict, code: str | None) -> str:
+    value = table.get(code) if code else None
+    return str(value) if value is not None else (code or "")
+
+
+def loan_status_label(code: str | None) -> str:
+    return label(LOAN_STATUS_LABELS, code)
+
+
+def investment_status_label(code: str | None) -> str:
+    return label(INVESTMENT_STATUS_LABELS, code)
+
+
+def sharer_label(code: str | None) -> str:
+    return label(SHARER_LABELS, code)
+
+
+def consent_label(code: str | None) -> str:
+    return label(CONSENT_LABELS, code)
