@@ -129,6 +129,7 @@ def register_subscribers(app: Flask) -> None:
     from .offers import services as offers
     from .payments import services as payments
     from .search import ports as search_ports
+    from .trading import sessions as trading_sessions
 
     ledger_ports.contract_link.plug(app, contracts_ports.contract_url)
     ledger_ports.cash_received_fen.plug(app, payments.cash_received_fen)
@@ -143,6 +144,9 @@ def register_subscribers(app: Flask) -> None:
     search_ports.published_listings.plug(app, search_docs.published_listings)
     search_ports.listing_facet_values.plug(app, search_docs.facet_values)
     listings_ownership.register()
+    from .ip import encumbrances as ip_encumbrances
+
+    ip_encumbrances.bidding_hold.plug(app, trading_sessions.hold_on_asset)
 
 
 def register_errorhandlers(app: Flask) -> None:

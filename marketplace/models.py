@@ -16,3 +16,4 @@ from .search import models as search_models  # noqa: F401
 from .search import outbox as search_outbox  # noqa: F401
 from .storage import models as storage_models  # noqa: F401
 from .storage import uploads  # noqa: F401
+from .trading import models as trading_models  # noqa: F401
