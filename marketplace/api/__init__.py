@@ -22,6 +22,7 @@ def register_api(app: Flask) -> None:
     from ..offers import api as offers_api
     from ..payments import api as payments_api
     from ..portal import api as portal_api
+    from ..trading import api as trading_api
     from .openapi import openapi_document
 
     # A parent of its own per app: nesting mutates the parent blueprint.
@@ -38,6 +39,7 @@ def register_api(app: Flask) -> None:
         payments_api,
         industrialization_api,
         portal_api,
+        trading_api,
     ):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)

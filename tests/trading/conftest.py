@@ -33,3 +33,19 @@ def world(db):
     buyers = [factories.user_with_role("buyer") for _ in range(3)]
     holder = factories.user_with_role("buyer")
     return World(seller, listing, buyers, holder, agent)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """The server's clock of public trading, set by the test: clock.set(datetime)."""
+    from marketplace.trading import clock as trading_clock
+
+    class _Clock:
+        value = T0
+
+        def set(self, value):
+            self.value = value
+
+    c = _Clock()
+    monkeypatch.setattr(trading_clock, "now", lambda: c.value)
+    return c

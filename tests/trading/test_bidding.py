@@ -179,3 +179,63 @@ def test_a_running_session_blocks_other_deals_on_the_asset(world):
         record_committed_deal(asset, DealTerms("license", license_type="non_exclusive"),
                               reference="OFFER-1", actor=world.seller)
     assert err.value.code == "held_for_trading"
+
+
+# --- public notice (挂牌公示) ---------------------------------------------------
+
+from marketplace.trading import notices  # noqa: E402
+
+
+def _notice(world, now=T0):
+    return notices.start_notice(world.listing, listed_price_fen=START, notice_days=15, actor=world.seller, now=now)
+
+
+def test_notice_with_one_buyer_gives_a_contract_at_the_listed_price(world):
+    n = _notice(world)
+    o = notices.object_to(n, "权属存在争议", actor=world.buyers[2], now=T0)
+    notices.accept_listed_price(n, actor=world.buyers[0], now=T0)
+    notices.accept_listed_price(n, actor=world.buyers[0], now=T0)  # twice is once
+    after = T0 + timedelta(days=16)
+    assert notices.finish_if_due(n, after).status == "running"  # an unanswered objection blocks
+    with pytest.raises(PermissionDenied):
+        notices.answer_objection(o, "已核实", actor=world.buyers[2], now=T0)
+    notices.answer_objection(o, "专利权属清晰，已核实", actor=world.seller, now=after)
+    notices.finish_if_due(n, after)
+    assert n.status == "contracted"
+    contract = chain.db.session.get(Contract, n.contract_id)
+    assert (contract.buyer_org_id, contract.turnover_fen) == (world.buyers[0].organization_id, START)
+
+
+def test_notice_without_buyer_goes_back_and_with_several_goes_to_bidding(world):
+    n = _notice(world)
+    with pytest.raises(Conflict):
+        make_session(world.listing, world.seller, T0)  # the notice holds the listing
+    after = T0 + timedelta(days=16)
+    with pytest.raises(Conflict):
+        notices.accept_listed_price(n, actor=world.buyers[0], now=after)
+    assert notices.finish_if_due(n, after).status == "no_buyer"
+    assert world.listing.status == "published"
+    n2 = _notice(world, now=after)
+    notices.accept_listed_price(n2, actor=world.buyers[0], now=after)
+    notices.accept_listed_price(n2, actor=world.buyers[1], now=after)
+    end = after + timedelta(days=16)
+    notices.finish_if_due(n2, end)
+    assert n2.status == "to_bidding"
+    s = chain.db.session.get(bidding.BiddingSession, n2.bidding_session_id)
+    assert sorted(s.invited_org_ids) == sorted([world.buyers[0].organization_id, world.buyers[1].organization_id])
+    assert s.starting_price_fen == START and len(s.enrolments) == 2
+    with pytest.raises(PermissionDenied):
+        from marketplace.trading import enrolment
+
+        enrolment.enrol(s, actor=world.buyers[2], now=end)
+
+
+def test_notice_rules(world):
+    with pytest.raises(ValidationError) as err:
+        notices.start_notice(world.listing, listed_price_fen=0, notice_days=2, actor=world.seller, now=T0)
+    assert set(err.value.fields) == {"listed_price_fen", "notice_days"}
+    n = _notice(world)
+    with pytest.raises(ValidationError):
+        notices.object_to(n, "  ", actor=world.buyers[0], now=T0)
+    with pytest.raises(PermissionDenied):
+        notices.accept_listed_price(n, actor=world.seller, now=T0)
