@@ -95,6 +95,7 @@ def register_blueprints(app: Flask) -> None:
     from .offers.views import bp as offers_bp
     from .payments.views import bp as payments_bp
     from .portal.views import bp as portal_bp
+    from .trading.views import bp as trading_bp
 
     for bp in (
         portal_bp,
@@ -109,6 +110,7 @@ def register_blueprints(app: Flask) -> None:
         ledger_bp,
         payments_bp,
         industrialization_bp,
+        trading_bp,
     ):
         app.register_blueprint(bp)
     register_api(app)
@@ -178,6 +180,7 @@ def register_commands(app: Flask) -> None:
     from .payments import cli as payments_cli
     from .search import cli as search_cli
     from .storage import cli as storage_cli
+    from .trading import cli as trading_cli
 
     for module in (
         accounts_cli,
@@ -190,5 +193,6 @@ def register_commands(app: Flask) -> None:
         payments_cli,
         search_cli,
         storage_cli,
+        trading_cli,
     ):
         module.register(app)
