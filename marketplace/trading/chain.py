@@ -51,7 +51,10 @@ def entries(session: BiddingSession, *, kind: str | None = None):
 def verify(session: BiddingSession) -> VerifyResult:
     """Check the whole log of the session, streamed in sequence order; the head must be the session's."""
     rows = db.session.scalars(entries(session).execution_options(yield_per=500))
-    result = verify_chain((e.seq, e.prev_hash, e.hash, e.fields()) for e in rows)
+    try:
+        result = verify_chain((e.seq, e.prev_hash, e.hash, e.fields()) for e in rows)
+    finally:
+        rows.close()  # a break stops early: the server-side cursor is closed at once
     if result.ok and result.head != (session.head_hash or GENESIS_HASH):
         return VerifyResult(False, result.entries, result.head, session.last_seq, "head_mismatch")
     return result
