@@ -28,22 +28,48 @@ WAN = 10_000 * 100  # fen in 1 万元
 
 # key, seller, owner org, asset (title, title_en, industry, serial), listing title, problem, comparison
 ITEMS = {
-    "settled": ("seller_hit", "hit", ("寒区桥梁除冰融雪自加热沥青", "Self-heating de-icing asphalt for cold-region bridges",
-                "new_materials", 5600231), "寒区桥面自融雪沥青混合料技术",
-                "东北冬季桥面结冰，撒盐融雪腐蚀钢筋、污染土壤。",
-                "-25 ℃ 下桥面 40 分钟内无积冰，比撒盐方案养护费用降低 45%。"),
-    "running": ("seller_haas", "haas", ("寒地水稻侧深施肥插秧一体机", "Side-deep fertilizing rice transplanter for cold regions",
-                "agri_machinery", 5600232), "寒地水稻侧深施肥插秧一体化装备",
-                "寒地水稻插秧与施肥分两次作业，肥料利用率低。",
-                "一次完成插秧与侧深施肥，氮肥利用率提高 12 个百分点，每亩节本 38 元。"),
-    "announced": ("seller_mdjmi", "mdjmi", ("北药刺五加皂苷高效提取工艺", "Efficient extraction of Acanthopanax saponins",
-                  "biology", 5600233), "刺五加皂苷高效提取与纯化技术",
-                  "刺五加传统水提工艺得率低、能耗高。",
-                  "皂苷得率提高 35%，能耗降低 28%，纯度达 90% 以上。"),
-    "notice": ("seller_qqhru", "qqhru", ("玉米秸秆打捆离田成套装备", "Corn straw baling and removal equipment",
-               "agri_machinery", 5600234), "玉米秸秆高效打捆离田成套装备",
-               "秸秆离田效率低，影响春播和黑土地保护。",
-               "每小时打捆 12 亩，比现有机型快 40%，捡拾率 93%。"),
+    "settled": (
+        "seller_hit",
+        "hit",
+        (
+            "寒区桥梁除冰融雪自加热沥青",
+            "Self-heating de-icing asphalt for cold-region bridges",
+            "new_materials",
+            5600231,
+        ),
+        "寒区桥面自融雪沥青混合料技术",
+        "东北冬季桥面结冰，撒盐融雪腐蚀钢筋、污染土壤。",
+        "-25 ℃ 下桥面 40 分钟内无积冰，比撒盐方案养护费用降低 45%。",
+    ),
+    "running": (
+        "seller_haas",
+        "haas",
+        (
+            "寒地水稻侧深施肥插秧一体机",
+            "Side-deep fertilizing rice transplanter for cold regions",
+            "agri_machinery",
+            5600232,
+        ),
+        "寒地水稻侧深施肥插秧一体化装备",
+        "寒地水稻插秧与施肥分两次作业，肥料利用率低。",
+        "一次完成插秧与侧深施肥，氮肥利用率提高 12 个百分点，每亩节本 38 元。",
+    ),
+    "announced": (
+        "seller_mdjmi",
+        "mdjmi",
+        ("北药刺五加皂苷高效提取工艺", "Efficient extraction of Acanthopanax saponins", "biology", 5600233),
+        "刺五加皂苷高效提取与纯化技术",
+        "刺五加传统水提工艺得率低、能耗高。",
+        "皂苷得率提高 35%，能耗降低 28%，纯度达 90% 以上。",
+    ),
+    "notice": (
+        "seller_qqhru",
+        "qqhru",
+        ("玉米秸秆打捆离田成套装备", "Corn straw baling and removal equipment", "agri_machinery", 5600234),
+        "玉米秸秆高效打捆离田成套装备",
+        "秸秆离田效率低，影响春播和黑土地保护。",
+        "每小时打捆 12 亩，比现有机型快 40%，捡拾率 93%。",
+    ),
 }
 BUYERS = ("buyer_beidahuang", "buyer_qizhong", "buyer_suihua", "buyer_digital")
 
@@ -96,7 +122,9 @@ def seed(ctx: DemoContext) -> None:
         for i, (buyer, price) in enumerate([(0, 120), (1, 130), (2, 140), (0, 150), (1, 160), (0, 170)]):
             bidding.place_bid(s, price * WAN, actor=ctx.user(BUYERS[buyer]), now=at + timedelta(hours=3 * i))
         # a bid in the last minutes extends the end
-        bidding.place_bid(s, 180 * WAN, actor=ctx.user(BUYERS[2]), now=s.effective_ends_at - timedelta(minutes=2))
+        bidding.place_bid(
+            s, 180 * WAN, actor=ctx.user(BUYERS[2]), now=s.effective_ends_at - timedelta(minutes=2)
+        )
         settlement.settle(s, now=s.effective_ends_at + timedelta(minutes=1))
         made.append(s)
     listing = _listing(ctx, "running", 80)
@@ -107,7 +135,9 @@ def seed(ctx: DemoContext) -> None:
         e = enrolment.enrol(s, actor=ctx.user(BUYERS[3]), now=created)  # its deposit not yet confirmed
         e.deposit.payer_reference = "HLJ20261130-0088"
         for i, (buyer, price) in enumerate([(0, 60), (1, 64), (0, 66)]):
-            bidding.place_bid(s, price * WAN, actor=ctx.user(BUYERS[buyer]), now=s.starts_at + timedelta(hours=i + 1))
+            bidding.place_bid(
+                s, price * WAN, actor=ctx.user(BUYERS[buyer]), now=s.starts_at + timedelta(hours=i + 1)
+            )
         made.append(s)
     listing = _listing(ctx, "announced", 60)
     if listing is not None:
@@ -124,4 +154,6 @@ def seed(ctx: DemoContext) -> None:
         notices.answer_objection(o, "核心打捆机构为本校独立研发，已获发明专利授权，经检索无在先权利冲突。",
                                  actor=ctx.user("seller_qqhru"), now=started + timedelta(days=2))  # fmt: skip
         notices.accept_listed_price(n, actor=ctx.user("buyer_beidahuang"), now=started + timedelta(days=2))
-    ctx.echo(f"trading: {len(made)} bidding sessions and {'a' if listing is not None else 'no'} public notice created")
+    ctx.echo(
+        f"trading: {len(made)} bidding sessions and {'a' if listing is not None else 'no'} public notice created"
+    )

@@ -28,11 +28,12 @@ from .deals import (
 from .models import Encumbrance, IpAsset
 from .owners import lock_asset
 
-
 #: Whether public trading (a bidding session, a public notice: a domain above the
 #: registry, plugged by `create_app`) holds the asset for a deal other than
 #: `reference`: the reason, or None. Nothing held without it.
-bidding_hold: Port[Callable[[IpAsset, str], Any]] = Port("ip.bidding_hold", default=lambda asset, reference: None)
+bidding_hold: Port[Callable[[IpAsset, str], Any]] = Port(
+    "ip.bidding_hold", default=lambda asset, reference: None
+)
 
 
 @dataclass

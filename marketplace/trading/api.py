@@ -9,6 +9,7 @@ from typing import Any
 from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.apiauth import token_optional, token_required
 from ..core.apidocs import BOOLEAN, DATE, DATETIME, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
@@ -20,7 +21,7 @@ from ..extensions import db
 from ..listings.models import Listing
 from ..listings.permissions import can_view_listing
 from . import bidding, chain, clock, enrolment, notices, permissions, sessions
-from .models import BiddingDeposit, BiddingSession, NoticeObjection, TradingNotice
+from .models import BiddingDeposit, BiddingEnrolment, BiddingSession, NoticeObjection, TradingNotice
 from .serialize import entry_json, notice_json, session_json
 
 bp = Blueprint("trading", __name__)
@@ -88,7 +89,9 @@ def _datetime(value, name: str, errors: dict) -> datetime | None:
     except ValueError:
         parsed = None
     if parsed is None or parsed.tzinfo is None:
-        errors.setdefault(name, []).append(_l("A time in ISO 8601 with its offset, e.g. 2026-12-01T10:00:00+08:00."))
+        errors.setdefault(name, []).append(
+            _l("A time in ISO 8601 with its offset, e.g. 2026-12-01T10:00:00+08:00.")
+        )
         return None
     return parsed
 
@@ -115,9 +118,13 @@ def _ints(value, name: str, errors: dict) -> list[int]:
     "minutes (default 5), holders of a right of first refusal, and the terms object whose price is bid.",
     tags=["trading"],
     body=CREATE_BODY,
-    responses={201: "The session", 403: "Not the seller side", 404: "No such listing",
-               409: "Listing not published, a bidding or notice under way, or the deal is excluded",
-               422: "Fields invalid"},  # fmt: skip
+    responses={
+        201: "The session",
+        403: "Not the seller side",
+        404: "No such listing",
+        409: "Listing not published, a bidding or notice under way, or the deal is excluded",
+        422: "Fields invalid",
+    },  # fmt: skip
     idempotent=True,
 )
 @token_required
@@ -152,7 +159,8 @@ def create_bidding(listing_id: int, actor):
     "forfeited). Sessions are public from their announcement date.",
     tags=["trading"],
     auth="optional",
-    params=PAGE_PARAMS + [{"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}}],
+    params=PAGE_PARAMS
+    + [{"name": "status", "in": "query", "schema": {"type": "string", "enum": list(STATUSES)}}],
     responses={200: "A page of sessions", 422: "Bad filter or page"},
 )
 @token_optional
@@ -175,6 +183,11 @@ def list_biddings(actor):
             stmt = stmt.where(live, BiddingSession.effective_ends_at <= now)
     elif status is not None:
         stmt = stmt.where(BiddingSession.status == status)
+    stmt = stmt.options(
+        selectinload(BiddingSession.listing),
+        selectinload(BiddingSession.enrolments).selectinload(BiddingEnrolment.deposit),
+        selectinload(BiddingSession.enrolments).selectinload(BiddingEnrolment.organization),
+    )
     page = paginate(stmt.order_by(BiddingSession.id.desc()), page_no, per_page)
     return page.to_dict(lambda s: session_json(s, actor, now=now))
 
@@ -201,8 +214,12 @@ def get_bidding(session_id: int, actor):
     "`payment.reference`, and confirmed by the seller side or the listing's agency.",
     tags=["trading"],
     body=obj({"payer_reference": STRING}),
-    responses={200: "`{status, code, payment}`", 403: "Not a buyer, the seller, or not invited",
-               404: "No such session", 409: "Enrolment closed"},  # fmt: skip
+    responses={
+        200: "`{status, code, payment}`",
+        403: "Not a buyer, the seller, or not invited",
+        404: "No such session",
+        409: "Enrolment closed",
+    },  # fmt: skip
 )
 @token_required
 def enrol_bidding(session_id: int, actor):
@@ -215,8 +232,13 @@ def enrol_bidding(session_id: int, actor):
     return {
         "status": "eligible" if e.eligible else "awaiting_deposit",
         "code": e.code,
-        "payment": {"id": deposit.id, "method": deposit.method, "amount_fen": deposit.amount_fen,
-                    "reference": deposit.reference, "status": deposit.status},  # fmt: skip
+        "payment": {
+            "id": deposit.id,
+            "method": deposit.method,
+            "amount_fen": deposit.amount_fen,
+            "reference": deposit.reference,
+            "status": deposit.status,
+        },  # fmt: skip
     }
 
 
@@ -231,7 +253,8 @@ def list_bidding_deposits(session_id: int, actor):
     session = _session(session_id, actor, clock.now())
     if not permissions.can_confirm_deposits(actor, session):
         raise NotFound()
-    return {"items": [deposit_json(d) for d in db.session.scalars(enrolment.deposits_of(session))]}
+    stmt = enrolment.deposits_of(session).options(selectinload(BiddingDeposit.enrolment))
+    return {"items": [deposit_json(d) for d in db.session.scalars(stmt)]}
 
 
 def deposit_json(d: BiddingDeposit) -> dict[str, Any]:
@@ -265,8 +288,12 @@ def confirm_bidding_deposit(session_id: int, deposit_id: int, actor):
     "minutes after it.",
     tags=["trading"],
     body=obj({"amount_fen": FEN}, required=["amount_fen"]),
-    responses={201: "The bid: `seq`, `hash`, the new `ends_at`", 404: "No such session",
-               409: "Below the minimum, not open, or not eligible", 422: "Amount invalid"},  # fmt: skip
+    responses={
+        201: "The bid: `seq`, `hash`, the new `ends_at`",
+        404: "No such session",
+        409: "Below the minimum, not open, or not eligible",
+        422: "Amount invalid",
+    },  # fmt: skip
     idempotent=True,
 )
 @token_required
@@ -334,10 +361,17 @@ def _notice(notice_id: int) -> TradingNotice:
     "The seller side or its agency starts a public notice (挂牌公示) of `listed_price_fen` for `notice_days` "
     "(default 15, within the configured limits).",
     tags=["trading"],
-    body=obj({"listed_price_fen": FEN, "notice_days": INTEGER, "deal_terms": {"type": "object"}},
-             required=["listed_price_fen"]),  # fmt: skip
-    responses={201: "The notice", 403: "Not the seller side", 404: "No such listing",
-               409: "Not published, or a bidding or notice under way", 422: "Fields invalid"},  # fmt: skip
+    body=obj(
+        {"listed_price_fen": FEN, "notice_days": INTEGER, "deal_terms": {"type": "object"}},
+        required=["listed_price_fen"],
+    ),  # fmt: skip
+    responses={
+        201: "The notice",
+        403: "Not the seller side",
+        404: "No such listing",
+        409: "Not published, or a bidding or notice under way",
+        422: "Fields invalid",
+    },  # fmt: skip
     idempotent=True,
 )
 @token_required
@@ -364,8 +398,12 @@ def get_trading_notice(notice_id: int, actor):
     "Any logged-in user objects, with a reason, to the listing's running public notice; the seller side answers.",
     tags=["trading"],
     body=obj({"reason": STRING}, required=["reason"]),
-    responses={201: "The objection", 404: "No such listing or no notice running", 409: "Notice over",
-               422: "No reason"},  # fmt: skip
+    responses={
+        201: "The objection",
+        404: "No such listing or no notice running",
+        409: "Notice over",
+        422: "No reason",
+    },  # fmt: skip
 )
 @token_required
 def object_to_notice(listing_id: int, actor):
@@ -401,5 +439,3 @@ def accept_notice_price(notice_id: int, actor):
     notice = _notice(notice_id)
     notices.accept_listed_price(notice, actor=actor, now=clock.now())
     return notice_json(notice, actor)
-
-

@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..core.errors import Conflict, ValidationError
 from ..core.locking import lock
+from ..core.money import for_locale, format_yuan, format_yuan_en
 from ..core.timeutil import utcnow
 from . import chain
 from .enrolment import enrolment_of
@@ -66,7 +67,9 @@ def place_bid(session: BiddingSession, amount_fen, *, actor, now: datetime | Non
     if enrolment is None or not actor.acts_as("buyer"):
         raise BidRefused(_l("Enrol and pay the deposit before bidding."), code="not_eligible")
     if not enrolment.eligible:
-        raise BidRefused(_l("Your deposit has not been confirmed yet: no bid before it."), code="not_eligible")
+        raise BidRefused(
+            _l("Your deposit has not been confirmed yet: no bid before it."), code="not_eligible"
+        )
     current = session.current_price_fen
     leader = session.leader
     priority_match = (
@@ -81,8 +84,8 @@ def place_bid(session: BiddingSession, amount_fen, *, actor, now: datetime | Non
         raise BidRefused(_l("You already hold the highest bid."), code="already_leading")
     if not priority_match and amount_fen < session.min_next_bid():
         raise BidRefused(
-            _l("A bid now is at least %(min)s fen (the current price plus the increment).",
-               min=session.min_next_bid()),
+            _l("A bid now is at least %(min)s (the current price plus the increment).",
+               min=for_locale(format_yuan, format_yuan_en)(session.min_next_bid())),
             code="below_minimum",
         )  # fmt: skip
     session.current_price_fen = amount_fen
@@ -96,5 +99,7 @@ def place_bid(session: BiddingSession, amount_fen, *, actor, now: datetime | Non
         if new_end > session.effective_ends_at:
             session.effective_ends_at = new_end
             extended = True
-            chain.append(session, "extension", at=now, data={"ends_at": new_end.isoformat(), "after_seq": entry.seq})
+            chain.append(
+                session, "extension", at=now, data={"ends_at": new_end.isoformat(), "after_seq": entry.seq}
+            )
     return BidResult(entry, session, extended)

@@ -23,7 +23,9 @@ def enrolment_of(session: BiddingSession, org_id: int | None) -> BiddingEnrolmen
     if org_id is None:
         return None
     return db.session.scalar(
-        select(BiddingEnrolment).where(BiddingEnrolment.session_id == session.id, BiddingEnrolment.org_id == org_id)
+        select(BiddingEnrolment).where(
+            BiddingEnrolment.session_id == session.id, BiddingEnrolment.org_id == org_id
+        )
     )
 
 
@@ -107,8 +109,4 @@ def release_deposits(session: BiddingSession, *, now: datetime, keep: int | None
 
 
 def deposits_of(session: BiddingSession):
-    return (
-        select(BiddingDeposit)
-        .where(BiddingDeposit.session_id == session.id)
-        .order_by(BiddingDeposit.id)
-    )
+    return select(BiddingDeposit).where(BiddingDeposit.session_id == session.id).order_by(BiddingDeposit.id)

@@ -4,7 +4,15 @@ Amounts in yuan (integer fen once parsed), times in Asia/Shanghai."""
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DateField, DateTimeLocalField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    IntegerField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, InputRequired, Optional
 
 from ..core.forms import BaseForm, MaxLength, MoneyField, strip_filter
@@ -58,7 +66,9 @@ class NoticeForm(BaseForm):
 
 
 class ObjectionForm(BaseForm):
-    reason = TextAreaField(_l("Your objection"), validators=[DataRequired(), MaxLength(2000)], filters=[strip_filter])
+    reason = TextAreaField(
+        _l("Your objection"), validators=[DataRequired(), MaxLength(2000)], filters=[strip_filter]
+    )
     submit = SubmitField(_l("Object"))
 
 

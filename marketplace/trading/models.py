@@ -187,12 +187,16 @@ class BiddingDeposit(TimestampMixin, db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    enrolment_id: Mapped[int] = mapped_column(ForeignKey("bidding_enrolments.id"), nullable=False, unique=True)
+    enrolment_id: Mapped[int] = mapped_column(
+        ForeignKey("bidding_enrolments.id"), nullable=False, unique=True
+    )
     session_id: Mapped[int] = mapped_column(ForeignKey("bidding_sessions.id"), nullable=False, index=True)
     amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     method: Mapped[str] = mapped_column(String(16), nullable=False, default="bank_transfer")
     reference: Mapped[str] = mapped_column(String(40), nullable=False)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default=states.DepositStatus.AWAITING.value)
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=states.DepositStatus.AWAITING.value
+    )
     payer_reference: Mapped[str | None] = mapped_column(String(100))
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

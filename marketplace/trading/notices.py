@@ -40,13 +40,17 @@ def start_notice(listing, *, listed_price_fen, notice_days=None, deal_terms=None
         raise PermissionDenied(_l("Only the seller side or its agency puts this listing on notice."))
     lock(listing)
     if not listing.is_published:
-        raise BiddingConflict(_l("Only a published listing can be put on notice."), code="listing_not_published")
+        raise BiddingConflict(
+            _l("Only a published listing can be put on notice."), code="listing_not_published"
+        )
     errors: dict[str, list] = {}
     terms = clean_terms(listing, deal_terms, errors)
     low, high = notice_limits()
     days = setting("NOTICE_DEFAULT_DAYS", 15) if notice_days is None else notice_days
     if not isinstance(days, int) or isinstance(days, bool) or not low <= days <= high:
-        errors.setdefault("notice_days", []).append(_l("The notice lasts %(low)s to %(high)s days.", low=low, high=high))
+        errors.setdefault("notice_days", []).append(
+            _l("The notice lasts %(low)s to %(high)s days.", low=low, high=high)
+        )
     if not isinstance(listed_price_fen, int) or isinstance(listed_price_fen, bool) or listed_price_fen <= 0:
         errors.setdefault("listed_price_fen", []).append(_l("Give the listed price above zero."))
     if errors:
@@ -95,7 +99,9 @@ def object_to(notice: TradingNotice, reason, *, actor, now: datetime | None = No
     return objection
 
 
-def answer_objection(objection: NoticeObjection, answer, *, actor, now: datetime | None = None) -> NoticeObjection:
+def answer_objection(
+    objection: NoticeObjection, answer, *, actor, now: datetime | None = None
+) -> NoticeObjection:
     now = now or utcnow()
     notice = objection.notice
     if not permissions.can_answer(actor, notice):
@@ -117,7 +123,9 @@ def accept_listed_price(notice: TradingNotice, *, actor, now: datetime | None = 
     """A buyer accepts the listed price during the notice (again: the same acceptance)."""
     now = now or utcnow()
     if not permissions.can_accept_notice(actor, notice):
-        raise PermissionDenied(_l("Only a buyer organization other than the seller accepts the listed price."))
+        raise PermissionDenied(
+            _l("Only a buyer organization other than the seller accepts the listed price.")
+        )
     lock(notice)
     _running(notice, now)
     existing = db.session.scalar(

@@ -19,8 +19,10 @@ def is_seller_side(user, listing) -> bool:
         return False
     if is_listing_seller(user, listing):
         return True
-    return user.acts_as("agency") and listing.agency_org_id is not None and (
-        user.organization_id == listing.agency_org_id
+    return (
+        user.acts_as("agency")
+        and listing.agency_org_id is not None
+        and (user.organization_id == listing.agency_org_id)
     )
 
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from ..core.timeutil import utcnow
 from . import permissions
-from .enrolment import enrolment_of
 from .models import BiddingLogEntry, BiddingSession, TradingNotice
 
 
@@ -16,11 +15,17 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _mine(session: BiddingSession, viewer):
+    """The viewer's enrolment, from the session's (loaded once) enrolments."""
+    if not getattr(viewer, "is_authenticated", False) or viewer.organization_id is None:
+        return None
+    return next((e for e in session.enrolments if e.org_id == viewer.organization_id), None)
+
+
 def session_json(session: BiddingSession, viewer, *, now: datetime | None = None) -> dict[str, Any]:
     now = now or utcnow()
     phase = session.phase(now)
-    mine = enrolment_of(session, getattr(viewer, "organization_id", None)) if getattr(
-        viewer, "is_authenticated", False) else None  # fmt: skip
+    mine = _mine(session, viewer)
     leader = session.leader
     body: dict[str, Any] = {
         "id": session.id,
@@ -54,9 +59,13 @@ def session_json(session: BiddingSession, viewer, *, now: datetime | None = None
         "server_time": _iso(now),
         "my_code": mine.code if mine is not None else None,
         "my_deposit": (
-            {"status": mine.deposit.status, "amount_fen": mine.deposit.amount_fen,
-             "reference": mine.deposit.reference}
-            if mine is not None and mine.deposit is not None else None
+            {
+                "status": mine.deposit.status,
+                "amount_fen": mine.deposit.amount_fen,
+                "reference": mine.deposit.reference,
+            }
+            if mine is not None and mine.deposit is not None
+            else None
         ),  # fmt: skip
     }
     if permissions.sees_reserve(viewer, session):
@@ -69,8 +78,7 @@ def session_json(session: BiddingSession, viewer, *, now: datetime | None = None
 
 def state_etag(session: BiddingSession, viewer, now: datetime) -> str:
     """What changes the page: the log's head, the phase, the viewer's enrolment."""
-    mine = enrolment_of(session, getattr(viewer, "organization_id", None)) if getattr(
-        viewer, "is_authenticated", False) else None  # fmt: skip
+    mine = _mine(session, viewer)
     parts = [
         str(session.id), session.phase(now), str(session.last_seq), session.head_hash or "",
         _iso(session.effective_ends_at) or "", mine.code if mine else "",
@@ -108,8 +116,13 @@ def notice_json(notice: TradingNotice, viewer) -> dict[str, Any]:
         "acceptances": len(notice.acceptances),
         "accepted_by_me": any(a.org_id == getattr(viewer, "organization_id", -1) for a in notice.acceptances),
         "objections": [
-            {"id": o.id, "reason": o.reason, "at": _iso(o.created_at), "answer": o.answer,
-             "answered_at": _iso(o.answered_at)}
+            {
+                "id": o.id,
+                "reason": o.reason,
+                "at": _iso(o.created_at),
+                "answer": o.answer,
+                "answered_at": _iso(o.answered_at),
+            }
             for o in notice.objections
         ],  # fmt: skip
         "contract_id": notice.contract_id,

@@ -81,12 +81,16 @@ def clean_terms(listing, raw: dict[str, Any] | None, errors: dict[str, list]) ->
     problems = data.problems(complete=False) if hasattr(data, "problems") else {}
     for name, messages in (problems or {}).items():
         errors.setdefault(f"deal_terms.{name}", []).extend(messages)
-    cleaned = {k: v for k, v in data.cleaned().items() if v not in (None, "") or k in ("field_of_use", "territory")}
+    cleaned = {
+        k: v for k, v in data.cleaned().items() if v not in (None, "") or k in ("field_of_use", "territory")
+    }
     cleaned.pop(price_field, None)
     return cleaned
 
 
-def validate(listing, data: SessionInput, *, now: datetime, errors: dict[str, list] | None = None) -> dict[str, list]:
+def validate(
+    listing, data: SessionInput, *, now: datetime, errors: dict[str, list] | None = None
+) -> dict[str, list]:
     """Every field's problems at once (shape and the rules of DOMAIN.md)."""
     errors = errors if errors is not None else {}
     start = data.starting_price_fen
@@ -103,7 +107,9 @@ def validate(listing, data: SessionInput, *, now: datetime, errors: dict[str, li
     if not _whole(data.deposit_fen) or data.deposit_fen < 0:
         errors.setdefault("deposit_fen", []).append(_l("Give the deposit."))
     elif start is not None and not (start * 5 <= data.deposit_fen * 100 <= start * 20):
-        errors.setdefault("deposit_fen", []).append(_l("The deposit is 5 to 20 percent of the starting price."))
+        errors.setdefault("deposit_fen", []).append(
+            _l("The deposit is 5 to 20 percent of the starting price.")
+        )
     minutes = data.extension_minutes if data.extension_minutes is not None else 5
     if not _whole(minutes) or not 1 <= minutes <= 60:
         errors.setdefault("extension_minutes", []).append(_l("The extension is 1 to 60 minutes."))
@@ -143,7 +149,9 @@ def live_session_of(listing_id: int) -> BiddingSession | None:
 
 def last_session_of(listing_id: int) -> BiddingSession | None:
     return db.session.scalar(
-        select(BiddingSession).where(BiddingSession.listing_id == listing_id).order_by(BiddingSession.id.desc())
+        select(BiddingSession)
+        .where(BiddingSession.listing_id == listing_id)
+        .order_by(BiddingSession.id.desc())
     )
 
 
@@ -240,7 +248,9 @@ def hold_on_asset(asset, reference: str):
         .limit(1)
     )
     if session is not None and session.reference != reference:
-        return _l("A bidding session (%(ref)s) holds this technology until it is settled.", ref=session.reference)
+        return _l(
+            "A bidding session (%(ref)s) holds this technology until it is settled.", ref=session.reference
+        )
     notice = db.session.scalar(
         select(TradingNotice)
         .where(TradingNotice.listing_id.in_(listing_ids), TradingNotice.status == "running",

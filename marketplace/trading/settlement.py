@@ -68,8 +68,10 @@ def draft_contract(listing, *, buyer_org: Organization, terms: dict[str, Any], r
     except DealExcluded as exc:
         raise Conflict(exc.message, code="deal_excluded") from None
     licence = listing.terms_for("license")
-    if deal.takes_whole_right or terms.get("license_type") == "exclusive" or (
-        licence is not None and licence.license_type == "exclusive"
+    if (
+        deal.takes_whole_right
+        or terms.get("license_type") == "exclusive"
+        or (licence is not None and licence.license_type == "exclusive")
     ):
         close_listing(listing, reason=f"{reference} contract:{contract.id}", actor=actor)
     return contract
@@ -90,7 +92,10 @@ def settle(session: BiddingSession, *, now: datetime | None = None) -> BiddingSe
     reserve_met = session.reserve_fen is None or (session.current_price_fen or 0) >= session.reserve_fen
     today = shanghai_date(now)
     if leader is not None and reserve_met:
-        terms = {**session.deal_terms, PRICE_FIELD[session.deal_terms["deal_kind"]]: session.current_price_fen}
+        terms = {
+            **session.deal_terms,
+            PRICE_FIELD[session.deal_terms["deal_kind"]]: session.current_price_fen,
+        }
         contract = draft_contract(
             session.listing,
             buyer_org=leader.organization,
@@ -120,7 +125,9 @@ def settle(session: BiddingSession, *, now: datetime | None = None) -> BiddingSe
     session.settled_at = now
     chain.append(session, "outcome", at=now, bidder_code=outcome.get("winner"),
                  amount_fen=session.current_price_fen, data=outcome)  # fmt: skip
-    record_audit("bidding.settle", session, actor=None, from_state="ended", to_state=session.status, data=outcome)
+    record_audit(
+        "bidding.settle", session, actor=None, from_state="ended", to_state=session.status, data=outcome
+    )
     return session
 
 
@@ -128,7 +135,10 @@ def due_sessions(now: datetime) -> list[int]:
     return list(
         db.session.scalars(
             select(BiddingSession.id)
-            .where(BiddingSession.status.in_(("announced", "open", "ended")), BiddingSession.effective_ends_at <= now)
+            .where(
+                BiddingSession.status.in_(("announced", "open", "ended")),
+                BiddingSession.effective_ends_at <= now,
+            )
             .order_by(BiddingSession.id)
         )
     )

@@ -12,12 +12,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organization
 from ..core.errors import ValidationError
 from ..core.money import for_locale, format_yuan, format_yuan_en
-from ..core.templating import _local_datetime as local_datetime
 from ..core.pagination import paginate, read_page_args
+from ..core.templating import _local_datetime as local_datetime
 from ..core.timeutil import SHANGHAI, shanghai_date
 from ..core.web import attempt, get_or_404
 from ..extensions import db
@@ -63,6 +64,7 @@ def index():
         select(BiddingSession)
         .where(BiddingSession.announce_on <= shanghai_date(now))
         .order_by(BiddingSession.effective_ends_at.desc())
+        .options(selectinload(BiddingSession.listing))
     )
     page = paginate(stmt, page_no, per_page)
     return render_template("trading/index.html", page=page, now=now)
@@ -82,7 +84,7 @@ def _render_detail(session, *, bid_form=None, enrol_form=None, status=200):
     log = list(db.session.scalars(chain.entries(session).order_by(None).order_by(chain.BiddingLogEntry.seq.desc())
                                   .limit(50)))  # fmt: skip
     deposits = (
-        list(db.session.scalars(enrolment.deposits_of(session)))
+        list(db.session.scalars(enrolment.deposits_of(session).options(selectinload(BiddingDeposit.enrolment))))
         if permissions.can_confirm_deposits(current_user, session) else []
     )  # fmt: skip
     if bid_form is None:
@@ -171,8 +173,10 @@ def bid(session_id: int):
 def confirm_deposit(session_id: int, deposit_id: int):
     session = _session_or_404(session_id)
     deposit = db.session.get(BiddingDeposit, deposit_id)
-    if deposit is None or deposit.session_id != session.id or not permissions.can_confirm_deposits(
-        current_user, session
+    if (
+        deposit is None
+        or deposit.session_id != session.id
+        or not permissions.can_confirm_deposits(current_user, session)
     ):
         abort(404)
     if ConfirmForm().validate_on_submit():
@@ -288,7 +292,11 @@ def object_to(notice_id: int):
 def answer(notice_id: int, objection_id: int):
     notice = _notice_or_404(notice_id)
     objection = db.session.get(NoticeObjection, objection_id)
-    if objection is None or objection.notice_id != notice.id or not permissions.can_answer(current_user, notice):
+    if (
+        objection is None
+        or objection.notice_id != notice.id
+        or not permissions.can_answer(current_user, notice)
+    ):
         abort(404)
     form = AnswerForm()
     if form.validate_on_submit():
@@ -322,6 +330,7 @@ def new_notice(listing_id: int):
     form.deal_kind.choices = _kind_choices(listing)
     status = 200
     if form.validate_on_submit():
+
         def start():
             terms = sessions.default_terms(listing) or {}
             if terms.get("deal_kind") != form.deal_kind.data:

@@ -40,13 +40,19 @@ def test_create_then_public_read_hides_the_reserve(world, api, clock):
 
 
 def test_create_refuses_bad_input_with_every_field(world, api, clock):
-    r = api(world.seller).post(f"/api/v1/listings/{world.listing.id}/biddings",
-                               json=_body(starts_at="tomorrow", deposit_fen=1, increment_fen=-5))
+    r = api(world.seller).post(
+        f"/api/v1/listings/{world.listing.id}/biddings",
+        json=_body(starts_at="tomorrow", deposit_fen=1, increment_fen=-5),
+    )
     assert r.status_code == 422
     assert set(r.get_json()["error"]["fields"]) >= {"starts_at", "deposit_fen", "increment_fen"}
-    assert api(world.buyers[0]).post(f"/api/v1/listings/{world.listing.id}/biddings",
-                                     json=_body()).status_code == 403
-    assert api(world.seller).post(f"/api/v1/listings/{world.listing.id}/biddings", data="[").status_code == 400
+    assert (
+        api(world.buyers[0]).post(f"/api/v1/listings/{world.listing.id}/biddings", json=_body()).status_code
+        == 403
+    )
+    assert (
+        api(world.seller).post(f"/api/v1/listings/{world.listing.id}/biddings", data="[").status_code == 400
+    )
 
 
 def test_enrol_deposit_bid_log_and_verify(world, api, clock):
@@ -69,8 +75,12 @@ def test_enrol_deposit_bid_log_and_verify(world, api, clock):
     again = buyer.post(f"/api/v1/biddings/{s.id}/bids", json={"amount_fen": START}, headers=key)
     assert first.status_code == again.status_code == 201
     assert first.get_json()["hash"] == again.get_json()["hash"]
-    assert buyer.post(f"/api/v1/biddings/{s.id}/bids", json={"amount_fen": START + INCREMENT},
-                      headers=key).status_code == 409
+    assert (
+        buyer.post(
+            f"/api/v1/biddings/{s.id}/bids", json={"amount_fen": START + INCREMENT}, headers=key
+        ).status_code
+        == 409
+    )
     me = buyer.get(f"/api/v1/biddings/{s.id}").get_json()
     assert me["bids_count"] == 1 and me["my_code"] == first.get_json()["bidder_code"]
     bids = api().get(f"/api/v1/biddings/{s.id}/bids?kind=bid").get_json()["items"]
@@ -105,23 +115,65 @@ def test_reading_after_the_end_settles(world, api, clock):
 
 
 def test_not_announced_yet_is_404(world, api, clock):
-    s = make_session(world.listing, world.seller, T0, announce_on=(T0 + timedelta(days=3)).date(),
-                     start_in=timedelta(days=12))
+    s = make_session(
+        world.listing,
+        world.seller,
+        T0,
+        announce_on=(T0 + timedelta(days=3)).date(),
+        start_in=timedelta(days=12),
+    )
     assert api().get(f"/api/v1/biddings/{s.id}").status_code == 404
     assert api(world.seller).get(f"/api/v1/biddings/{s.id}").status_code == 200
 
 
 def test_notice_api(world, api, clock):
-    r = api(world.seller).post(f"/api/v1/listings/{world.listing.id}/notice", json={"listed_price_fen": START})
+    r = api(world.seller).post(
+        f"/api/v1/listings/{world.listing.id}/notice", json={"listed_price_fen": START}
+    )
     assert r.status_code == 201 and r.get_json()["notice_days"] == 15
     nid = r.get_json()["id"]
-    o = api(world.buyers[2]).post(f"/api/v1/listings/{world.listing.id}/objections", json={"reason": "价格偏低"})
+    o = api(world.buyers[2]).post(
+        f"/api/v1/listings/{world.listing.id}/objections", json={"reason": "价格偏低"}
+    )
     assert o.status_code == 201
-    assert api(world.buyers[2]).post(f"/api/v1/listings/{world.listing.id}/objections",
-                                     json={"reason": ""}).status_code == 422
+    assert (
+        api(world.buyers[2])
+        .post(f"/api/v1/listings/{world.listing.id}/objections", json={"reason": ""})
+        .status_code
+        == 422
+    )
     assert api(world.buyers[0]).post(f"/api/v1/notices/{nid}/accept").status_code == 200
-    a = api(world.seller).post(f"/api/v1/notices/{nid}/objections/{o.get_json()['id']}/answer",
-                               json={"answer": "经评估机构评估"})
+    a = api(world.seller).post(
+        f"/api/v1/notices/{nid}/objections/{o.get_json()['id']}/answer", json={"answer": "经评估机构评估"}
+    )
     assert a.status_code == 200 and a.get_json()["objections"][0]["answer"]
     clock.set(T0 + timedelta(days=16))
     assert api().get(f"/api/v1/notices/{nid}").get_json()["status"] == "contracted"
+
+
+def test_list_queries_do_not_grow_with_sessions(world, api, db, clock, count_queries):
+    from tests import factories
+
+    from .factories import transfer_listing
+
+    def add(n):
+        for _ in range(n):
+            seller = factories.user_with_role("seller")
+            s = make_session(transfer_listing(seller), seller, T0)
+            enrolled(s, world.buyers[0], seller, T0)
+        db.session.expire_all()
+
+    caller = api(world.buyers[0])
+    add(1)
+    caller.get("/api/v1/biddings")  # the token's first use is recorded once
+    with count_queries() as one:
+        assert len(caller.get("/api/v1/biddings").get_json()["items"]) == 1
+    add(5)
+    with count_queries() as six:
+        body = caller.get("/api/v1/biddings").get_json()
+    assert len(body["items"]) == 6 and all(s["my_code"] == "001" for s in body["items"])
+
+    def selects(q):
+        return [x for x in q.statements if x.lstrip().upper().startswith("SELECT")]
+
+    assert len(selects(six)) == len(selects(one))

@@ -131,7 +131,10 @@ def test_settlement_makes_a_contract_and_releases_losing_deposits(world):
     assert s.status == "settled" and s.premium_bp() == 200
     contract = chain.db.session.get(Contract, s.contract_id)
     assert (contract.status, contract.buyer_org_id, contract.turnover_fen) == (
-        "draft", world.buyers[1].organization_id, START + 2 * INCREMENT)
+        "draft",
+        world.buyers[1].organization_id,
+        START + 2 * INCREMENT,
+    )
     assert contract.source_ref == s.reference
     assert a.deposit.status == "released" and b.deposit.status == "applied"
     assert world.listing.status == "closed"
@@ -148,20 +151,37 @@ def test_no_valid_bid_fails_and_a_rerun_starts_at_most_20_percent_lower(world):
     assert a.deposit.status == "released" and b.deposit.status == "released"
     later = s.effective_ends_at + timedelta(days=1)
     with pytest.raises(ValidationError) as err:
-        make_session(world.listing, world.seller, later, starting_price_fen=START * 79 // 100,
-                     deposit_fen=START // 10)
+        make_session(
+            world.listing, world.seller, later, starting_price_fen=START * 79 // 100, deposit_fen=START // 10
+        )
     assert "starting_price_fen" in err.value.fields
-    again = make_session(world.listing, world.seller, later, starting_price_fen=START * 80 // 100,
-                         deposit_fen=START // 10)
+    again = make_session(
+        world.listing, world.seller, later, starting_price_fen=START * 80 // 100, deposit_fen=START // 10
+    )
     assert again.previous_session_id == s.id
 
 
 def test_creation_rules_all_at_once(world):
     with pytest.raises(ValidationError) as err:
-        make_session(world.listing, world.seller, T0, deposit_fen=START, increment_fen=0,
-                     hours=23, reserve_fen=START - 1, start_in=timedelta(days=2), extension_minutes=0)
-    assert set(err.value.fields) >= {"deposit_fen", "increment_fen", "ends_at", "reserve_fen", "starts_at",
-                                      "extension_minutes"}
+        make_session(
+            world.listing,
+            world.seller,
+            T0,
+            deposit_fen=START,
+            increment_fen=0,
+            hours=23,
+            reserve_fen=START - 1,
+            start_in=timedelta(days=2),
+            extension_minutes=0,
+        )
+    assert set(err.value.fields) >= {
+        "deposit_fen",
+        "increment_fen",
+        "ends_at",
+        "reserve_fen",
+        "starts_at",
+        "extension_minutes",
+    }
     with pytest.raises(PermissionDenied):
         make_session(world.listing, world.buyers[0], T0)
     make_session(world.listing, world.agent, T0)
@@ -176,8 +196,9 @@ def test_a_running_session_blocks_other_deals_on_the_asset(world):
     make_session(world.listing, world.seller, T0)
     asset = world.listing.assets[0]
     with pytest.raises(Conflict) as err:
-        record_committed_deal(asset, DealTerms("license", license_type="non_exclusive"),
-                              reference="OFFER-1", actor=world.seller)
+        record_committed_deal(
+            asset, DealTerms("license", license_type="non_exclusive"), reference="OFFER-1", actor=world.seller
+        )
     assert err.value.code == "held_for_trading"
 
 
@@ -187,7 +208,9 @@ from marketplace.trading import notices  # noqa: E402
 
 
 def _notice(world, now=T0):
-    return notices.start_notice(world.listing, listed_price_fen=START, notice_days=15, actor=world.seller, now=now)
+    return notices.start_notice(
+        world.listing, listed_price_fen=START, notice_days=15, actor=world.seller, now=now
+    )
 
 
 def test_notice_with_one_buyer_gives_a_contract_at_the_listed_price(world):
@@ -222,7 +245,9 @@ def test_notice_without_buyer_goes_back_and_with_several_goes_to_bidding(world):
     notices.finish_if_due(n2, end)
     assert n2.status == "to_bidding"
     s = chain.db.session.get(bidding.BiddingSession, n2.bidding_session_id)
-    assert sorted(s.invited_org_ids) == sorted([world.buyers[0].organization_id, world.buyers[1].organization_id])
+    assert sorted(s.invited_org_ids) == sorted(
+        [world.buyers[0].organization_id, world.buyers[1].organization_id]
+    )
     assert s.starting_price_fen == START and len(s.enrolments) == 2
     with pytest.raises(PermissionDenied):
         from marketplace.trading import enrolment

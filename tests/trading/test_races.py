@@ -87,10 +87,10 @@ def test_fifty_concurrent_bids_from_ten_bidders(app):
             amounts = [b.amount_fen for b in bids]
             assert len(bids) == accepted == session.bids_count
             assert amounts[0] >= START
-            assert all(b - a >= INCREMENT for a, b in zip(amounts, amounts[1:])), amounts
+            assert all(b - a >= INCREMENT for a, b in zip(amounts, amounts[1:], strict=False)), amounts
             assert session.current_price_fen == amounts[-1]
             codes = [b.bidder_code for b in bids]
-            assert all(x != y for x, y in zip(codes, codes[1:]))  # nobody outbid itself
+            assert all(x != y for x, y in zip(codes, codes[1:], strict=False))  # nobody outbid itself
             assert chain.verify(session).ok
             settlement.settle(session, now=session.effective_ends_at + timedelta(seconds=1))
             _db.session.commit()
@@ -101,10 +101,14 @@ def test_fifty_concurrent_bids_from_ten_bidders(app):
             released = _db.session.scalar(select(func.count(BiddingDeposit.id)).where(
                 BiddingDeposit.session_id == session.id, BiddingDeposit.status == "released"))  # fmt: skip
             assert (applied, released) == (1, BIDDERS - 1)
-            contracts = _db.session.scalar(select(func.count(Contract.id)).where(Contract.source_ref == session.reference))
+            contracts = _db.session.scalar(
+                select(func.count(Contract.id)).where(Contract.source_ref == session.reference)
+            )
             assert contracts == 1
             contract = _db.session.get(Contract, session.contract_id)
-            assert contract.buyer_org_id == session.leader.org_id and contract.terms["price_fen"] == amounts[-1]
+            assert (
+                contract.buyer_org_id == session.leader.org_id and contract.terms["price_fen"] == amounts[-1]
+            )
             assert chain.verify(session).ok
             assert _db.session.scalar(select(func.count(BiddingLogEntry.id)).where(
                 BiddingLogEntry.session_id == session.id)) == session.last_seq  # fmt: skip

@@ -40,7 +40,9 @@ def test_enrol_confirm_and_bid_through_the_pages(world, client, login_as, clock)
     clock.set(OPEN)
     r = client.post(f"/biddings/{s.id}/bid", data={"amount_fen": "999,999.99"})
     assert r.status_code == 409
-    assert "at least" in r.get_data(as_text=True)
+    assert "现在出价至少 1,000,000.00 元" in r.get_data(as_text=True)
+    r = client.post(f"/biddings/{s.id}/bid?lang=en", data={"amount_fen": "999,999.99"})
+    assert "A bid now is at least" in r.get_data(as_text=True)
     r = client.post(f"/biddings/{s.id}/bid?lang=en", data={"amount_fen": "abc"})
     assert r.status_code == 422
     r = client.post(f"/biddings/{s.id}/bid", data={"amount_fen": "1000000"})
@@ -66,25 +68,58 @@ def test_state_json_etag_and_304(world, client, clock):
 def test_seller_form_shows_every_error(world, client, login_as, clock):
     login_as(world.seller)
     assert client.get(f"/listings/{world.listing.id}/biddings/new?lang=en").status_code == 200
-    r = client.post(f"/listings/{world.listing.id}/biddings/new?lang=en", data={
-        "deal_kind": "transfer", "starting_price_fen": "1000000", "increment_fen": "0", "deposit_fen": "1",
-        "announce_on": "2026-11-02", "starts_at": "2026-11-03T10:00", "ends_at": "2026-11-03T12:00",
-        "extension_minutes": "5", "priority_usccs": "NOPE"})
+    r = client.post(
+        f"/listings/{world.listing.id}/biddings/new?lang=en",
+        data={
+            "deal_kind": "transfer",
+            "starting_price_fen": "1000000",
+            "increment_fen": "0",
+            "deposit_fen": "1",
+            "announce_on": "2026-11-02",
+            "starts_at": "2026-11-03T10:00",
+            "ends_at": "2026-11-03T12:00",
+            "extension_minutes": "5",
+            "priority_usccs": "NOPE",
+        },
+    )
     html = r.get_data(as_text=True)
     assert r.status_code == 422
     assert "No organization has the code NOPE" in html
-    r = client.post(f"/listings/{world.listing.id}/biddings/new?lang=en", data={
-        "deal_kind": "transfer", "starting_price_fen": "1000000", "increment_fen": "0", "deposit_fen": "1",
-        "announce_on": "2026-11-02", "starts_at": "2026-11-03T10:00", "ends_at": "2026-11-03T12:00",
-        "extension_minutes": "5"})
+    r = client.post(
+        f"/listings/{world.listing.id}/biddings/new?lang=en",
+        data={
+            "deal_kind": "transfer",
+            "starting_price_fen": "1000000",
+            "increment_fen": "0",
+            "deposit_fen": "1",
+            "announce_on": "2026-11-02",
+            "starts_at": "2026-11-03T10:00",
+            "ends_at": "2026-11-03T12:00",
+            "extension_minutes": "5",
+        },
+    )
     html = r.get_data(as_text=True)
     assert r.status_code == 422
-    for message in ("Give an increment above zero", "5 to 20 percent", "at least 7 days", "at least 24 hours"):
+    for message in (
+        "Give an increment above zero",
+        "5 to 20 percent",
+        "at least 7 days",
+        "at least 24 hours",
+    ):
         assert message in html
-    r = client.post(f"/listings/{world.listing.id}/biddings/new", data={
-        "deal_kind": "transfer", "starting_price_fen": "1000000", "increment_fen": "10000", "deposit_fen": "100000",
-        "announce_on": "2026-11-02", "starts_at": "2026-11-10T10:00", "ends_at": "2026-11-11T10:00",
-        "extension_minutes": "5"})
+    r = client.post(
+        f"/listings/{world.listing.id}/biddings/new",
+        data={
+            "deal_kind": "transfer",
+            "starting_price_fen": "1000000",
+            "increment_fen": "10000",
+            "deposit_fen": "100000",
+            "announce_on": "2026-11-02",
+            "starts_at": "2026-11-10T10:00",
+            "ends_at": "2026-11-11T10:00",
+            "extension_minutes": "5",
+        },
+    )
     assert r.status_code == 302
     listing_page = client.get(f"/listings/{world.listing.id}").get_data(as_text=True)
     assert 'id="listing-bidding"' in listing_page
@@ -95,8 +130,10 @@ def test_seller_form_shows_every_error(world, client, login_as, clock):
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_notice_page_objection_answer_accept(world, client, login_as, clock, lang):
     login_as(world.seller)
-    r = client.post(f"/listings/{world.listing.id}/notice/new", data={
-        "deal_kind": "transfer", "listed_price_fen": "1000000", "notice_days": "15"})
+    r = client.post(
+        f"/listings/{world.listing.id}/notice/new",
+        data={"deal_kind": "transfer", "listed_price_fen": "1000000", "notice_days": "15"},
+    )
     assert r.status_code == 302
     nid = int(r.headers["Location"].rsplit("/", 1)[-1])
     login_as(world.buyers[2])
@@ -107,10 +144,13 @@ def test_notice_page_objection_answer_accept(world, client, login_as, clock, lan
     login_as(world.seller)
     page = client.get(f"/notices/{nid}?lang={lang}").get_data(as_text=True)
     assert "估值依据不足" in page and 'name="answer"' in page
-    from marketplace.trading.models import TradingNotice
     from marketplace.extensions import db
+    from marketplace.trading.models import TradingNotice
 
     oid = db.session.get(TradingNotice, nid).objections[0].id
-    assert client.post(f"/notices/{nid}/objections/{oid}/answer", data={"answer": "附评估报告"}).status_code == 302
+    assert (
+        client.post(f"/notices/{nid}/objections/{oid}/answer", data={"answer": "附评估报告"}).status_code
+        == 302
+    )
     page = client.get(f"/notices/{nid}?lang={lang}").get_data(as_text=True)
     assert "附评估报告" in page
