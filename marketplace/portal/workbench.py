@@ -307,6 +307,9 @@ def items_for(user: User, *, today: date | None = None) -> list[WorkItem]:
                 url_for("contracts.index", status=ContractStatus.AWAITING_CONFIRMATION.value),
             )
         )
+    from ..trading.workbench import items_for as trading_items
+
+    items.extend(WorkItem(*row) for row in trading_items(user, today))
     return items
 
 

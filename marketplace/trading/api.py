@@ -192,6 +192,20 @@ def list_biddings(actor):
     return page.to_dict(lambda s: session_json(s, actor, now=now))
 
 
+@bp.get("/biddings/stats")
+@describe(
+    "Deals by trading mode (`negotiation`, `listing`, `bidding`: contracts and turnover, cancelled ones left "
+    "out) and the settled biddings' premium over their starting prices (`premium_bp`, weighted).",
+    tags=["trading"],
+    auth="none",
+    responses={200: "`{modes, settled_sessions, starting_total_fen, winning_total_fen, premium_bp}`"},
+)
+def bidding_stats():
+    from .stats import deals_by_mode
+
+    return deals_by_mode()
+
+
 @bp.get("/biddings/<int:session_id>")
 @describe(
     "One session: `status`, `current_price_fen`, `bids_count`, `ends_at` (the effective end, after extensions), "

@@ -56,6 +56,13 @@ def trading_for_listing(listing) -> dict:
     }
 
 
+@bp.app_template_global("trading_stats")
+def trading_stats() -> dict:
+    from .stats import deals_by_mode
+
+    return deals_by_mode()
+
+
 @bp.get("/biddings")
 def index():
     page_no, per_page = read_page_args(request.args)
@@ -67,7 +74,9 @@ def index():
         .options(selectinload(BiddingSession.listing))
     )
     page = paginate(stmt, page_no, per_page)
-    return render_template("trading/index.html", page=page, now=now)
+    from .stats import deals_by_mode
+
+    return render_template("trading/index.html", page=page, now=now, stats=deals_by_mode())
 
 
 @bp.get("/biddings/<int:session_id>")

@@ -177,3 +177,21 @@ def test_list_queries_do_not_grow_with_sessions(world, api, db, clock, count_que
         return [x for x in q.statements if x.lstrip().upper().startswith("SELECT")]
 
     assert len(selects(six)) == len(selects(one))
+
+
+def test_stats_by_trading_mode_and_premium(world, api, login_as, client, clock):
+    from marketplace.trading import bidding, settlement
+
+    s = make_session(world.listing, world.seller, T0)
+    enrolled(s, world.buyers[0], world.seller, T0)
+    enrolled(s, world.buyers[1], world.seller, T0)
+    bidding.place_bid(s, START, actor=world.buyers[0], now=STARTS)
+    bidding.place_bid(s, START + 25 * INCREMENT, actor=world.buyers[1], now=STARTS)
+    settlement.settle(s, now=s.effective_ends_at)
+    body = api().get("/api/v1/biddings/stats").get_json()
+    assert body["modes"]["bidding"]["contracts"] == 1 and body["premium_bp"] == 2500
+    assert body["modes"]["bidding"]["turnover_fen"] == START + 25 * INCREMENT
+    assert "25.0 %" in client.get("/biddings?lang=en").get_data(as_text=True)
+    login_as("regulator")
+    page = client.get("/ledger/?lang=en").get_data(as_text=True)
+    assert 'id="trading-modes"' in page and "Online bidding" in page

@@ -154,3 +154,29 @@ def test_notice_page_objection_answer_accept(world, client, login_as, clock, lan
     )
     page = client.get(f"/notices/{nid}?lang={lang}").get_data(as_text=True)
     assert "附评估报告" in page
+
+
+def test_workbench_shows_deposits_to_confirm_and_objections_to_answer(world, api, clock):
+    from marketplace.trading import enrolment, notices
+
+    s = make_session(world.listing, world.seller, T0)
+    enrolment.enrol(s, actor=world.buyers[0], now=T0)
+
+    def counts(user):
+        return {i["key"]: i for i in api(user).get("/api/v1/workbench").get_json()["items"]}
+
+    seller = counts(world.seller)
+    assert seller["bidding_deposits_to_confirm"]["count"] == 1
+    assert seller["bidding_deposits_to_confirm"]["url"].startswith(f"/biddings/{s.id}")
+    assert counts(world.agent)["bidding_deposits_to_confirm"]["count"] == 1
+    assert "bidding_deposits_to_confirm" not in counts(world.buyers[0])
+    other = factories_listing(world)
+    n = notices.start_notice(other, listed_price_fen=START, notice_days=15, actor=world.seller, now=T0)
+    notices.object_to(n, "请说明权属", actor=world.buyers[1], now=T0)
+    assert counts(world.seller)["notice_objections_to_answer"]["count"] == 1
+
+
+def factories_listing(world):
+    from .factories import transfer_listing
+
+    return transfer_listing(world.seller)
