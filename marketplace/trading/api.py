@@ -147,6 +147,7 @@ def create_bidding(listing_id: int, actor):
     )
     now = clock.now()
     if errors:
+        sessions.clean_terms(listing, data.deal_terms, errors)
         sessions.validate(listing, data, now=now, errors=errors)
         raise ValidationError(fields=errors)
     session = sessions.create_session(listing, data, actor=actor, now=now)
@@ -254,6 +255,19 @@ def enrol_bidding(session_id: int, actor):
             "status": deposit.status,
         },  # fmt: skip
     }
+
+
+@bp.post("/biddings/<int:session_id>/cancel")
+@describe(
+    "The seller side cancels a session before its first bid; every deposit is released for refund.",
+    tags=["trading"],
+    responses={200: "The session", 403: "Not the seller side", 404: "No such session", 409: "A bid was made"},
+)
+@token_required
+def cancel_bidding(session_id: int, actor):
+    now = clock.now()
+    session = sessions.cancel_session(_session(session_id, actor, now), actor=actor, now=now)
+    return session_json(session, actor, now=now)
 
 
 @bp.get("/biddings/<int:session_id>/deposits")
