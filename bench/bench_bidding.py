@@ -16,7 +16,9 @@ What it does (and prints):
    Idempotency-Key, the bid under SELECT ... FOR UPDATE, two log entries at most,
    one commit), and counts accepted and refused bids. A refused bid (someone
    was faster) costs the server as much as an accepted one.
-3. Verifies the session's hash chain and times it.
+3. The same with ``place_bid`` called directly (no HTTP, token or
+   Idempotency-Key): what the lock and the log cost by themselves.
+4. Verifies the session's hash chain and times it.
 """
 
 from __future__ import annotations
@@ -125,6 +127,58 @@ def run(app, session_id: int, tokens: list[str], writers: int, seconds: float) -
     return accepted, refused, time.perf_counter() - t0
 
 
+def run_service(app, session_id: int, writers: int, seconds: float) -> tuple[int, int, float]:
+    """The same through `place_bid` directly (no HTTP, token or idempotency): the lock's own cost."""
+    from marketplace.accounts.models import User
+    from marketplace.core.errors import DomainError
+    from marketplace.core.timeutil import utcnow
+    from marketplace.extensions import db
+    from marketplace.trading import bidding
+    from marketplace.trading.models import BiddingEnrolment, BiddingSession
+
+    with app.app_context():
+        user_ids = [
+            db.session.get(BiddingEnrolment, e).user_id
+            for e in db.session.scalars(
+                db.select(BiddingEnrolment.id).where(BiddingEnrolment.session_id == session_id)
+            )
+        ]
+    accepted = refused = 0
+    lock = threading.Lock()
+    stop = time.perf_counter() + seconds
+    barrier = threading.Barrier(writers)
+
+    def writer(i: int) -> None:
+        nonlocal accepted, refused
+        ok = no = k = 0
+        barrier.wait()
+        while time.perf_counter() < stop:
+            with app.test_request_context("/"):
+                user = db.session.get(User, user_ids[(i + k * writers) % len(user_ids)])
+                k += 1
+                session = db.session.get(BiddingSession, session_id)
+                try:
+                    bidding.place_bid(session, session.min_next_bid(), actor=user, now=utcnow())
+                    db.session.commit()
+                    ok += 1
+                except DomainError:
+                    db.session.rollback()
+                    no += 1
+                finally:
+                    db.session.remove()
+        with lock:
+            accepted += ok
+            refused += no
+
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(writers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return accepted, refused, time.perf_counter() - t0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bidders", type=int, default=20)
@@ -135,11 +189,13 @@ def main() -> None:
     app = _app(url)
     session_id, tokens = setup(app, args.bidders)
     print(f"one session, {args.bidders} bidders with confirmed deposits, {url.rsplit('/', 1)[-1]}")
-    print(f"{'writers':>8} {'accepted/s':>11} {'refused/s':>10} {'requests/s':>11}")
-    for writers in [int(w) for w in args.writers.split(",")]:
-        accepted, refused, elapsed = run(app, session_id, tokens, writers, args.seconds)
-        print(f"{writers:>8} {accepted / elapsed:>11.1f} {refused / elapsed:>10.1f} "
-              f"{(accepted + refused) / elapsed:>11.1f}")  # fmt: skip
+    print(f"{'path':>8} {'writers':>8} {'accepted/s':>11} {'refused/s':>10} {'bids/s':>8}")
+    for path, runner in (("api", lambda w: run(app, session_id, tokens, w, args.seconds)),
+                         ("service", lambda w: run_service(app, session_id, w, args.seconds))):  # fmt: skip
+        for writers in [int(w) for w in args.writers.split(",")]:
+            accepted, refused, elapsed = runner(writers)
+            print(f"{path:>8} {writers:>8} {accepted / elapsed:>11.1f} {refused / elapsed:>10.1f} "
+                  f"{(accepted + refused) / elapsed:>8.1f}")  # fmt: skip
     from marketplace.extensions import db
     from marketplace.trading import chain
     from marketplace.trading.models import BiddingSession
