@@ -9,12 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..core.errors import Conflict, ValidationError
+from ..core.errors import Conflict, DomainError, ValidationError
 from ..core.locking import lock
 from ..core.money import for_locale, format_yuan, format_yuan_en
 from ..core.timeutil import utcnow
+from ..extensions import db
 from . import chain
 from .enrolment import enrolment_of
 from .models import BiddingLogEntry, BiddingSession
@@ -51,7 +53,12 @@ def settle_if_due(session: BiddingSession, now: datetime | None = None) -> Biddi
     """On a read: settle a session whose end passed (the first read after the end does it)."""
     now = now or utcnow()
     if session.phase(now) == "ended" and session.status in ("announced", "open"):
-        advance(session, now)
+        try:
+            with db.session.begin_nested():
+                advance(session, now)
+        except DomainError as exc:
+            # The page still shows the ended session; `flask biddings settle` reports why.
+            current_app.logger.warning("bidding %s not settled: %s", session.id, exc.message)
     return session
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -264,3 +264,19 @@ def test_notice_rules(world):
         notices.object_to(n, "  ", actor=world.buyers[0], now=T0)
     with pytest.raises(PermissionDenied):
         notices.accept_listed_price(n, actor=world.seller, now=T0)
+
+
+def test_a_settlement_refused_by_the_register_leaves_the_page_readable(world, api, clock):
+    from marketplace.ip.services import EncumbranceData, add_encumbrance
+
+    s, a, b = _open_session(world)
+    bidding.place_bid(s, START, actor=world.buyers[0], now=OPEN)
+    # A pledge registered meanwhile excludes the transfer (the register's rule, not ours).
+    add_encumbrance(world.listing.assets[0], EncumbranceData(kind="pledge", counterparty="哈尔滨银行", amount_fen=START,
+                                                                 term_start=date(2026, 1, 1)),
+                    actor=world.seller)  # fmt: skip
+    clock.set(s.effective_ends_at + timedelta(minutes=1))
+    r = api().get(f"/api/v1/biddings/{s.id}")
+    assert r.status_code == 200 and r.get_json()["status"] == "ended"
+    with pytest.raises(Conflict):
+        settlement.settle(s, now=s.effective_ends_at + timedelta(minutes=1))
