@@ -225,10 +225,11 @@ def get_bidding(session_id: int, actor):
 
 @bp.post("/biddings/<int:session_id>/enrol")
 @describe(
-    "A buyer enrols (again: the same enrolment); the deposit is then paid by bank transfer quoting "
+    "A buyer enrols (again: the same enrolment), or an agency for `client_org_id` under a buyer mandate in "
+    "force; the deposit is then paid by bank transfer quoting "
     "`payment.reference`, and confirmed by the seller side or the listing's agency.",
     tags=["trading"],
-    body=obj({"payer_reference": STRING}),
+    body=obj({"payer_reference": STRING, "client_org_id": INTEGER}),
     responses={
         200: "`{status, code, payment}`",
         403: "Not a buyer, the seller, or not invited",
@@ -242,7 +243,9 @@ def enrol_bidding(session_id: int, actor):
     session = _session(session_id, actor, now)
     body = request.get_json(silent=True) if request.data else {}
     ref = body.get("payer_reference") if isinstance(body, dict) else None
-    e = enrolment.enrol(session, actor=actor, payer_reference=ref if isinstance(ref, str) else None, now=now)
+    client = body.get("client_org_id") if isinstance(body, dict) else None
+    e = enrolment.enrol(session, actor=actor, payer_reference=ref if isinstance(ref, str) else None,
+                        client_org_id=client, now=now)  # fmt: skip
     deposit = e.deposit
     return {
         "status": "eligible" if e.eligible else "awaiting_deposit",
@@ -315,7 +318,7 @@ def confirm_bidding_deposit(session_id: int, deposit_id: int, actor):
     "under a lock on the session by the server's clock; a bid in the last N minutes extends the end to N "
     "minutes after it.",
     tags=["trading"],
-    body=obj({"amount_fen": FEN}, required=["amount_fen"]),
+    body=obj({"amount_fen": FEN, "client_org_id": INTEGER}, required=["amount_fen"]),
     responses={
         201: "The bid: `seq`, `hash`, the new `ends_at`",
         404: "No such session",
@@ -329,7 +332,9 @@ def confirm_bidding_deposit(session_id: int, deposit_id: int, actor):
 def place_bidding_bid(session_id: int, actor):
     now = clock.now()
     session = _session(session_id, actor, now)
-    result = bidding.place_bid(session, json_body().get("amount_fen"), actor=actor, now=now)
+    body = json_body()
+    result = bidding.place_bid(session, body.get("amount_fen"), actor=actor, now=now,
+                               client_org_id=body.get("client_org_id"))  # fmt: skip
     return {
         **entry_json(result.entry),
         "ends_at": result.session.effective_ends_at.isoformat(),

@@ -12,13 +12,13 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..core.errors import Conflict, DomainError, ValidationError
+from ..core.errors import Conflict, DomainError, PermissionDenied, ValidationError
 from ..core.locking import lock
 from ..core.money import for_locale, format_yuan, format_yuan_en
 from ..core.timeutil import utcnow
 from ..extensions import db
 from . import chain
-from .enrolment import enrolment_of
+from .enrolment import bidding_org_id, enrolment_of
 from .models import BiddingLogEntry, BiddingSession
 from .states import BIDDING_MACHINE, BiddingStatus
 
@@ -62,7 +62,8 @@ def settle_if_due(session: BiddingSession, now: datetime | None = None) -> Biddi
     return session
 
 
-def place_bid(session: BiddingSession, amount_fen, *, actor, now: datetime | None = None) -> BidResult:
+def place_bid(session: BiddingSession, amount_fen, *, actor, now: datetime | None = None,
+              client_org_id=None) -> BidResult:  # fmt: skip
     now = now or utcnow()
     if not isinstance(amount_fen, int) or isinstance(amount_fen, bool) or amount_fen <= 0:
         raise ValidationError(fields={"amount_fen": [_l("Give the amount in whole fen, above zero.")]})
@@ -70,8 +71,12 @@ def place_bid(session: BiddingSession, amount_fen, *, actor, now: datetime | Non
     if session.status != "open" or now < session.starts_at:
         raise BidRefused(_l("The bidding is not open: %(status)s.", status=session.phase_label(now).lower()),
                          code="not_open")  # fmt: skip
-    enrolment = enrolment_of(session, getattr(actor, "organization_id", None))
-    if enrolment is None or not actor.acts_as("buyer"):
+    try:
+        org_id = bidding_org_id(session, actor, client_org_id)
+    except PermissionDenied:
+        org_id = None
+    enrolment = enrolment_of(session, org_id)
+    if enrolment is None:
         raise BidRefused(_l("Enrol and pay the deposit before bidding."), code="not_eligible")
     if not enrolment.eligible:
         raise BidRefused(

@@ -55,20 +55,37 @@ def _add_enrolment(session: BiddingSession, org_id: int, *, user_id: int | None)
     return enrolment
 
 
-def enrol(session: BiddingSession, *, actor, payer_reference: str | None = None,
+def bidding_org_id(session: BiddingSession, actor, client_org_id=None) -> int:
+    """The organization the actor bids for: its own (a buyer), or an agency's client
+    under a buyer mandate in force. Raises PermissionDenied otherwise."""
+    from ..offers.mandates import mandate_in_force
+
+    if client_org_id in (None, "") or client_org_id == getattr(actor, "organization_id", None):
+        if not permissions.can_enrol(actor, session):
+            raise PermissionDenied(_l("Only a buyer organization other than the seller may enrol."))
+        return actor.organization_id
+    whole = isinstance(client_org_id, int) and not isinstance(client_org_id, bool)
+    if not (whole and permissions.can_act_for_client(actor, session, client_org_id)
+            and mandate_in_force(actor.organization_id, client_org_id, "buyer") is not None):  # fmt: skip
+        raise PermissionDenied(_l("Only an agency with a buyer mandate in force acts for this client."))
+    return client_org_id
+
+
+def enrol(session: BiddingSession, *, actor, payer_reference: str | None = None, client_org_id=None,
           now: datetime | None = None) -> BiddingEnrolment:  # fmt: skip
-    """A buyer enrols (again: the same enrolment). The deposit is then due."""
+    """A buyer (or an agency for its client) enrols (again: the same enrolment). The deposit is then due."""
     now = now or utcnow()
-    if not permissions.can_enrol(actor, session):
-        raise PermissionDenied(_l("Only a buyer organization other than the seller may enrol."))
+    org_id = bidding_org_id(session, actor, client_org_id)
     lock(session)
     if session.phase(now) not in ("announced", "open") or shanghai_date(now) < session.announce_on:
         raise Conflict(_l("Enrolment is open from the announcement until the end of bidding."),
                        code="enrolment_closed")  # fmt: skip
-    existing = enrolment_of(session, actor.organization_id)
+    existing = enrolment_of(session, org_id)
     if existing is not None:
         return existing
-    enrolment = _add_enrolment(session, actor.organization_id, user_id=actor.id)
+    enrolment = _add_enrolment(session, org_id, user_id=actor.id)
+    if org_id != actor.organization_id:
+        enrolment.agency_org_id = actor.organization_id
     if payer_reference:
         enrolment.deposit.payer_reference = payer_reference.strip()[:100] or None
     record_audit("bidding.enrol", session, actor=actor, data={"code": enrolment.code})

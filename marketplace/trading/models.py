@@ -164,11 +164,13 @@ class BiddingEnrolment(TimestampMixin, db.Model):
     session_id: Mapped[int] = mapped_column(ForeignKey("bidding_sessions.id"), nullable=False)
     org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    #: The agency that enrolled for its client under a buyer mandate (NULL: the buyer itself).
+    agency_org_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
     code: Mapped[str] = mapped_column(String(8), nullable=False)
     priority: Mapped[bool] = mapped_column(nullable=False, default=False)
 
     session: Mapped[BiddingSession] = relationship(back_populates="enrolments", foreign_keys=[session_id])
-    organization: Mapped[Organization] = relationship()
+    organization: Mapped[Organization] = relationship(foreign_keys=[org_id])
     deposit: Mapped[BiddingDeposit | None] = relationship(back_populates="enrolment", uselist=False)
 
     @property

@@ -50,6 +50,16 @@ def can_enrol(user, session) -> bool:
     )
 
 
+def can_act_for_client(user, session, client_org_id: int) -> bool:
+    """An agency member, for a client other than the seller (the mandate is the service's check)."""
+    return (
+        _authed(user)
+        and user.acts_as("agency")
+        and client_org_id != session.seller_org_id
+        and (not session.invited_org_ids or client_org_id in session.invited_org_ids)
+    )
+
+
 def can_confirm_deposits(user, session) -> bool:
     return is_seller_side(user, session.listing)
 

@@ -195,3 +195,30 @@ def test_stats_by_trading_mode_and_premium(world, api, login_as, client, clock):
     login_as("regulator")
     page = client.get("/ledger/?lang=en").get_data(as_text=True)
     assert 'id="trading-modes"' in page and "Online bidding" in page
+
+
+def test_an_agency_enrols_and_bids_for_its_client_under_a_mandate(world, api, clock):
+    from tests import factories
+
+    client_buyer = world.buyers[1]
+    broker = factories.user_with_role("agency")
+    factories.MandateFactory(agency=broker.organization, client=client_buyer.organization, side="buyer")
+    s = make_session(world.listing, world.seller, T0)
+    body = {"client_org_id": client_buyer.organization_id}
+    r = api(broker).post(f"/api/v1/biddings/{s.id}/enrol", json=body)
+    assert r.status_code == 200, r.get_json()
+    assert s.enrolments[0].org_id == client_buyer.organization_id
+    assert s.enrolments[0].agency_org_id == broker.organization_id
+    stranger = world.buyers[2].organization_id
+    assert (
+        api(broker).post(f"/api/v1/biddings/{s.id}/enrol", json={"client_org_id": stranger}).status_code
+        == 403
+    )
+    api(world.seller).post(f"/api/v1/biddings/{s.id}/deposits/{r.get_json()['payment']['id']}/confirm")
+    clock.set(STARTS + timedelta(hours=1))
+    bid = api(broker).post(f"/api/v1/biddings/{s.id}/bids", json={"amount_fen": START, **body})
+    assert bid.status_code == 201, bid.get_json()
+    assert bid.get_json()["bidder_code"] == s.enrolments[0].code
+    assert (
+        api(broker).post(f"/api/v1/biddings/{s.id}/bids", json={"amount_fen": START * 2}).status_code == 409
+    )
