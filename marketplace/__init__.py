@@ -149,6 +149,9 @@ def register_subscribers(app: Flask) -> None:
     from .ip import encumbrances as ip_encumbrances
 
     ip_encumbrances.bidding_hold.plug(app, trading_sessions.hold_on_asset)
+    from .trading import results as trading_results
+
+    contracts_ports.trading_checks.plug(app, trading_results.contract_checks)
 
 
 def register_errorhandlers(app: Flask) -> None:

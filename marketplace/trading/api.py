@@ -463,6 +463,49 @@ def answer_notice_objection(notice_id: int, objection_id: int, actor):
     return notice_json(notices.finish_if_due(notice, clock.now()), actor)
 
 
+@bp.post("/notices/<int:notice_id>/objections")
+@describe(
+    "Any logged-in user objects, with a reason, to a running notice (a listing's 挂牌公示 or a result's 成果公示).",
+    tags=["trading"],
+    body=obj({"reason": STRING}, required=["reason"]),
+    responses={201: "The objection", 404: "No such notice", 409: "Notice over", 422: "No reason"},
+)
+@token_required
+def object_to_any_notice(notice_id: int, actor):
+    notice = _notice(notice_id)
+    objection = notices.object_to(notice, json_body().get("reason"), actor=actor, now=clock.now())
+    return {"id": objection.id, "notice_id": notice.id, "reason": objection.reason}, 201
+
+
+@bp.post("/contracts/<int:contract_id>/result-notice")
+@describe(
+    "The seller side of a state-funded seller's agreed deal (a university's or research institute's contract "
+    "made on a listing) publishes the result's name and the intended price (成果公示) for `notice_days` before "
+    "signing; the contract's checklist shows it, and signing waits for its end with every objection answered.",
+    tags=["trading"],
+    body=obj({"notice_days": INTEGER}),
+    responses={
+        201: "The notice",
+        403: "Not the seller side",
+        404: "No such contract",
+        409: "Not a state-funded agreed deal, signed already, or published already",
+        422: "Days invalid",
+    },  # fmt: skip
+)
+@token_required
+def start_result_notice(contract_id: int, actor):
+    from ..contracts.models import Contract
+    from ..contracts.permissions import can_view
+    from .results import start_result_notice as start
+
+    contract = db.session.get(Contract, contract_id)
+    if contract is None or not can_view(actor, contract):
+        raise NotFound()
+    body = request.get_json(silent=True) if request.data else {}
+    days = body.get("notice_days") if isinstance(body, dict) else None
+    return notice_json(start(contract, notice_days=days, actor=actor, now=clock.now()), actor), 201
+
+
 @bp.post("/notices/<int:notice_id>/accept")
 @describe("A qualified buyer accepts the listed price during the notice (again: the same acceptance).",
           tags=["trading"], responses={200: "The notice", 403: "Not a buyer", 404: "Not found",

@@ -157,7 +157,9 @@ def finish_if_due(notice: TradingNotice, now: datetime | None = None) -> Trading
     actor = db.session.get(User, notice.created_by_id)
     buyers = list(notice.acceptances)
     notice.decided_at = now
-    if not buyers:
+    if notice.kind == "result":
+        NOTICE_MACHINE.apply(notice, NoticeStatus.PASSED)
+    elif not buyers:
         NOTICE_MACHINE.apply(notice, NoticeStatus.NO_BUYER)
     elif len(buyers) == 1:
         terms = {**notice.deal_terms, PRICE_FIELD[notice.deal_terms["deal_kind"]]: notice.listed_price_fen}

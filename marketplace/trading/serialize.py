@@ -127,4 +127,5 @@ def notice_json(notice: TradingNotice, viewer) -> dict[str, Any]:
         ],  # fmt: skip
         "contract_id": notice.contract_id,
         "bidding_session_id": notice.bidding_session_id,
+        "open_objections": len(notice.open_objections),
     }

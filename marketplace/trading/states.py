@@ -85,6 +85,7 @@ class NoticeStatus(enum.Enum):
     NO_BUYER = "no_buyer"
     CONTRACTED = "contracted"
     TO_BIDDING = "to_bidding"
+    PASSED = "passed"  # a result notice (成果公示) ended with every objection answered
     CANCELLED = "cancelled"
 
 
@@ -93,13 +94,15 @@ NOTICE_STATUS_LABELS: dict[str, object] = {
     "no_buyer": _l("Ended without a buyer: back to negotiation"),
     "contracted": _l("Ended with one buyer: contract draft created"),
     "to_bidding": _l("Ended with several buyers: bidding among them"),
+    "passed": _l("Notice ended: the contract may be signed"),
     "cancelled": lazy_pgettext("notice status", "Cancelled"),
 }
 
 NOTICE_MACHINE = StateMachine(
     NoticeStatus,
     {
-        "running": ["no_buyer", "contracted", "to_bidding", "cancelled"],
+        "running": ["no_buyer", "contracted", "to_bidding", "passed", "cancelled"],
+        "passed": [],
         "no_buyer": [],
         "contracted": [],
         "to_bidding": [],

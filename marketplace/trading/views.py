@@ -329,6 +329,34 @@ def accept(notice_id: int):
     return redirect(url_for("trading.notice", notice_id=notice_id))
 
 
+@bp.app_template_global("trading_for_contract")
+def trading_for_contract(contract) -> dict:
+    """What the contract page shows about its result notice (成果公示)."""
+    from . import results
+
+    return {
+        "notice": results.notice_of(contract),
+        "can_start": results.can_start(current_user, contract),
+        "form": ConfirmForm(),
+    }
+
+
+@bp.post("/contracts/<int:contract_id>/result-notice")
+@login_required
+def start_result_notice(contract_id: int):
+    from ..contracts.models import Contract
+    from ..contracts.permissions import can_view
+    from .results import start_result_notice as start
+
+    contract = get_or_404(Contract, contract_id, visible=lambda c: can_view(current_user, c))
+    if ConfirmForm().validate_on_submit():
+        ok, created = attempt(lambda: start(contract, actor=current_user, now=clock.now()),
+                              success=_("The result notice is published."))  # fmt: skip
+        if ok:
+            return redirect(url_for("trading.notice", notice_id=created.id))
+    return redirect(url_for("contracts.detail", contract_id=contract_id))
+
+
 @bp.route("/listings/<int:listing_id>/notice/new", methods=["GET", "POST"])
 @login_required
 def new_notice(listing_id: int):

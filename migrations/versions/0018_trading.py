@@ -123,7 +123,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("kind IN ('listing', 'result')", name=op.f('ck_trading_notices_kind')),
-    sa.CheckConstraint("status IN ('running', 'no_buyer', 'contracted', 'to_bidding', 'cancelled')", name=op.f('ck_trading_notices_status')),
+    sa.CheckConstraint("status IN ('running', 'no_buyer', 'contracted', 'to_bidding', 'passed', 'cancelled')", name=op.f('ck_trading_notices_status')),
     sa.CheckConstraint('ends_on >= starts_on', name=op.f('ck_trading_notices_period')),
     sa.CheckConstraint('listed_price_fen > 0', name=op.f('ck_trading_notices_listed_price')),
     sa.ForeignKeyConstraint(['bidding_session_id'], ['bidding_sessions.id'], name=op.f('fk_trading_notices_bidding_session_id_bidding_sessions')),

@@ -19,7 +19,7 @@ ALLOWED = {
         ("awaiting", "confirmed"), ("awaiting", "released"), ("confirmed", "released"), ("confirmed", "applied"),
         ("applied", "forfeited"),
     },
-    states.NOTICE_MACHINE: {("running", s) for s in ("no_buyer", "contracted", "to_bidding", "cancelled")},
+    states.NOTICE_MACHINE: {("running", s) for s in ("no_buyer", "contracted", "to_bidding", "passed", "cancelled")},
 }  # fmt: skip
 
 
