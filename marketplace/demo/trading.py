@@ -71,6 +71,11 @@ ITEMS = {
         "每小时打捆 12 亩，比现有机型快 40%，捡拾率 93%。",
     ),
 }
+ITEMS["failed"] = (
+    "seller_dqpi", "dqpi", ("低渗透油藏二氧化碳驱油注入工艺", "CO2 flooding injection for low-permeability reservoirs",
+    "energy", 5600235), "低渗透油藏二氧化碳驱油注入工艺",
+    "低渗透油藏水驱采收率低，注水压力高。", "采收率提高 8 个百分点，同时封存二氧化碳。",
+)  # fmt: skip
 BUYERS = ("buyer_beidahuang", "buyer_qizhong", "buyer_suihua", "buyer_digital")
 
 
@@ -143,6 +148,15 @@ def seed(ctx: DemoContext) -> None:
     if listing is not None:
         s = _session(ctx, listing, ctx.user("seller_mdjmi"), now - timedelta(days=1), start=50, increment=1)
         _enrol_all(ctx, s, now - timedelta(hours=6), buyers=BUYERS[:1])
+        made.append(s)
+    listing = _listing(ctx, "failed", 400)
+    if listing is not None:
+        # One bid below the secret reserve: the session failed and may run again at most 20 % lower.
+        created = now - timedelta(days=20)
+        s = _session(ctx, listing, ctx.user("seller_dqpi"), created, start=300, increment=10, reserve=380)
+        _enrol_all(ctx, s, created, buyers=BUYERS[1:2])
+        bidding.place_bid(s, 300 * WAN, actor=ctx.user(BUYERS[1]), now=s.starts_at + timedelta(hours=5))
+        settlement.settle(s, now=s.effective_ends_at + timedelta(minutes=1))
         made.append(s)
     listing = _listing(ctx, "notice", 90)
     if listing is not None:

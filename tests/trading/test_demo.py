@@ -21,7 +21,7 @@ def test_demo_seed_covers_the_cases_and_runs_twice(db, app):
         trading.seed(ctx)
         now = utcnow()
         by_phase = {s.phase(now): s for s in db.session.scalars(select(BiddingSession))}
-        assert set(by_phase) == {"settled", "open", "announced"}
+        assert set(by_phase) == {"settled", "open", "announced", "failed"}
         settled = by_phase["settled"]
         assert settled.bids_count >= 5 and settled.premium_bp() > 0 and settled.contract_id
         assert settled.effective_ends_at > settled.ends_at  # a last-minute bid extended it
@@ -32,5 +32,5 @@ def test_demo_seed_covers_the_cases_and_runs_twice(db, app):
         notice = db.session.scalars(select(TradingNotice)).one()
         assert notice.status == "running" and notice.objections[0].answer and not notice.open_objections
         trading.seed(DemoContext(echo=lambda *_: None, orgs=ctx.orgs, users=ctx.users))
-        assert db.session.scalar(select(func.count(BiddingSession.id))) == 3
+        assert db.session.scalar(select(func.count(BiddingSession.id))) == 4
         assert db.session.scalar(select(func.count(TradingNotice.id))) == 1
