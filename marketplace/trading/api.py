@@ -333,6 +333,7 @@ def place_bidding_bid(session_id: int, actor):
     now = clock.now()
     session = _session(session_id, actor, now)
     body = json_body()
+    bidding.settle_before_refusing(session, now)
     result = bidding.place_bid(session, body.get("amount_fen"), actor=actor, now=now,
                                client_org_id=body.get("client_org_id"))  # fmt: skip
     return {

@@ -62,6 +62,17 @@ def settle_if_due(session: BiddingSession, now: datetime | None = None) -> Biddi
     return session
 
 
+def settle_before_refusing(session: BiddingSession, now: datetime) -> None:
+    """A bid after the end: the session is settled and that is committed at once, because
+    the bid's refusal (409) rolls the request back and the settlement must stay (the issue:
+    "settling happens on the first read or bid after the end")."""
+    from ..core.transaction import commit_early
+
+    if session.phase(now) == "ended" and session.status in ("announced", "open"):
+        settle_if_due(session, now)
+        commit_early("a bid after the end settles the session before the bid is refused")
+
+
 def place_bid(session: BiddingSession, amount_fen, *, actor, now: datetime | None = None,
               client_org_id=None) -> BidResult:  # fmt: skip
     now = now or utcnow()

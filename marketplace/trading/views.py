@@ -162,10 +162,13 @@ def enrol(session_id: int):
 @bp.post("/biddings/<int:session_id>/bid")
 @login_required
 def bid(session_id: int):
-    session = _session_or_404(session_id)
+    now = clock.now()
+    session = get_or_404(BiddingSession, session_id,
+                         visible=lambda s: permissions.can_view_session(current_user, s, now))  # fmt: skip
     form = BidForm()
     if not form.validate_on_submit():
         return _render_detail(session, bid_form=form, status=422)
+    bidding.settle_before_refusing(session, clock.now())
     ok, _result = attempt(
         lambda: bidding.place_bid(session, form.amount_fen.data, actor=current_user, now=clock.now()),
         success=_("Your bid is in."),

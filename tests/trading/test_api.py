@@ -222,3 +222,16 @@ def test_an_agency_enrols_and_bids_for_its_client_under_a_mandate(world, api, cl
     assert (
         api(broker).post(f"/api/v1/biddings/{s.id}/bids", json={"amount_fen": START * 2}).status_code == 409
     )
+
+
+def test_a_bid_after_the_end_is_refused_and_settles(world, api, db, clock):
+    s = make_session(world.listing, world.seller, T0)
+    enrolled(s, world.buyers[0], world.seller, T0)
+    enrolled(s, world.buyers[1], world.seller, T0)
+    clock.set(STARTS + timedelta(hours=1))
+    api(world.buyers[0]).post(f"/api/v1/biddings/{s.id}/bids", json={"amount_fen": START})
+    clock.set(STARTS + timedelta(hours=25))
+    r = api(world.buyers[1]).post(f"/api/v1/biddings/{s.id}/bids", json={"amount_fen": START * 2})
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "not_open"
+    db.session.expire_all()
+    assert db.session.get(type(s), s.id).status == "settled"  # the refusal did not undo the settlement

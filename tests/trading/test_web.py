@@ -180,3 +180,14 @@ def factories_listing(world):
     from .factories import transfer_listing
 
     return transfer_listing(world.seller)
+
+
+def test_a_web_bid_after_the_end_is_refused_and_settles(world, client, login_as, db, clock):
+    s = make_session(world.listing, world.seller, T0)
+    enrolled(s, world.buyers[0], world.seller, T0)
+    login_as(world.buyers[0])
+    clock.set(s.effective_ends_at + timedelta(minutes=1))
+    r = client.post(f"/biddings/{s.id}/bid", data={"amount_fen": "1000000"})
+    assert r.status_code == 409
+    db.session.expire_all()
+    assert db.session.get(type(s), s.id).status == "failed"
