@@ -78,7 +78,7 @@ def clean_terms(listing, raw: dict[str, Any] | None, errors: dict[str, list]) ->
     price_field = PRICE_FIELD[terms["deal_kind"]]
     terms[price_field] = 1  # what is bid; checked as a complete terms object with a placeholder
     data = TermsData.from_dict(terms)
-    problems = data.problems(complete=False) if hasattr(data, "problems") else {}
+    problems = data.problems(complete=False)
     for name, messages in (problems or {}).items():
         errors.setdefault(f"deal_terms.{name}", []).extend(messages)
     cleaned = {
