@@ -27,3 +27,19 @@ def test_settle_verify_and_forfeit(world, app, db, clock):
     assert s.status == "forfeited" and s.leader.deposit.status == "forfeited"
     assert runner.invoke(args=["biddings", "verify", "999999"]).exit_code != 0
     # the listing's asset is free again: a new session may run (listing closed by the transfer though)
+
+
+def test_notices_command_ends_due_notices(world, app, db, clock):
+    from marketplace.trading import notices
+
+    n = notices.start_notice(
+        world.listing, listed_price_fen=START, notice_days=15, actor=world.seller, now=T0
+    )
+    notices.accept_listed_price(n, actor=world.buyers[0], now=T0)
+    runner = app.test_cli_runner()
+    clock.set(T0 + timedelta(days=10))
+    assert "0 looked at" in runner.invoke(args=["biddings", "notices"]).output
+    clock.set(T0 + timedelta(days=16))
+    out = runner.invoke(args=["biddings", "notices"])
+    assert "1 looked at" in out.output, out.output
+    assert n.status == "contracted" and n.contract_id
