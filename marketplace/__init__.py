@@ -97,6 +97,7 @@ def register_blueprints(app: Flask) -> None:
     from .payments.views import bp as payments_bp
     from .portal.views import bp as portal_bp
     from .services.views import bp as services_bp
+    from .trading.views import bp as trading_bp
 
     for bp in (
         portal_bp,
@@ -113,6 +114,7 @@ def register_blueprints(app: Flask) -> None:
         industrialization_bp,
         services_bp,
         finance_bp,
+        trading_bp,
     ):
         app.register_blueprint(bp)
     register_api(app)
@@ -134,6 +136,7 @@ def register_subscribers(app: Flask) -> None:
     from .payments import services as payments
     from .search import ports as search_ports
     from .services import evaluations as services_evaluations
+    from .trading import sessions as trading_sessions
 
     ledger_ports.contract_link.plug(app, contracts_ports.contract_url)
     ledger_ports.cash_received_fen.plug(app, payments.cash_received_fen)
@@ -149,6 +152,12 @@ def register_subscribers(app: Flask) -> None:
     search_ports.listing_facet_values.plug(app, search_docs.facet_values)
     listings_ports.trl_by_listing.plug(app, services_evaluations.trl_by_listing)
     listings_ownership.register()
+    from .ip import encumbrances as ip_encumbrances
+
+    ip_encumbrances.bidding_hold.plug(app, trading_sessions.hold_on_asset)
+    from .trading import results as trading_results
+
+    contracts_ports.trading_checks.plug(app, trading_results.contract_checks)
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -180,6 +189,7 @@ def register_commands(app: Flask) -> None:
     from .payments import cli as payments_cli
     from .search import cli as search_cli
     from .storage import cli as storage_cli
+    from .trading import cli as trading_cli
 
     for module in (
         accounts_cli,
@@ -192,5 +202,6 @@ def register_commands(app: Flask) -> None:
         payments_cli,
         search_cli,
         storage_cli,
+        trading_cli,
     ):
         module.register(app)

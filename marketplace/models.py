@@ -18,3 +18,4 @@ from .search import outbox as search_outbox  # noqa: F401
 from .services import models as services_models  # noqa: F401
 from .storage import models as storage_models  # noqa: F401
 from .storage import uploads  # noqa: F401
+from .trading import models as trading_models  # noqa: F401

@@ -24,6 +24,7 @@ def register_api(app: Flask) -> None:
     from ..payments import api as payments_api
     from ..portal import api as portal_api
     from ..services import api as services_api
+    from ..trading import api as trading_api
     from . import caching
     from .openapi import openapi_document
 
@@ -43,6 +44,7 @@ def register_api(app: Flask) -> None:
         services_api,
         finance_api,
         portal_api,
+        trading_api,
     ):
         api.register_blueprint(module.bp)
     caching.register(app, api)

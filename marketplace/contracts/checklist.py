@@ -15,6 +15,7 @@ from ..core.timeutil import shanghai_date, utcnow
 from ..storage.uploads import Attachment, attachments_of
 from .codes import CATEGORIES, TRANSFER_CATEGORIES, title_matches_category
 from .models import Contract
+from .ports import trading_checks
 from .queries import contract_assets
 from .states import IN_REVIEW
 
@@ -125,6 +126,8 @@ def checklist(contract: Contract, *, today: date | None = None, for_signing: boo
             c.seller_confirmed_at is not None and c.buyer_confirmed_at is not None,
             _l("Both parties must confirm the deal recorded by the agency."),
         )
+    for code, ok, message in trading_checks(c, today) or ():
+        add(code, ok, message)
     if not for_signing:
         add("signed_document", bool(signed_documents(c)), _l("Upload the signed contract document."))
         add(

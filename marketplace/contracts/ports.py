@@ -25,6 +25,11 @@ paid_fen: Port = Port("contracts.paid_fen", _nothing_paid)
 paid_fen_of_milestones: Port = Port("contracts.paid_fen_of_milestones", _nothing_paid_on)
 
 
+#: The checks public trading adds to a contract's checklist (成果公示 before signing):
+#: (code, ok, message) triples; none until trading is plugged in.
+trading_checks: Port = Port("contracts.trading_checks", lambda contract, today: [])
+
+
 def paid_fen_for(milestone: Any) -> int:
     """Fen paid on a milestone so far (0 until payments are plugged in)."""
     return int(paid_fen(milestone) or 0)

@@ -27,6 +27,7 @@ NAV = [
     ("listings.my_listings", _l("My listings"), _role("seller", "agency", "admin")),
     ("listings.review_queue", _l("Review"), _role("agency", "admin")),
     ("offers.index", _l("Negotiations"), _logged_in),
+    ("trading.index", _l("Online bidding"), _anyone),
     ("contracts.index", _l("Contracts"), _logged_in),
     ("payments.index", _l("Payments"), _role("seller", "buyer", "agency", "regulator", "admin")),
     ("industrialization.index", _l("Industrialization"), _logged_in),

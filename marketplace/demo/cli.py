@@ -7,7 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from ..extensions import db
-from . import accounts, contracts, finance, industrialization, ip, ledger, listings, offers, payments
+from . import accounts, contracts, finance, industrialization, ip, ledger, listings, offers, payments, trading
 from . import services as services_demo
 from .context import DEMO_PASSWORD, DemoContext
 
@@ -23,6 +23,7 @@ SEEDERS = (
     ledger.seed,
     payments.seed,
     industrialization.seed,
+    trading.seed,
     services_demo.seed,
     finance.seed,
     ledger.seed_checkpoints,  # last: over every entry the others appended

@@ -4,6 +4,7 @@ asset and closed again."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -13,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from ..core.errors import Conflict, NotFound, ValidationError
 from ..core.models import record_audit
 from ..core.timeutil import today_shanghai, utcnow
+from ..core.wiring import Port
 from ..extensions import db
 from . import states
 from .deals import (
@@ -25,6 +27,13 @@ from .deals import (
 )
 from .models import Encumbrance, IpAsset
 from .owners import lock_asset
+
+#: Whether public trading (a bidding session, a public notice: a domain above the
+#: registry, plugged by `create_app`) holds the asset for a deal other than
+#: `reference`: the reason, or None. Nothing held without it.
+bidding_hold: Port[Callable[[IpAsset, str], Any]] = Port(
+    "ip.bidding_hold", default=lambda asset, reference: None
+)
 
 
 @dataclass
@@ -176,6 +185,9 @@ def record_committed_deal(
                 _l("Contract %(ref)s already committed another deal on this asset.", ref=reference),
                 code="reference_reused",
             )
+    held = bidding_hold(asset, reference)
+    if held:
+        raise Conflict(held, code="held_for_trading")
     check = evaluate(asset, terms, on=day, encumbrances=encumbrances)
     if not check.ok:
         raise DealExcluded(check)

@@ -314,6 +314,9 @@ def items_for(user: User, *, today: date | None = None) -> list[WorkItem]:
         WorkItem(i.key, i.label, i.count, i.url, i.overdue)
         for i in finance_workbench.items_for(user, today=today)
     )
+    from ..trading.workbench import items_for as trading_items
+
+    items.extend(WorkItem(*row) for row in trading_items(user, today))
     return items
 
 
