@@ -35,6 +35,7 @@ def _live(response):
         response.headers.setdefault("Cache-Control", "no-cache")
     return response
 
+
 STATUSES = ("announced", "open", "ended", "settled", "failed", "cancelled", "forfeited")
 SESSION_SCHEMA = obj(
     {
