@@ -18,6 +18,7 @@ def register_api(app: Flask) -> None:
     from ..ip import api as ip_api
     from ..ledger import api as ledger_api
     from ..listings import api as listings_api
+    from ..network import api as network_api
     from ..notifications import api as notifications_api
     from ..offers import api as offers_api
     from ..payments import api as payments_api
@@ -38,6 +39,7 @@ def register_api(app: Flask) -> None:
         payments_api,
         industrialization_api,
         portal_api,
+        network_api,
     ):
         api.register_blueprint(module.bp)
     app.register_blueprint(api)

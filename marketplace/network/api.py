@@ -1,0 +1,667 @@
+"""API endpoints of the docking network, events, technology managers and plan
+periods (../shared/API.md); nested under /api/v1."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from flask import Blueprint, request
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.apiauth import token_optional, token_required
+from ..contracts.models import Contract
+from ..core.apidocs import BOOLEAN, DATE, DATETIME, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
+from ..core.errors import NotFound, ValidationError
+from ..core.idempotency import idempotent
+from ..core.jsonbody import json_body
+from ..core.pagination import paginate, read_page_args
+from ..extensions import db
+from ..listings.models import Demand, Listing
+from ..listings.permissions import can_view_listing
+from . import events as event_services
+from . import managers as manager_services
+from . import nodes as node_services
+from . import periods, permissions, queue, stats
+from .models import DockingEvent, Node, TechManager
+from .states import EventKind, FollowUpKind, ManagerLevel, NodeLevel, OutcomeKind
+
+bp = Blueprint("network", __name__)
+
+_STRINGS = {"type": "array", "items": STRING}
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def node_json(node: Node, counts: dict | None = None) -> dict[str, Any]:
+    return {
+        "slug": node.slug,
+        "name": node.name,
+        "name_en": node.name_en,
+        "level": node.level,
+        "region": node.region_code,
+        "parent_slug": node.parent.slug if node.parent else None,
+        "org_id": node.org_id,
+        "institution_org_ids": list(node.institution_org_ids or []),
+        "industries": list(node.industries or []),
+        "contacts": node.contacts,
+        "counts": counts or {},
+    }
+
+
+def _node(slug: str) -> Node:
+    return node_services.node_by_slug(slug)
+
+
+@bp.get("/nodes")
+@describe(
+    "The nodes of the docking network: the provincial core node, the regional nodes and the professional nodes.",
+    tags=["network"],
+    auth="optional",
+    params=[{"name": "level", "in": "query", "schema": {"type": "string", "enum": [lv.value for lv in NodeLevel]}}],
+    responses={200: "{items: [node]}", 422: "Unknown level"},
+)
+@token_optional
+def list_nodes(actor):
+    level = request.args.get("level") or None
+    if level is not None and level not in {lv.value for lv in NodeLevel}:
+        raise ValidationError(fields={"level": [_l("Unknown level.")]})
+    nodes = [n for n in node_services.all_nodes() if level is None or n.level == level]
+    counts = stats.node_counts([n.id for n in nodes])
+    items = [node_json(n, counts.get(n.id)) for n in nodes]
+    return {"items": items, "total": len(items), "page": 1, "per_page": len(items)}
+
+
+@bp.get("/nodes/<slug>")
+@describe(
+    "A node with its statistics by month (Beijing time) for the last 12 months: listings, demands, matches "
+    "followed up, follow-ups, events, offers, contracts and registered turnover (fen).",
+    tags=["network"],
+    auth="optional",
+    responses={200: "The node with `statistics`", 404: "No such node"},
+)
+@token_optional
+def get_node(slug: str, actor):
+    node = _node(slug)
+    return {**node_json(node), "description": node.description, "statistics": stats.node_monthly(node)}
+
+
+def _pair_json(view: queue.PairView) -> dict[str, Any]:
+    return {
+        "demand_id": view.demand.id,
+        "demand_title": view.demand.title,
+        "listing_id": view.listing.id,
+        "listing_title": view.listing.title,
+        "score": view.score,
+        "state": view.state,
+        "last_follow_up": _follow_up_json(view.last) if view.last else None,
+        "offer_ids": [o.id for o in view.offers],
+        "contract_ids": [o.contract_id for o in view.offers if o.contract_id],
+    }
+
+
+def _follow_up_json(row) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "node_slug": row.node.slug,
+        "demand_id": row.demand_id,
+        "listing_id": row.listing_id,
+        "kind": row.kind,
+        "note": row.note,
+        "next_step_on": _iso(row.next_step_on),
+        "score": row.score,
+        "by": row.actor.name,
+        "at": _iso(row.created_at),
+    }
+
+
+@bp.get("/nodes/<slug>/queue")
+@describe(
+    "A node operator's queue: open demands without a good match (score below 45), matches scoring 45 or more "
+    "not followed up or raised again, live offers on the node's listings stalled for more than 14 days.",
+    tags=["network"],
+    responses={200: "{unmatched_demands, matches, followed, stalled_offers}", 404: "No such node, or not an operator"},
+)
+@token_required
+def node_queue_api(slug: str, actor):
+    node = _node(slug)
+    if not permissions.can_operate(actor, node):
+        raise NotFound()
+    q = queue.node_queue(node)
+    return {
+        "node_slug": node.slug,
+        "unmatched_demands": [{"id": d.id, "title": d.title, "industry": d.industry} for d in q.unmatched_demands],
+        "matches": [_pair_json(v) for v in q.matches],
+        "followed": [_pair_json(v) for v in q.followed],
+        "stalled_offers": [
+            {"id": o.id, "listing_id": o.listing_id, "status": o.status, "last_activity_at": _iso(o.updated_at)}
+            for o in q.stalled_offers
+        ],
+    }
+
+
+def _date(value, name: str, errors: dict) -> date | None:
+    if value in (None, ""):
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        errors[name] = [_l("Enter a date as YYYY-MM-DD.")]
+        return None
+
+
+def _datetime(value, name: str, errors: dict) -> datetime | None:
+    if value in (None, ""):
+        return None
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        errors[name] = [_l("Enter a time in ISO 8601 with its offset, such as 2027-03-01T09:00:00+08:00.")]
+        return None
+    return parsed
+
+
+def _str(body: dict, name: str, errors: dict) -> str:
+    value = body.get(name)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        errors[name] = [_l("Enter text.")]
+        return ""
+    return value
+
+
+def _int(body: dict, name: str, errors: dict) -> int | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool):
+        errors[name] = [_l("Enter a whole number.")]
+        return None
+    return value
+
+
+def _strings(body: dict, name: str, errors: dict) -> list[str]:
+    value = body.get(name)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        errors[name] = [_l("Enter a list of codes.")]
+        return []
+    return value
+
+
+@bp.post("/matches/<int:demand_id>/<int:listing_id>/follow-ups")
+@describe(
+    "A node operator records a follow-up of a match: `call`, `meeting`, `intent`, `no_interest`, or `pushed` "
+    "(the buyer and the seller are notified with the note). `node_slug` picks the node when the operator runs "
+    "several; `next_step_on` keeps the match from being raised again until that day.",
+    tags=["network"],
+    body=obj(
+        {
+            "kind": {"type": "string", "enum": [k.value for k in FollowUpKind]},
+            "note": STRING,
+            "next_step_on": DATE,
+            "node_slug": STRING,
+        },
+        required=["kind"],
+    ),
+    responses={201: "The follow-up", 404: "No such pair, or not in a node you operate", 422: "Fields invalid"},
+    idempotent=True,
+)
+@token_required
+@idempotent
+def create_follow_up(demand_id: int, listing_id: int, actor):
+    demand = db.session.get(Demand, demand_id)
+    listing = db.session.get(Listing, listing_id)
+    if demand is None or listing is None or not can_view_listing(actor, listing):
+        raise NotFound()
+    body = json_body()
+    errors: dict[str, list] = {}
+    kind = _str(body, "kind", errors)
+    note = _str(body, "note", errors)
+    slug = _str(body, "node_slug", errors) or None
+    next_step = _date(body.get("next_step_on"), "next_step_on", errors)
+    node = queue.node_for_pair(actor, demand, listing, slug)
+    if errors:
+        raise ValidationError(fields=errors)
+    row = queue.record_follow_up(node, demand, listing, kind=kind, note=note, next_step_on=next_step, actor=actor)
+    return _follow_up_json(row), 201
+
+
+def event_json(ev: DockingEvent, *, detail: bool = False) -> dict[str, Any]:
+    out = {
+        "id": ev.id,
+        "node_slug": ev.node.slug,
+        "kind": ev.kind,
+        "title": ev.title,
+        "description": ev.description,
+        "starts_at": _iso(ev.starts_at),
+        "ends_at": _iso(ev.ends_at),
+        "place": ev.place,
+        "online_url": ev.online_url,
+        "capacity": ev.capacity,
+        "registered": ev.registered,
+        "seats_left": ev.seats_left,
+        "industries": list(ev.industries or []),
+        "status": ev.status,
+    }
+    if detail:
+        out["pitches"] = [
+            {"listing_id": li.id, "title": li.title, "enrolled_at": _iso(p.created_at)}
+            for p, li in event_services.pitches_of(ev)
+        ]
+        out["outcomes"] = [
+            {
+                "kind": o.kind,
+                "note": o.note,
+                "listing_id": o.listing_id,
+                "offer_id": o.offer_id,
+                "contract_id": o.contract_id,
+                "at": _iso(o.created_at),
+            }
+            for o in event_services.outcomes_of(ev)
+        ]
+    return out
+
+
+@bp.get("/events")
+@describe(
+    "Docking events and roadshows, upcoming first (`when=upcoming`, the default) or past (`when=past`); "
+    "`node_slug` for one node's.",
+    tags=["network"],
+    auth="optional",
+    params=PAGE_PARAMS
+    + [
+        {"name": "when", "in": "query", "schema": {"type": "string", "enum": ["upcoming", "past"]}},
+        {"name": "node_slug", "in": "query", "schema": STRING},
+    ],
+    responses={200: "A page of events", 404: "No such node", 422: "Bad filter"},
+)
+@token_optional
+def list_events(actor):
+    page_no, per_page = read_page_args(request.args)
+    when = request.args.get("when") or "upcoming"
+    if when not in ("upcoming", "past"):
+        raise ValidationError(fields={"when": [_l("Choose upcoming or past.")]})
+    slug = request.args.get("node_slug")
+    node = _node(slug) if slug else None
+    page = paginate(event_services.events_of(node, upcoming=when == "upcoming"), page_no, per_page)
+    return page.to_dict(event_json)
+
+
+EVENT_BODY = obj(
+    {
+        "node_slug": STRING,
+        "kind": {"type": "string", "enum": [k.value for k in EventKind]},
+        "title": STRING,
+        "description": STRING,
+        "starts_at": DATETIME,
+        "ends_at": DATETIME,
+        "place": STRING,
+        "online_url": STRING,
+        "capacity": INTEGER,
+        "industries": _STRINGS,
+    },
+    required=["node_slug", "title", "starts_at", "ends_at", "capacity"],
+)
+
+
+@bp.post("/events")
+@describe(
+    "A node operator creates a docking event or roadshow (`kind` defaults to docking): a place, an online "
+    "link or both, a capacity in seats, the industries it is about.",
+    tags=["network"],
+    body=EVENT_BODY,
+    responses={201: "The event", 404: "No such node, or not an operator", 422: "Fields invalid"},
+    idempotent=True,
+)
+@token_required
+@idempotent
+def create_event_api(actor):
+    body = json_body()
+    errors: dict[str, list] = {}
+    slug = _str(body, "node_slug", errors)
+    if not slug:
+        raise ValidationError(fields={"node_slug": [_l("Name the node.")]})
+    node = _node(slug)
+    if not permissions.can_operate(actor, node):
+        raise NotFound()
+    data = {
+        "kind": _str(body, "kind", errors) or EventKind.DOCKING.value,
+        "title": _str(body, "title", errors),
+        "description": _str(body, "description", errors),
+        "starts_at": _datetime(body.get("starts_at"), "starts_at", errors),
+        "ends_at": _datetime(body.get("ends_at"), "ends_at", errors),
+        "place": _str(body, "place", errors),
+        "online_url": _str(body, "online_url", errors),
+        "capacity": _int(body, "capacity", errors),
+        "industries": _strings(body, "industries", errors),
+    }
+    if errors:
+        raise ValidationError(fields=errors)
+    ev = event_services.create_event(node, actor=actor, **data)
+    return event_json(ev, detail=True), 201
+
+
+def _event(event_id: int) -> DockingEvent:
+    ev = db.session.get(DockingEvent, event_id)
+    if ev is None:
+        raise NotFound()
+    return ev
+
+
+@bp.get("/events/<int:event_id>")
+@describe(
+    "An event with its pitches and outcomes.",
+    tags=["network"],
+    auth="optional",
+    responses={200: "The event", 404: "No such event"},
+)
+@token_optional
+def get_event_api(event_id: int, actor):
+    return event_json(_event(event_id), detail=True)
+
+
+@bp.post("/events/<int:event_id>/registrations")
+@describe(
+    "Register the caller to attend: one seat while seats are left.",
+    tags=["network"],
+    responses={201: "The registration", 404: "No such event", 409: "Full, closed, or already registered"},
+)
+@token_required
+def register_for_event(event_id: int, actor):
+    row = event_services.register(_event(event_id), actor=actor)
+    ev = _event(event_id)
+    return {"event_id": ev.id, "user_id": row.user_id, "registered": ev.registered, "seats_left": ev.seats_left}, 201
+
+
+@bp.post("/events/<int:event_id>/pitches")
+@describe(
+    "The listing's seller side (or its agency) enrols a published listing to pitch at the event.",
+    tags=["network"],
+    body=obj({"listing_id": INTEGER}, required=["listing_id"]),
+    responses={201: "The pitch", 403: "Not the listing's seller side", 404: "No such event or listing", 409: "Already enrolled or event over", 422: "Not published"},
+)
+@token_required
+def pitch_at_event(event_id: int, actor):
+    ev = _event(event_id)
+    errors: dict[str, list] = {}
+    listing_id = _int(json_body(), "listing_id", errors)
+    if errors or listing_id is None:
+        raise ValidationError(fields=errors or {"listing_id": [_l("Name the listing.")]})
+    listing = db.session.get(Listing, listing_id)
+    if listing is None or not can_view_listing(actor, listing):
+        raise NotFound()
+    row = event_services.enrol_pitch(ev, listing, actor=actor)
+    return {"event_id": ev.id, "listing_id": row.listing_id, "enrolled_at": _iso(row.created_at)}, 201
+
+
+@bp.post("/events/<int:event_id>/outcomes")
+@describe(
+    "A node operator records an outcome of the event: an intent agreement (with a note), or an offer or a "
+    "contract that came of it.",
+    tags=["network"],
+    body=obj(
+        {
+            "kind": {"type": "string", "enum": [k.value for k in OutcomeKind]},
+            "note": STRING,
+            "listing_id": INTEGER,
+            "offer_id": INTEGER,
+            "contract_id": INTEGER,
+        },
+        required=["kind"],
+    ),
+    responses={201: "The outcome", 404: "No such event, or not an operator", 409: "Cancelled", 422: "Fields invalid"},
+)
+@token_required
+def record_event_outcome(event_id: int, actor):
+    ev = _event(event_id)
+    if not permissions.can_operate(actor, ev.node):
+        raise NotFound()
+    body = json_body()
+    errors: dict[str, list] = {}
+    data = {
+        "kind": _str(body, "kind", errors),
+        "note": _str(body, "note", errors),
+        "listing_id": _int(body, "listing_id", errors),
+        "offer_id": _int(body, "offer_id", errors),
+        "contract_id": _int(body, "contract_id", errors),
+    }
+    if errors:
+        raise ValidationError(fields=errors)
+    row = event_services.record_outcome(ev, actor=actor, **data)
+    return {"id": row.id, "kind": row.kind, "note": row.note, "offer_id": row.offer_id, "contract_id": row.contract_id}, 201
+
+
+def manager_json(m: TechManager, totals: dict | None = None) -> dict[str, Any]:
+    totals = totals or {"contracts": 0, "registered": 0, "turnover_fen": 0}
+    return {
+        "id": m.id,
+        "name": m.name,
+        "certificate_no": m.certificate_no,
+        "level": m.level,
+        "agency_org_id": m.agency_org_id,
+        "agency_name": m.agency.name,
+        "fields": list(m.fields or []),
+        "verified": m.verified,
+        "status": m.status,
+        "brokered_contracts": totals["contracts"],
+        "registered_contracts": totals["registered"],
+        "turnover_fen": totals["turnover_fen"],
+    }
+
+
+@bp.get("/managers")
+@describe(
+    "Verified technology managers with the contracts they brokered and those contracts' registered turnover; "
+    "`counts` gives the plan's figures (managers and institutions toward 100 each).",
+    tags=["network"],
+    auth="optional",
+    params=PAGE_PARAMS,
+    responses={200: "A page of managers with `counts`"},
+)
+@token_optional
+def list_managers(actor):
+    page_no, per_page = read_page_args(request.args)
+    page = paginate(manager_services.public_managers(), page_no, per_page)
+    totals = manager_services.brokered([m.id for m in page.items])
+    return {**page.to_dict(lambda m: manager_json(m, totals.get(m.id))), "counts": manager_services.plan_counts()}
+
+
+def _manager(manager_id: int, actor) -> TechManager:
+    m = db.session.get(TechManager, manager_id)
+    if m is None or not manager_services.visible(actor, m):
+        raise NotFound()
+    return m
+
+
+@bp.get("/managers/<int:manager_id>")
+@describe(
+    "A technology manager's public profile with the contracts brokered.",
+    tags=["network"],
+    auth="optional",
+    responses={200: "The manager", 404: "No such manager, or not verified"},
+)
+@token_optional
+def get_manager(manager_id: int, actor):
+    m = _manager(manager_id, actor)
+    out = manager_json(m, manager_services.brokered([m.id])[m.id])
+    out["contracts"] = [
+        {"id": c.id, "title": c.title, "registration_no": c.registration_no, "status": c.status, "turnover_fen": t}
+        for c, t in manager_services.contracts_of(m)
+    ]
+    return out
+
+
+@bp.post("/managers")
+@describe(
+    "A technology transfer institution (agency) registers one of its technology managers; the core node "
+    "verifies.",
+    tags=["network"],
+    body=obj(
+        {
+            "name": STRING,
+            "certificate_no": STRING,
+            "level": {"type": "string", "enum": [lv.value for lv in ManagerLevel]},
+            "fields": _STRINGS,
+            "bio": STRING,
+        },
+        required=["name", "certificate_no", "level", "fields"],
+    ),
+    responses={201: "The manager (pending)", 403: "Not an agency", 409: "Certificate already registered", 422: "Fields invalid"},
+    idempotent=True,
+)
+@token_required
+@idempotent
+def register_manager_api(actor):
+    body = json_body()
+    errors: dict[str, list] = {}
+    data = {
+        "name": _str(body, "name", errors),
+        "certificate_no": _str(body, "certificate_no", errors),
+        "level": _str(body, "level", errors),
+        "fields": _strings(body, "fields", errors),
+        "bio": _str(body, "bio", errors),
+    }
+    if errors:
+        raise ValidationError(fields=errors)
+    m = manager_services.register_manager(actor=actor, **data)
+    return manager_json(m), 201
+
+
+@bp.post("/managers/<int:manager_id>/verify")
+@describe(
+    "The core node verifies (`{\"verified\": true}`) or rejects a registered manager.",
+    tags=["network"],
+    body=obj({"verified": BOOLEAN}, required=["verified"]),
+    responses={200: "The manager", 403: "Not the core node", 404: "No such manager", 409: "Already decided"},
+)
+@token_required
+def verify_manager_api(manager_id: int, actor):
+    m = _manager(manager_id, actor)
+    verified = json_body().get("verified")
+    if not isinstance(verified, bool):
+        raise ValidationError(fields={"verified": [_l("Enter true or false.")]})
+    manager_services.decide_manager(m, verify=verified, actor=actor)
+    return manager_json(m, manager_services.brokered([m.id])[m.id])
+
+
+@bp.post("/managers/<int:manager_id>/contracts")
+@describe(
+    "The manager's institution records a contract the manager brokered (the contract names the institution as agency).",
+    tags=["network"],
+    body=obj({"contract_id": INTEGER}, required=["contract_id"]),
+    responses={201: "Recorded", 403: "Not the manager's institution", 404: "No such manager or contract", 409: "Already recorded or not verified", 422: "Another agency's contract"},
+)
+@token_required
+def record_manager_contract(manager_id: int, actor):
+    m = _manager(manager_id, actor)
+    errors: dict[str, list] = {}
+    contract_id = _int(json_body(), "contract_id", errors)
+    if errors or contract_id is None:
+        raise ValidationError(fields=errors or {"contract_id": [_l("Name the contract.")]})
+    contract = db.session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound()
+    manager_services.record_brokerage(m, contract, actor=actor)
+    return manager_json(m, manager_services.brokered([m.id])[m.id]), 201
+
+
+@bp.get("/plans")
+@describe(
+    "Plan periods: 2022-2025 (built in, ended) and the periods the provincial regulator entered, each with its "
+    "targets and yearly path; `current` marks the default one.",
+    tags=["ledger"],
+    auth="optional",
+    responses={200: "{items: [plan]}"},
+)
+@token_optional
+def list_plans(actor):
+    items = [periods.period_json(p) for p in periods.all_periods()]
+    return {"items": items, "total": len(items), "page": 1, "per_page": len(items)}
+
+
+@bp.post("/plans")
+@describe(
+    "The provincial regulator enters a plan period after 2022-2025 with its turnover target, yearly path "
+    "(`[{year, path_fen}]`, one per year), other targets (`{code: value}`) and source.",
+    tags=["ledger"],
+    body=obj(
+        {
+            "title": STRING,
+            "title_en": STRING,
+            "first_year": INTEGER,
+            "last_year": INTEGER,
+            "turnover_target_fen": FEN,
+            "yearly_path": {"type": "array", "items": obj({"year": INTEGER, "path_fen": FEN})},
+            "targets": {"type": "object", "additionalProperties": INTEGER},
+            "source": STRING,
+        },
+        required=["title", "first_year", "last_year", "turnover_target_fen", "yearly_path", "source"],
+    ),
+    responses={201: "The plan", 403: "Not the provincial regulator", 409: "Overlaps another period", 422: "Fields invalid"},
+    idempotent=True,
+)
+@token_required
+@idempotent
+def create_plan(actor):
+    body = json_body()
+    errors: dict[str, list] = {}
+    path: dict[int, int] = {}
+    raw_path = body.get("yearly_path")
+    if not isinstance(raw_path, list):
+        errors["yearly_path"] = [_l("Enter a list of {year, path_fen}.")]
+    else:
+        for item in raw_path:
+            if not isinstance(item, dict) or not isinstance(item.get("year"), int) or not isinstance(item.get("path_fen"), int):
+                errors["yearly_path"] = [_l("Enter a list of {year, path_fen}.")]
+                break
+            path[item["year"]] = item["path_fen"]
+    targets = body.get("targets") or {}
+    if not isinstance(targets, dict):
+        errors["targets"] = [_l("Enter an object of target codes and values.")]
+        targets = {}
+    data = {
+        "title": _str(body, "title", errors),
+        "title_en": _str(body, "title_en", errors),
+        "first_year": _int(body, "first_year", errors),
+        "last_year": _int(body, "last_year", errors),
+        "turnover_target_fen": _int(body, "turnover_target_fen", errors),
+        "source": _str(body, "source", errors),
+    }
+    if errors:
+        raise ValidationError(fields=errors)
+    row = periods.create_period(slug="", yearly_path=path, targets=targets, actor=actor, **data)
+    return periods.period_json(periods.get_period(row.slug)), 201
+
+
+@bp.post("/plans/official-turnover")
+@describe(
+    "The provincial regulator enters the province's official registered turnover of a year with its source "
+    "(the latest entry of a year is the one shown).",
+    tags=["ledger"],
+    body=obj({"year": INTEGER, "turnover_fen": FEN, "source": STRING}, required=["year", "turnover_fen", "source"]),
+    responses={201: "Recorded", 403: "Not the provincial regulator", 422: "Fields invalid"},
+)
+@token_required
+def record_official_turnover_api(actor):
+    body = json_body()
+    errors: dict[str, list] = {}
+    year = _int(body, "year", errors)
+    fen = _int(body, "turnover_fen", errors)
+    source = _str(body, "source", errors)
+    if errors:
+        raise ValidationError(fields=errors)
+    row = periods.record_official_turnover(year=year, turnover_fen=fen, source=source, actor=actor)
+    return {"year": row.year, "turnover_fen": row.turnover_fen, "source": row.source, "recorded_at": _iso(row.recorded_at)}, 201
+
+
+def plan_targets(slug: str | None) -> dict:
+    """What GET /api/v1/targets adds: the chosen period (default: the current one) with its progress."""
+    period = periods.get_period(slug)
+    return periods.progress_json(periods.period_progress(period))
