@@ -93,7 +93,7 @@ def create_event(node: Node, *, actor: User, now: datetime | None = None, **data
 def _lock(event: DockingEvent) -> DockingEvent:
     db.session.flush()
     locked = db.session.scalar(
-        select(DockingEvent).where(DockingEvent.id == event.id).with_for_update().execution_options(populate_existing=True)
+        select(DockingEvent).where(DockingEvent.id == event.id).with_for_update(of=DockingEvent).execution_options(populate_existing=True)
     )
     if locked is None:
         raise NotFound()
