@@ -159,13 +159,14 @@ def plan_counts() -> dict:
         .select_from(Organization)
         .where(Organization.kind == "agency", Organization.status == OrgStatus.APPROVED.value)
     )
-    by_level = dict(
-        db.session.execute(
+    by_level = {
+        level: n
+        for level, n in db.session.execute(
             select(TechManager.level, func.count())
             .where(TechManager.status == ManagerStatus.VERIFIED.value)
             .group_by(TechManager.level)
-        ).tuples()
-    )
+        )
+    }
     return {
         "managers": int(managers or 0),
         "managers_target": MANAGERS_TARGET,

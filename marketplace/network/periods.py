@@ -295,7 +295,9 @@ def period_progress(period: Period, *, today: date | None = None) -> dict:
                 "future": year > today.year,
             }
         )
-    best = official_total if official_total else platform_total
+    # Progress by the official figures only when every year so far is published.
+    use_official = bool(official_total) and official_complete
+    best = official_total if use_official else platform_total
     return {
         "period": period,
         "ended": period.ended(today),
@@ -305,7 +307,9 @@ def period_progress(period: Period, *, today: date | None = None) -> dict:
         "official_complete": official_complete,
         "coverage_bp": share_bp(platform_total, official_total) if official_total else None,
         "progress_bp": share_bp(best, period.turnover_target_fen),
-        "progress_basis": "official" if official_total else "platform",
+        "progress_basis": "official" if use_official else "platform",
+        "official_years": sum(1 for r in rows if r["official"] is not None),
+        "years_so_far": sum(1 for r in rows if not r["future"]),
     }
 
 

@@ -55,7 +55,7 @@ def test_registration_respects_capacity(net):
     events.register(ev, actor=b)
     with pytest.raises(Conflict) as err:
         events.register(ev, actor=c)
-    assert "full" in str(err.value.message)
+    assert str(err.value.message) == "活动已满员。"
     assert ev.registered == 2
     events.cancel_registration(ev, actor=a)
     events.register(ev, actor=c)
