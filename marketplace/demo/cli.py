@@ -7,7 +7,7 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from ..extensions import db
-from . import accounts, contracts, industrialization, ip, ledger, listings, offers, payments
+from . import accounts, contracts, industrialization, ip, ledger, listings, network, offers, payments
 from .context import DEMO_PASSWORD, DemoContext
 
 demo_cli = AppGroup("demo", help="Demo data.")
@@ -22,6 +22,7 @@ SEEDERS = (
     ledger.seed,
     payments.seed,
     industrialization.seed,
+    network.seed,
     ledger.seed_checkpoints,  # last: over every entry the others appended
 )
 

@@ -26,6 +26,7 @@ from ..extensions import db
 from ..ip.models import AssetOwner, OwnershipProposal, OwnershipVote
 from ..ip.states import ProposalStatus
 from ..listings.models import Listing
+from ..network import workbench as network_workbench
 from ..offers import services as offers
 from ..offers.models import Mandate, Offer
 from ..offers.states import LIVE_STATES, MandateStatus
@@ -307,6 +308,7 @@ def items_for(user: User, *, today: date | None = None) -> list[WorkItem]:
                 url_for("contracts.index", status=ContractStatus.AWAITING_CONFIRMATION.value),
             )
         )
+    items += [WorkItem(**item) for item in network_workbench.items_for(user, today=today)]
     return items
 
 

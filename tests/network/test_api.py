@@ -141,3 +141,15 @@ def test_openapi_lists_the_network(api):
 def test_past_events(api, net):
     ev = event(net.harbin, net.harbin_op, days=-30)
     assert ev.id in {e["id"] for e in api().get("/api/v1/events?when=past").get_json()["items"]}
+
+
+def test_workbench_items_for_operators(api, net):
+    matching_pair(HARBIN)
+    items = {i["key"]: i for i in api(net.harbin_op).get("/api/v1/workbench").get_json()["items"]}
+    assert items["network_queue_r230100"]["count"] >= 1
+    assert items["network_queue_r230100"]["url"] == "/network/nodes/r230100/queue"
+    assert "network_managers_to_verify" not in items
+    core = {i["key"] for i in api(net.core_op).get("/api/v1/workbench").get_json()["items"]}
+    assert {"network_queue_core", "network_managers_to_verify", "network_operators_to_approve"} <= core
+    buyer = {i["key"] for i in api(factories.user_with_role("buyer")).get("/api/v1/workbench").get_json()["items"]}
+    assert not any(k.startswith("network_") for k in buyer)
