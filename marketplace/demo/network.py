@@ -80,7 +80,8 @@ def _user(email: str, name: str, role: str, org: Organization) -> User:
 def _seed_nodes(ctx: DemoContext) -> dict[str, Node]:
     core_org = _org("黑龙江省技术市场", "Heilongjiang Technology Market", "230000", "node-core")
     city_orgs = {
-        code: _org(f"{CITY_ZH[code]}技术市场", f"{code} technology market", code, f"node-{code}") for code in CITY_CODES
+        code: _org(f"{CITY_ZH[code]}技术市场", f"{code} technology market", code, f"node-{code}")
+        for code in CITY_CODES
     }
     built = nodes.ensure_network(core_org, city_orgs)
     admin = ctx.users.get("admin")
@@ -91,7 +92,9 @@ def _seed_nodes(ctx: DemoContext) -> dict[str, Node]:
         if node.slug == nodes.CORE_SLUG:
             ctx.users["node_core"] = op
             node.contacts = "哈尔滨市南岗区汉水路 xxx 号 · 0451-8xxxxxxx"
-            node.description = "全省技术市场的核心节点：汇聚成果与需求，统筹区域节点和专业节点的深度挖掘与精准对接。"
+            node.description = (
+                "全省技术市场的核心节点：汇聚成果与需求，统筹区域节点和专业节点的深度挖掘与精准对接。"
+            )
         elif node.region_code in ("230100", "230600"):
             ctx.users[f"node_{node.region_code}"] = op
     by_slug = {n.slug: n for n in built}
@@ -137,11 +140,15 @@ EVENTS = [
 def _seed_events(ctx: DemoContext, by_slug: dict[str, Node]) -> int:
     added = 0
     now = utcnow().replace(minute=0, second=0, microsecond=0)
-    published = list(db.session.scalars(select(Listing).where(Listing.status == "published").order_by(Listing.id)))
+    published = list(
+        db.session.scalars(select(Listing).where(Listing.status == "published").order_by(Listing.id))
+    )
     buyers = [u for k, u in ctx.users.items() if k.startswith("buyer_") and k != "buyer_pending"]
-    for key, slug, kind, title, days, hours, place, online, capacity, industries, status in EVENTS:
+    for _key, slug, kind, title, days, hours, place, online, capacity, industries, status in EVENTS:
         node = by_slug[slug]
-        ev = db.session.scalar(select(DockingEvent).where(DockingEvent.node_id == node.id, DockingEvent.title == title))
+        ev = db.session.scalar(
+            select(DockingEvent).where(DockingEvent.node_id == node.id, DockingEvent.title == title)
+        )
         if ev is not None:
             continue
         start = now + timedelta(days=days)
@@ -155,7 +162,11 @@ def _seed_events(ctx: DemoContext, by_slug: dict[str, Node]) -> int:
         db.session.flush()
         pitchable = [li for li in published if li.industry in industries] or published[:2]
         for listing in pitchable[:3]:
-            db.session.add(EventPitch(event_id=ev.id, listing_id=listing.id, enrolled_by_id=listing.created_by_id or op.id))
+            db.session.add(
+                EventPitch(
+                    event_id=ev.id, listing_id=listing.id, enrolled_by_id=listing.created_by_id or op.id
+                )
+            )
         attendees = buyers[: min(len(buyers), capacity if capacity < 5 else 5)]
         for user in attendees:
             db.session.add(EventRegistration(event_id=ev.id, user_id=user.id))
@@ -163,15 +174,25 @@ def _seed_events(ctx: DemoContext, by_slug: dict[str, Node]) -> int:
         if status == "held":
             db.session.add(
                 EventOutcome(
-                    event_id=ev.id, kind="intent", listing_id=pitchable[0].id if pitchable else None,
-                    note="北大荒垦丰种业与卖方现场签署合作意向书。", recorded_by_id=op.id,
+                    event_id=ev.id,
+                    kind="intent",
+                    listing_id=pitchable[0].id if pitchable else None,
+                    note="北大荒垦丰种业与卖方现场签署合作意向书。",
+                    recorded_by_id=op.id,
                 )  # fmt: skip
             )
-            contract = db.session.scalar(select(Contract).where(Contract.status == "registered").order_by(Contract.id))
+            contract = db.session.scalar(
+                select(Contract).where(Contract.status == "registered").order_by(Contract.id)
+            )
             if contract is not None:
                 db.session.add(
-                    EventOutcome(event_id=ev.id, kind="contract", contract_id=contract.id,
-                                 note="路演后签订并登记的合同。", recorded_by_id=op.id)  # fmt: skip
+                    EventOutcome(
+                        event_id=ev.id,
+                        kind="contract",
+                        contract_id=contract.id,
+                        note="路演后签订并登记的合同。",
+                        recorded_by_id=op.id,
+                    )  # fmt: skip
                 )
         added += 1
     db.session.flush()
@@ -231,10 +252,15 @@ def _seed_managers(ctx: DemoContext) -> int:
             managers.decide_manager(m, verify=status == "verified", actor=core_op)
         if status == "verified":
             for contract in db.session.scalars(
-                select(Contract).where(Contract.agency_org_id == agent.organization_id).order_by(Contract.id).limit(2)
+                select(Contract)
+                .where(Contract.agency_org_id == agent.organization_id)
+                .order_by(Contract.id)
+                .limit(2)
             ):
                 if db.session.get(ManagerBrokerage, (m.id, contract.id)) is None:
-                    db.session.add(ManagerBrokerage(manager_id=m.id, contract_id=contract.id, recorded_by_id=agent.id))
+                    db.session.add(
+                        ManagerBrokerage(manager_id=m.id, contract_id=contract.id, recorded_by_id=agent.id)
+                    )
         added += 1
     db.session.flush()
     return added
@@ -262,7 +288,10 @@ def _seed_periods(ctx: DemoContext) -> int:
     for year, yi in OFFICIAL_YI.items():
         if year not in have:
             periods.record_official_turnover(
-                year=year, turnover_fen=yi * FEN_PER_YI, source=f"黑龙江省科技厅 {year + 1} 年统计公报（演示数据）", actor=reg
+                year=year,
+                turnover_fen=yi * FEN_PER_YI,
+                source=f"黑龙江省科技厅 {year + 1} 年统计公报（演示数据）",
+                actor=reg,
             )
             added += 1
     return added
@@ -278,4 +307,3 @@ def seed(ctx: DemoContext) -> None:
         f"network: {len(by_slug)} nodes, {events} events, {follow_ups} follow-ups, {people} managers, "
         f"{plans} plan figures created"
     )
-

@@ -10,8 +10,7 @@ from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.apiauth import token_optional, token_required
-from ..contracts.models import Contract
-from ..core.apidocs import BOOLEAN, DATE, DATETIME, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
+from ..core.apidocs import DATE, DATETIME, INTEGER, PAGE_PARAMS, STRING, describe, obj
 from ..core.errors import NotFound, ValidationError
 from ..core.idempotency import idempotent
 from ..core.jsonbody import json_body
@@ -20,11 +19,10 @@ from ..extensions import db
 from ..listings.models import Demand, Listing
 from ..listings.permissions import can_view_listing
 from . import events as event_services
-from . import managers as manager_services
 from . import nodes as node_services
-from . import periods, permissions, queue, stats
-from .models import DockingEvent, Node, TechManager
-from .states import EventKind, FollowUpKind, ManagerLevel, NodeLevel, OutcomeKind
+from . import permissions, queue, stats
+from .models import DockingEvent, Node
+from .states import EventKind, FollowUpKind, NodeLevel, OutcomeKind
 
 bp = Blueprint("network", __name__)
 
@@ -60,7 +58,9 @@ def _node(slug: str) -> Node:
     "The nodes of the docking network: the provincial core node, the regional nodes and the professional nodes.",
     tags=["network"],
     auth="optional",
-    params=[{"name": "level", "in": "query", "schema": {"type": "string", "enum": [lv.value for lv in NodeLevel]}}],
+    params=[
+        {"name": "level", "in": "query", "schema": {"type": "string", "enum": [lv.value for lv in NodeLevel]}}
+    ],
     responses={200: "{items: [node]}", 422: "Unknown level"},
 )
 @token_optional
@@ -122,7 +122,10 @@ def _follow_up_json(row) -> dict[str, Any]:
     "A node operator's queue: open demands without a good match (score below 45), matches scoring 45 or more "
     "not followed up or raised again, live offers on the node's listings stalled for more than 14 days.",
     tags=["network"],
-    responses={200: "{unmatched_demands, matches, followed, stalled_offers}", 404: "No such node, or not an operator"},
+    responses={
+        200: "{unmatched_demands, matches, followed, stalled_offers}",
+        404: "No such node, or not an operator",
+    },
 )
 @token_required
 def node_queue_api(slug: str, actor):
@@ -132,11 +135,18 @@ def node_queue_api(slug: str, actor):
     q = queue.node_queue(node)
     return {
         "node_slug": node.slug,
-        "unmatched_demands": [{"id": d.id, "title": d.title, "industry": d.industry} for d in q.unmatched_demands],
+        "unmatched_demands": [
+            {"id": d.id, "title": d.title, "industry": d.industry} for d in q.unmatched_demands
+        ],
         "matches": [_pair_json(v) for v in q.matches],
         "followed": [_pair_json(v) for v in q.followed],
         "stalled_offers": [
-            {"id": o.id, "listing_id": o.listing_id, "status": o.status, "last_activity_at": _iso(o.updated_at)}
+            {
+                "id": o.id,
+                "listing_id": o.listing_id,
+                "status": o.status,
+                "last_activity_at": _iso(o.updated_at),
+            }
             for o in q.stalled_offers
         ],
     }
@@ -210,7 +220,11 @@ def _strings(body: dict, name: str, errors: dict) -> list[str]:
         },
         required=["kind"],
     ),
-    responses={201: "The follow-up", 404: "No such pair, or not in a node you operate", 422: "Fields invalid"},
+    responses={
+        201: "The follow-up",
+        404: "No such pair, or not in a node you operate",
+        422: "Fields invalid",
+    },
     idempotent=True,
 )
 @token_required
@@ -229,7 +243,9 @@ def create_follow_up(demand_id: int, listing_id: int, actor):
     node = queue.node_for_pair(actor, demand, listing, slug)
     if errors:
         raise ValidationError(fields=errors)
-    row = queue.record_follow_up(node, demand, listing, kind=kind, note=note, next_step_on=next_step, actor=actor)
+    row = queue.record_follow_up(
+        node, demand, listing, kind=kind, note=note, next_step_on=next_step, actor=actor
+    )
     return _follow_up_json(row), 201
 
 
@@ -377,7 +393,12 @@ def get_event_api(event_id: int, actor):
 def register_for_event(event_id: int, actor):
     row = event_services.register(_event(event_id), actor=actor)
     ev = _event(event_id)
-    return {"event_id": ev.id, "user_id": row.user_id, "registered": ev.registered, "seats_left": ev.seats_left}, 201
+    return {
+        "event_id": ev.id,
+        "user_id": row.user_id,
+        "registered": ev.registered,
+        "seats_left": ev.seats_left,
+    }, 201
 
 
 @bp.post("/events/<int:event_id>/pitches")
@@ -385,7 +406,13 @@ def register_for_event(event_id: int, actor):
     "The listing's seller side (or its agency) enrols a published listing to pitch at the event.",
     tags=["network"],
     body=obj({"listing_id": INTEGER}, required=["listing_id"]),
-    responses={201: "The pitch", 403: "Not the listing's seller side", 404: "No such event or listing", 409: "Already enrolled or event over", 422: "Not published"},
+    responses={
+        201: "The pitch",
+        403: "Not the listing's seller side",
+        404: "No such event or listing",
+        409: "Already enrolled or event over",
+        422: "Not published",
+    },
 )
 @token_required
 def pitch_at_event(event_id: int, actor):
@@ -416,7 +443,12 @@ def pitch_at_event(event_id: int, actor):
         },
         required=["kind"],
     ),
-    responses={201: "The outcome", 404: "No such event, or not an operator", 409: "Cancelled", 422: "Fields invalid"},
+    responses={
+        201: "The outcome",
+        404: "No such event, or not an operator",
+        409: "Cancelled",
+        422: "Fields invalid",
+    },
 )
 @token_required
 def record_event_outcome(event_id: int, actor):
@@ -435,233 +467,14 @@ def record_event_outcome(event_id: int, actor):
     if errors:
         raise ValidationError(fields=errors)
     row = event_services.record_outcome(ev, actor=actor, **data)
-    return {"id": row.id, "kind": row.kind, "note": row.note, "offer_id": row.offer_id, "contract_id": row.contract_id}, 201
-
-
-def manager_json(m: TechManager, totals: dict | None = None) -> dict[str, Any]:
-    totals = totals or {"contracts": 0, "registered": 0, "turnover_fen": 0}
     return {
-        "id": m.id,
-        "name": m.name,
-        "certificate_no": m.certificate_no,
-        "level": m.level,
-        "agency_org_id": m.agency_org_id,
-        "agency_name": m.agency.name,
-        "fields": list(m.fields or []),
-        "verified": m.verified,
-        "status": m.status,
-        "brokered_contracts": totals["contracts"],
-        "registered_contracts": totals["registered"],
-        "turnover_fen": totals["turnover_fen"],
-    }
+        "id": row.id,
+        "kind": row.kind,
+        "note": row.note,
+        "offer_id": row.offer_id,
+        "contract_id": row.contract_id,
+    }, 201
 
 
-@bp.get("/managers")
-@describe(
-    "Verified technology managers with the contracts they brokered and those contracts' registered turnover; "
-    "`counts` gives the plan's figures (managers and institutions toward 100 each).",
-    tags=["network"],
-    auth="optional",
-    params=PAGE_PARAMS,
-    responses={200: "A page of managers with `counts`"},
-)
-@token_optional
-def list_managers(actor):
-    page_no, per_page = read_page_args(request.args)
-    page = paginate(manager_services.public_managers(), page_no, per_page)
-    totals = manager_services.brokered([m.id for m in page.items])
-    return {**page.to_dict(lambda m: manager_json(m, totals.get(m.id))), "counts": manager_services.plan_counts()}
-
-
-def _manager(manager_id: int, actor) -> TechManager:
-    m = db.session.get(TechManager, manager_id)
-    if m is None or not manager_services.visible(actor, m):
-        raise NotFound()
-    return m
-
-
-@bp.get("/managers/<int:manager_id>")
-@describe(
-    "A technology manager's public profile with the contracts brokered.",
-    tags=["network"],
-    auth="optional",
-    responses={200: "The manager", 404: "No such manager, or not verified"},
-)
-@token_optional
-def get_manager(manager_id: int, actor):
-    m = _manager(manager_id, actor)
-    out = manager_json(m, manager_services.brokered([m.id])[m.id])
-    out["contracts"] = [
-        {"id": c.id, "title": c.title, "registration_no": c.registration_no, "status": c.status, "turnover_fen": t}
-        for c, t in manager_services.contracts_of(m)
-    ]
-    return out
-
-
-@bp.post("/managers")
-@describe(
-    "A technology transfer institution (agency) registers one of its technology managers; the core node "
-    "verifies.",
-    tags=["network"],
-    body=obj(
-        {
-            "name": STRING,
-            "certificate_no": STRING,
-            "level": {"type": "string", "enum": [lv.value for lv in ManagerLevel]},
-            "fields": _STRINGS,
-            "bio": STRING,
-        },
-        required=["name", "certificate_no", "level", "fields"],
-    ),
-    responses={201: "The manager (pending)", 403: "Not an agency", 409: "Certificate already registered", 422: "Fields invalid"},
-    idempotent=True,
-)
-@token_required
-@idempotent
-def register_manager_api(actor):
-    body = json_body()
-    errors: dict[str, list] = {}
-    data = {
-        "name": _str(body, "name", errors),
-        "certificate_no": _str(body, "certificate_no", errors),
-        "level": _str(body, "level", errors),
-        "fields": _strings(body, "fields", errors),
-        "bio": _str(body, "bio", errors),
-    }
-    if errors:
-        raise ValidationError(fields=errors)
-    m = manager_services.register_manager(actor=actor, **data)
-    return manager_json(m), 201
-
-
-@bp.post("/managers/<int:manager_id>/verify")
-@describe(
-    "The core node verifies (`{\"verified\": true}`) or rejects a registered manager.",
-    tags=["network"],
-    body=obj({"verified": BOOLEAN}, required=["verified"]),
-    responses={200: "The manager", 403: "Not the core node", 404: "No such manager", 409: "Already decided"},
-)
-@token_required
-def verify_manager_api(manager_id: int, actor):
-    m = _manager(manager_id, actor)
-    verified = json_body().get("verified")
-    if not isinstance(verified, bool):
-        raise ValidationError(fields={"verified": [_l("Enter true or false.")]})
-    manager_services.decide_manager(m, verify=verified, actor=actor)
-    return manager_json(m, manager_services.brokered([m.id])[m.id])
-
-
-@bp.post("/managers/<int:manager_id>/contracts")
-@describe(
-    "The manager's institution records a contract the manager brokered (the contract names the institution as agency).",
-    tags=["network"],
-    body=obj({"contract_id": INTEGER}, required=["contract_id"]),
-    responses={201: "Recorded", 403: "Not the manager's institution", 404: "No such manager or contract", 409: "Already recorded or not verified", 422: "Another agency's contract"},
-)
-@token_required
-def record_manager_contract(manager_id: int, actor):
-    m = _manager(manager_id, actor)
-    errors: dict[str, list] = {}
-    contract_id = _int(json_body(), "contract_id", errors)
-    if errors or contract_id is None:
-        raise ValidationError(fields=errors or {"contract_id": [_l("Name the contract.")]})
-    contract = db.session.get(Contract, contract_id)
-    if contract is None:
-        raise NotFound()
-    manager_services.record_brokerage(m, contract, actor=actor)
-    return manager_json(m, manager_services.brokered([m.id])[m.id]), 201
-
-
-@bp.get("/plans")
-@describe(
-    "Plan periods: 2022-2025 (built in, ended) and the periods the provincial regulator entered, each with its "
-    "targets and yearly path; `current` marks the default one.",
-    tags=["ledger"],
-    auth="optional",
-    responses={200: "{items: [plan]}"},
-)
-@token_optional
-def list_plans(actor):
-    items = [periods.period_json(p) for p in periods.all_periods()]
-    return {"items": items, "total": len(items), "page": 1, "per_page": len(items)}
-
-
-@bp.post("/plans")
-@describe(
-    "The provincial regulator enters a plan period after 2022-2025 with its turnover target, yearly path "
-    "(`[{year, path_fen}]`, one per year), other targets (`{code: value}`) and source.",
-    tags=["ledger"],
-    body=obj(
-        {
-            "title": STRING,
-            "title_en": STRING,
-            "first_year": INTEGER,
-            "last_year": INTEGER,
-            "turnover_target_fen": FEN,
-            "yearly_path": {"type": "array", "items": obj({"year": INTEGER, "path_fen": FEN})},
-            "targets": {"type": "object", "additionalProperties": INTEGER},
-            "source": STRING,
-        },
-        required=["title", "first_year", "last_year", "turnover_target_fen", "yearly_path", "source"],
-    ),
-    responses={201: "The plan", 403: "Not the provincial regulator", 409: "Overlaps another period", 422: "Fields invalid"},
-    idempotent=True,
-)
-@token_required
-@idempotent
-def create_plan(actor):
-    body = json_body()
-    errors: dict[str, list] = {}
-    path: dict[int, int] = {}
-    raw_path = body.get("yearly_path")
-    if not isinstance(raw_path, list):
-        errors["yearly_path"] = [_l("Enter a list of {year, path_fen}.")]
-    else:
-        for item in raw_path:
-            if not isinstance(item, dict) or not isinstance(item.get("year"), int) or not isinstance(item.get("path_fen"), int):
-                errors["yearly_path"] = [_l("Enter a list of {year, path_fen}.")]
-                break
-            path[item["year"]] = item["path_fen"]
-    targets = body.get("targets") or {}
-    if not isinstance(targets, dict):
-        errors["targets"] = [_l("Enter an object of target codes and values.")]
-        targets = {}
-    data = {
-        "title": _str(body, "title", errors),
-        "title_en": _str(body, "title_en", errors),
-        "first_year": _int(body, "first_year", errors),
-        "last_year": _int(body, "last_year", errors),
-        "turnover_target_fen": _int(body, "turnover_target_fen", errors),
-        "source": _str(body, "source", errors),
-    }
-    if errors:
-        raise ValidationError(fields=errors)
-    row = periods.create_period(slug="", yearly_path=path, targets=targets, actor=actor, **data)
-    return periods.period_json(periods.get_period(row.slug)), 201
-
-
-@bp.post("/plans/official-turnover")
-@describe(
-    "The provincial regulator enters the province's official registered turnover of a year with its source "
-    "(the latest entry of a year is the one shown).",
-    tags=["ledger"],
-    body=obj({"year": INTEGER, "turnover_fen": FEN, "source": STRING}, required=["year", "turnover_fen", "source"]),
-    responses={201: "Recorded", 403: "Not the provincial regulator", 422: "Fields invalid"},
-)
-@token_required
-def record_official_turnover_api(actor):
-    body = json_body()
-    errors: dict[str, list] = {}
-    year = _int(body, "year", errors)
-    fen = _int(body, "turnover_fen", errors)
-    source = _str(body, "source", errors)
-    if errors:
-        raise ValidationError(fields=errors)
-    row = periods.record_official_turnover(year=year, turnover_fen=fen, source=source, actor=actor)
-    return {"year": row.year, "turnover_fen": row.turnover_fen, "source": row.source, "recorded_at": _iso(row.recorded_at)}, 201
-
-
-def plan_targets(slug: str | None) -> dict:
-    """What GET /api/v1/targets adds: the chosen period (default: the current one) with its progress."""
-    period = periods.get_period(slug)
-    return periods.progress_json(periods.period_progress(period))
+from . import api_people  # noqa: E402, F401 - managers and plans, on the same blueprint
+from .api_people import plan_targets  # noqa: E402, F401 - plugged into ledger.ports.plan_targets

@@ -93,7 +93,10 @@ def create_event(node: Node, *, actor: User, now: datetime | None = None, **data
 def _lock(event: DockingEvent) -> DockingEvent:
     db.session.flush()
     locked = db.session.scalar(
-        select(DockingEvent).where(DockingEvent.id == event.id).with_for_update(of=DockingEvent).execution_options(populate_existing=True)
+        select(DockingEvent)
+        .where(DockingEvent.id == event.id)
+        .with_for_update(of=DockingEvent)
+        .execution_options(populate_existing=True)
     )
     if locked is None:
         raise NotFound()
@@ -109,7 +112,9 @@ def register(event: DockingEvent, *, actor: User, now: datetime | None = None) -
     if event.status != EventStatus.SCHEDULED.value or event.starts_at <= now:
         raise Conflict(_l("Registration for this event is closed."))
     existing = db.session.scalar(
-        select(EventRegistration.id).where(EventRegistration.event_id == event.id, EventRegistration.user_id == actor.id)
+        select(EventRegistration.id).where(
+            EventRegistration.event_id == event.id, EventRegistration.user_id == actor.id
+        )
     )
     if existing is not None:
         raise Conflict(_l("You are already registered for this event."))
@@ -128,7 +133,9 @@ def register(event: DockingEvent, *, actor: User, now: datetime | None = None) -
 def cancel_registration(event: DockingEvent, *, actor: User) -> None:
     event = _lock(event)
     row = db.session.scalar(
-        select(EventRegistration).where(EventRegistration.event_id == event.id, EventRegistration.user_id == actor.id)
+        select(EventRegistration).where(
+            EventRegistration.event_id == event.id, EventRegistration.user_id == actor.id
+        )
     )
     if row is None:
         raise NotFound()
@@ -245,17 +252,30 @@ def events_of(node: Node | None = None, *, upcoming: bool | None = None, now: da
 def pitches_of(event: DockingEvent) -> list[tuple[EventPitch, Listing]]:
     return list(
         db.session.execute(
-            select(EventPitch, Listing).join(Listing, Listing.id == EventPitch.listing_id).where(EventPitch.event_id == event.id).order_by(EventPitch.id)
+            select(EventPitch, Listing)
+            .join(Listing, Listing.id == EventPitch.listing_id)
+            .where(EventPitch.event_id == event.id)
+            .order_by(EventPitch.id)
         ).tuples()
     )
 
 
 def outcomes_of(event: DockingEvent) -> list[EventOutcome]:
-    return list(db.session.scalars(select(EventOutcome).where(EventOutcome.event_id == event.id).order_by(EventOutcome.id)))
+    return list(
+        db.session.scalars(
+            select(EventOutcome).where(EventOutcome.event_id == event.id).order_by(EventOutcome.id)
+        )
+    )
 
 
 def registrations_of(event: DockingEvent) -> list[EventRegistration]:
-    return list(db.session.scalars(select(EventRegistration).where(EventRegistration.event_id == event.id).order_by(EventRegistration.id)))
+    return list(
+        db.session.scalars(
+            select(EventRegistration)
+            .where(EventRegistration.event_id == event.id)
+            .order_by(EventRegistration.id)
+        )
+    )
 
 
 def is_registered(event: DockingEvent, user) -> bool:
@@ -263,7 +283,9 @@ def is_registered(event: DockingEvent, user) -> bool:
         return False
     return (
         db.session.scalar(
-            select(EventRegistration.id).where(EventRegistration.event_id == event.id, EventRegistration.user_id == user.id)
+            select(EventRegistration.id).where(
+                EventRegistration.event_id == event.id, EventRegistration.user_id == user.id
+            )
         )
         is not None
     )
@@ -274,7 +296,11 @@ def is_registered(event: DockingEvent, user) -> bool:
 
 def _ics_text(value: str) -> str:
     return (
-        value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\r\n", "\\n").replace("\n", "\\n")
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
     )
 
 
@@ -297,7 +323,12 @@ def _utc(value: datetime) -> str:
 
 def to_ics(events: list[DockingEvent], *, host: str, now: datetime | None = None) -> str:
     now = now or utcnow()
-    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Heilongjiang Technology Market//Docking events//ZH", "CALSCALE:GREGORIAN"]
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Heilongjiang Technology Market//Docking events//ZH",
+        "CALSCALE:GREGORIAN",
+    ]
     for e in events:
         lines += [
             "BEGIN:VEVENT",

@@ -43,7 +43,9 @@ def local_to_utc(value: datetime | None) -> datetime | None:
 
 
 class FollowUpForm(BaseForm):
-    kind = SelectField(_l("What was done"), choices=list(FOLLOW_UP_LABELS.items()), validators=[InputRequired()])
+    kind = SelectField(
+        _l("What was done"), choices=list(FOLLOW_UP_LABELS.items()), validators=[InputRequired()]
+    )
     note = TextAreaField(
         _l("Note"),
         validators=[Optional(), MaxLength(2000)],
@@ -63,7 +65,9 @@ class FollowUpForm(BaseForm):
 class EventForm(BaseForm):
     kind = SelectField(_l("Kind"), choices=list(EVENT_KIND_LABELS.items()), validators=[InputRequired()])
     title = StringField(_l("Title"), validators=[InputRequired(), MaxLength(200)], filters=[strip_filter])
-    description = TextAreaField(_l("Description"), validators=[Optional(), MaxLength(4000)], filters=[strip_filter])
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), MaxLength(4000)], filters=[strip_filter]
+    )
     starts_at = DateTimeLocalField(
         _l("Starts (Beijing time)"), validators=[InputRequired()], format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
     )
@@ -71,7 +75,9 @@ class EventForm(BaseForm):
         _l("Ends (Beijing time)"), validators=[InputRequired()], format=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
     )
     place = StringField(_l("Place"), validators=[Optional(), MaxLength(300)], filters=[strip_filter])
-    online_url = StringField(_l("Online link"), validators=[Optional(), MaxLength(500)], filters=[strip_filter])
+    online_url = StringField(
+        _l("Online link"), validators=[Optional(), MaxLength(500)], filters=[strip_filter]
+    )
     capacity = IntegerField(_l("Seats"), validators=[InputRequired()])
     industries = SelectMultipleField(_l("Industries"), choices=industry_choices(), validators=[Optional()])
     submit = SubmitField(_l("Create the event"))
@@ -112,18 +118,28 @@ class NodeForm(BaseForm):
         description=_l("Lower-case letters, digits and hyphens, such as hit-ttc."),
     )
     name = StringField(_l("Name"), validators=[InputRequired(), MaxLength(200)], filters=[strip_filter])
-    name_en = StringField(_l("Name in English"), validators=[Optional(), MaxLength(200)], filters=[strip_filter])
+    name_en = StringField(
+        _l("Name in English"), validators=[Optional(), MaxLength(200)], filters=[strip_filter]
+    )
     org_id = SelectField(_l("Organization running the node"), coerce=int, validators=[InputRequired()])
-    institution_org_ids = SelectMultipleField(_l("Institutions whose listings and demands belong to it"), coerce=int, validators=[Optional()])
-    industries = SelectMultipleField(_l("Industries that belong to it"), choices=industry_choices(), validators=[Optional()])
-    description = TextAreaField(_l("Description"), validators=[Optional(), MaxLength(4000)], filters=[strip_filter])
+    institution_org_ids = SelectMultipleField(
+        _l("Institutions whose listings and demands belong to it"), coerce=int, validators=[Optional()]
+    )
+    industries = SelectMultipleField(
+        _l("Industries that belong to it"), choices=industry_choices(), validators=[Optional()]
+    )
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), MaxLength(4000)], filters=[strip_filter]
+    )
     contacts = TextAreaField(_l("Contacts"), validators=[Optional(), MaxLength(1000)], filters=[strip_filter])
     submit = SubmitField(_l("Create the node"))
 
 
 class ManagerForm(BaseForm):
     name = StringField(_l("Name"), validators=[InputRequired(), MaxLength(100)], filters=[strip_filter])
-    certificate_no = StringField(_l("Certificate number"), validators=[InputRequired(), MaxLength(40)], filters=[strip_filter])
+    certificate_no = StringField(
+        _l("Certificate number"), validators=[InputRequired(), MaxLength(40)], filters=[strip_filter]
+    )
     level = SelectField(_l("Level"), choices=list(MANAGER_LEVEL_LABELS.items()), validators=[InputRequired()])
     fields = SelectMultipleField(_l("Fields"), choices=industry_choices(), validators=[Optional()])
     bio = TextAreaField(_l("Profile"), validators=[Optional(), MaxLength(2000)], filters=[strip_filter])
@@ -136,11 +152,17 @@ class BrokerageForm(BaseForm):
 
 
 class PeriodForm(BaseForm):
-    title = StringField(_l("Title of the plan"), validators=[InputRequired(), MaxLength(200)], filters=[strip_filter])
-    title_en = StringField(_l("Title in English"), validators=[Optional(), MaxLength(300)], filters=[strip_filter])
+    title = StringField(
+        _l("Title of the plan"), validators=[InputRequired(), MaxLength(200)], filters=[strip_filter]
+    )
+    title_en = StringField(
+        _l("Title in English"), validators=[Optional(), MaxLength(300)], filters=[strip_filter]
+    )
     first_year = IntegerField(_l("First year"), validators=[InputRequired()])
     last_year = IntegerField(_l("Last year"), validators=[InputRequired()])
-    turnover_target_fen = MoneyField(_l("Turnover target for the period (yuan)"), validators=[InputRequired()])
+    turnover_target_fen = MoneyField(
+        _l("Turnover target for the period (yuan)"), validators=[InputRequired()]
+    )
     yearly_path = TextAreaField(
         _l("Yearly path"),
         validators=[InputRequired(), MaxLength(1000)],
@@ -164,7 +186,9 @@ class PeriodForm(BaseForm):
             except (ValueError, InvalidOperation):
                 yi = None
             if yi is None or yi < 0 or yi > 10**6 or len(parts[0]) != 4:
-                self.yearly_path.errors = [_l("Write each line as a year and an amount in 亿元, such as 2026 650.")]
+                self.yearly_path.errors = [
+                    _l("Write each line as a year and an amount in 亿元, such as 2026 650.")
+                ]
                 return None
             out[year] = int(yi * 10**10)
         return out

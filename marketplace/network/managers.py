@@ -27,7 +27,14 @@ INSTITUTIONS_TARGET = 100
 
 
 def register_manager(
-    *, name: str, certificate_no: str, level: str, fields: list[str], bio: str = "", user: User | None = None, actor: User
+    *,
+    name: str,
+    certificate_no: str,
+    level: str,
+    fields: list[str],
+    bio: str = "",
+    user: User | None = None,
+    actor: User,
 ) -> TechManager:
     if not permissions.can_register_manager(actor):
         raise PermissionDenied(_l("Only a technology transfer institution registers its managers."))
@@ -85,7 +92,9 @@ def decide_manager(manager: TechManager, *, verify: bool, actor: User) -> TechMa
 
 def record_brokerage(manager: TechManager, contract: Contract, *, actor: User) -> ManagerBrokerage:
     if not permissions.can_record_brokerage(actor, manager):
-        raise PermissionDenied(_l("Only the manager's institution records the contracts the manager brokered."))
+        raise PermissionDenied(
+            _l("Only the manager's institution records the contracts the manager brokered.")
+        )
     if contract.agency_org_id != manager.agency_org_id:
         raise ValidationError(fields={"contract_id": [_l("The contract names another agency.")]})
     if not manager.verified:
@@ -152,7 +161,9 @@ def plan_counts() -> dict:
     """Toward the plan: verified managers, and technology transfer institutions
     (approved agencies) on the platform."""
     managers = db.session.scalar(
-        select(func.count()).select_from(TechManager).where(TechManager.status == ManagerStatus.VERIFIED.value)
+        select(func.count())
+        .select_from(TechManager)
+        .where(TechManager.status == ManagerStatus.VERIFIED.value)
     )
     agencies = db.session.scalar(
         select(func.count())

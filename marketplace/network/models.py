@@ -90,7 +90,9 @@ class NodeOperator(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     node_id: Mapped[int] = mapped_column(ForeignKey("network_nodes.id"), nullable=False, index=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False, index=True)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default=states.OperatorStatus.PENDING.value)
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=states.OperatorStatus.PENDING.value
+    )
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -156,7 +158,9 @@ class DockingEvent(db.Model):
     capacity: Mapped[int] = mapped_column(Integer, nullable=False)
     registered: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     industries: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default=states.EventStatus.SCHEDULED.value)
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=states.EventStatus.SCHEDULED.value
+    )
     created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
 
@@ -240,7 +244,9 @@ class TechManager(db.Model):
     agency_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
     fields: Mapped[list[str]] = mapped_column(JSON, nullable=False, default=list)
     bio: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    status: Mapped[str] = mapped_column(String(16), nullable=False, default=states.ManagerStatus.PENDING.value)
+    status: Mapped[str] = mapped_column(
+        String(16), nullable=False, default=states.ManagerStatus.PENDING.value
+    )
     registered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     verified_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -142,7 +142,9 @@ def create_professional_node(
         if found != set(ids):
             errors["institution_org_ids"] = [_l("Unknown organization.")]
     if not ids and not industries and "industries" not in errors:
-        errors["industries"] = [_l("Name the institutions or the industries whose listings belong to the node.")]
+        errors["industries"] = [
+            _l("Name the institutions or the industries whose listings belong to the node.")
+        ]
     if len(description or "") > 4000:
         errors["description"] = [_l("At most %(n)s characters.", n=4000)]
     if len(contacts or "") > 1000:
@@ -227,9 +229,7 @@ def operators_of(node: Node, *, status: str | None = None) -> list[NodeOperator]
 
 def pending_operator_requests(user: User) -> list[NodeOperator]:
     """Requests the user may decide (operators of the node above, admins)."""
-    rows = db.session.scalars(
-        select(NodeOperator).where(NodeOperator.status == OperatorStatus.PENDING.value)
-    )
+    rows = db.session.scalars(select(NodeOperator).where(NodeOperator.status == OperatorStatus.PENDING.value))
     return [r for r in rows if permissions.can_approve_operator(user, r.node)]
 
 

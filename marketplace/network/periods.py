@@ -133,7 +133,9 @@ def get_period(slug: str | None, *, today: date | None = None) -> Period:
 
 def _check_fen(value, errors: dict, name: str, *, positive: bool = False) -> None:
     if not isinstance(value, int) or isinstance(value, bool) or value < (1 if positive else 0):
-        errors[name] = [_l("Enter a positive amount.") if positive else _l("Enter an amount that is not negative.")]
+        errors[name] = [
+            _l("Enter a positive amount.") if positive else _l("Enter an amount that is not negative.")
+        ]
     elif value > MAX_FEN:
         errors[name] = [_l("The amount is too large.")]
 
@@ -198,7 +200,9 @@ def create_period(
         if spec is None:
             errors.setdefault("targets", []).append(_l("Unknown target %(code)s.", code=code))
         elif not isinstance(value, int) or isinstance(value, bool) or value < 0 or value > 10**9:
-            errors.setdefault("targets", []).append(_l("Enter a number that is not negative for %(target)s.", target=spec.label))
+            errors.setdefault("targets", []).append(
+                _l("Enter a number that is not negative for %(target)s.", target=spec.label)
+            )
         elif spec.unit == "share_bp" and value > 10_000:
             errors.setdefault("targets", []).append(_l("A share is at most 100 per cent."))
         else:
@@ -229,7 +233,9 @@ def create_period(
     return row
 
 
-def record_official_turnover(*, year: int, turnover_fen: int, source: str, actor: User, today: date | None = None) -> OfficialTurnover:
+def record_official_turnover(
+    *, year: int, turnover_fen: int, source: str, actor: User, today: date | None = None
+) -> OfficialTurnover:
     """The province's official registered turnover of a year, with its source."""
     if not can_record_targets(actor):
         raise PermissionDenied(_l("Only the provincial registration authority enters the official turnover."))
@@ -253,7 +259,11 @@ def record_official_turnover(*, year: int, turnover_fen: int, source: str, actor
 
 def official_by_year() -> dict[int, OfficialTurnover]:
     """The latest official figure of each year."""
-    latest = select(OfficialTurnover.year, func.max(OfficialTurnover.id).label("id")).group_by(OfficialTurnover.year).subquery()
+    latest = (
+        select(OfficialTurnover.year, func.max(OfficialTurnover.id).label("id"))
+        .group_by(OfficialTurnover.year)
+        .subquery()
+    )
     rows = db.session.scalars(select(OfficialTurnover).join(latest, OfficialTurnover.id == latest.c.id))
     return {r.year: r for r in rows}
 
@@ -269,7 +279,8 @@ def period_progress(period: Period, *, today: date | None = None) -> dict:
     the coverage (platform / official); totals against the target."""
     today = today or today_shanghai()
     summary = summarize(
-        EntryFilter(scope=PROVINCE_CODE, year_from=period.first_year, year_to=period.last_year), group_by="year"
+        EntryFilter(scope=PROVINCE_CODE, year_from=period.first_year, year_to=period.last_year),
+        group_by="year",
     )
     platform = {int(y): f.turnover_fen for y, f in summary.groups}
     official = official_by_year()

@@ -64,7 +64,9 @@ def is_core_operator(user) -> bool:
     if not ids:
         return False
     return bool(
-        db.session.scalar(select(Node.id).where(Node.id.in_(ids), Node.level == NodeLevel.CORE.value).limit(1))
+        db.session.scalar(
+            select(Node.id).where(Node.id.in_(ids), Node.level == NodeLevel.CORE.value).limit(1)
+        )
     )
 
 

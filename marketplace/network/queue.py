@@ -87,10 +87,30 @@ def pair_state(last: FollowUp | None, offers: list[Offer], *, now: datetime, day
 def node_queue(node: Node, *, now: datetime | None = None) -> Queue:
     now = now or utcnow()
     days = follow_up_days()
-    demands = list(db.session.scalars(select(Demand).where(Demand.status == "open").order_by(Demand.created_at.desc(), Demand.id.desc()).limit(DEMAND_POOL)))
-    listings = list(db.session.scalars(select(Listing).where(Listing.status == "published").order_by(Listing.published_at.desc(), Listing.id.desc()).limit(LISTING_POOL)))
-    node_demand_ids = set(db.session.scalars(select(Demand.id).where(routing.demand_condition(node), Demand.status == "open")))
-    node_listing_ids = set(db.session.scalars(select(Listing.id).where(routing.listing_condition(node), Listing.status == "published")))
+    demands = list(
+        db.session.scalars(
+            select(Demand)
+            .where(Demand.status == "open")
+            .order_by(Demand.created_at.desc(), Demand.id.desc())
+            .limit(DEMAND_POOL)
+        )
+    )
+    listings = list(
+        db.session.scalars(
+            select(Listing)
+            .where(Listing.status == "published")
+            .order_by(Listing.published_at.desc(), Listing.id.desc())
+            .limit(LISTING_POOL)
+        )
+    )
+    node_demand_ids = set(
+        db.session.scalars(select(Demand.id).where(routing.demand_condition(node), Demand.status == "open"))
+    )
+    node_listing_ids = set(
+        db.session.scalars(
+            select(Listing.id).where(routing.listing_condition(node), Listing.status == "published")
+        )
+    )
     texts = {listing.id: listing_text(listing) for listing in listings}
     pairs: list[tuple[Demand, Listing, int]] = []
     best: dict[int, int] = {}
@@ -126,7 +146,9 @@ def node_queue(node: Node, *, now: datetime | None = None) -> Queue:
         lf = last.get((demand.id, listing.id))
         of = offers.get((demand.org_id, listing.id), [])
         view = PairView(demand, listing, score, pair_state(lf, of, now=now, days=days), lf, of)
-        (open_pairs if view.state in (MatchState.NEW.value, MatchState.RAISED.value) else followed).append(view)
+        (open_pairs if view.state in (MatchState.NEW.value, MatchState.RAISED.value) else followed).append(
+            view
+        )
     open_pairs.sort(key=lambda v: (v.state != MatchState.RAISED.value, -v.score, -v.demand.id))
     followed.sort(key=lambda v: (v.last.created_at if v.last else now), reverse=True)
     unmatched = [d for d in demands if d.id in node_demand_ids and best.get(d.id, 0) < GOOD_SCORE]
@@ -230,7 +252,9 @@ def _recipients(demand: Demand, listing: Listing) -> list[User]:
     else:
         users += list(
             db.session.scalars(
-                select(User).where(User.organization_id == listing.org_id, User.role == "seller", User.status == "active")
+                select(User).where(
+                    User.organization_id == listing.org_id, User.role == "seller", User.status == "active"
+                )
             )
         )
     return users
@@ -262,7 +286,13 @@ def follow_ups_of(demand: Demand, listing: Listing) -> list[FollowUp]:
 def pair_view(demand: Demand, listing: Listing, *, now: datetime | None = None) -> PairView:
     now = now or utcnow()
     history = follow_ups_of(demand, listing)
-    offers = list(db.session.scalars(select(Offer).where(Offer.listing_id == listing.id, Offer.buyer_org_id == demand.org_id)))
+    offers = list(
+        db.session.scalars(
+            select(Offer).where(Offer.listing_id == listing.id, Offer.buyer_org_id == demand.org_id)
+        )
+    )
     score = score_pair(demand_terms(demand), demand.industry, listing)
     last = history[0] if history else None
-    return PairView(demand, listing, score, pair_state(last, offers, now=now, days=follow_up_days()), last, offers)
+    return PairView(
+        demand, listing, score, pair_state(last, offers, now=now, days=follow_up_days()), last, offers
+    )

@@ -58,4 +58,6 @@ def belongs(node: Node, *, org: Organization, industry: str | None) -> bool:
         return True
     if node.level == NodeLevel.REGIONAL.value:
         return org.region_code == node.region_code
-    return org.id in (node.institution_org_ids or []) or (industry is not None and industry in (node.industries or []))
+    return org.id in (node.institution_org_ids or []) or (
+        industry is not None and industry in (node.industries or [])
+    )

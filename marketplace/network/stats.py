@@ -54,7 +54,9 @@ def _start(months: list[str]) -> date:
 
 def _grouped(month, count, *where) -> dict[str, int]:
     """{month: n} for the rows `where` selects."""
-    return {r[0]: int(r[1] or 0) for r in db.session.execute(select(month, count).where(*where).group_by(month))}
+    return {
+        r[0]: int(r[1] or 0) for r in db.session.execute(select(month, count).where(*where).group_by(month))
+    }
 
 
 def _pair():
@@ -75,11 +77,16 @@ def node_monthly(node: Node, *, months: int = 12, today: date | None = None) -> 
         "listings": _grouped(
             _month(Listing.published_at), func.count(Listing.id), cond_listing, Listing.published_at >= since
         ),
-        "demands": _grouped(_month(Demand.created_at), func.count(Demand.id), cond_demand, Demand.created_at >= since),
+        "demands": _grouped(
+            _month(Demand.created_at), func.count(Demand.id), cond_demand, Demand.created_at >= since
+        ),
         "follow_ups": _grouped(m_fu, func.count(FollowUp.id), FollowUp.created_at >= since, *mine),
         "matches": _grouped(m_fu, func.count(distinct(_pair())), FollowUp.created_at >= since, *mine),
         "events": _grouped(
-            _month(DockingEvent.starts_at), func.count(DockingEvent.id), DockingEvent.starts_at >= since, *mine_ev
+            _month(DockingEvent.starts_at),
+            func.count(DockingEvent.id),
+            DockingEvent.starts_at >= since,
+            *mine_ev,
         ),
         "offers": _grouped(
             _month(Offer.created_at),
@@ -102,7 +109,9 @@ def _seller_condition(node: Node):
     if node.level == NodeLevel.CORE.value:
         return Contract.id.isnot(None)
     if node.level == NodeLevel.REGIONAL.value:
-        return Contract.seller_org_id.in_(select(Organization.id).where(Organization.region_code == node.region_code))
+        return Contract.seller_org_id.in_(
+            select(Organization.id).where(Organization.region_code == node.region_code)
+        )
     ids = list(node.institution_org_ids or [])
     parts = []
     if ids:
@@ -133,7 +142,10 @@ def regional_comparison(*, months: int = 12, today: date | None = None) -> list[
     labels = months_back(months, today)
     start = _start(labels)
     since = start_of_day_utc(start)
-    nodes = {n.region_code: n for n in db.session.scalars(select(Node).where(Node.level == NodeLevel.REGIONAL.value))}
+    nodes = {
+        n.region_code: n
+        for n in db.session.scalars(select(Node).where(Node.level == NodeLevel.REGIONAL.value))
+    }
     by_region = {code: dict.fromkeys(FIGURES, 0) for code in CITY_CODES}
 
     def add(rows, figure):
@@ -142,21 +154,64 @@ def regional_comparison(*, months: int = 12, today: date | None = None) -> list[
                 by_region[region][figure] += int(n or 0)
 
     org_region = Organization.region_code
-    add(db.session.execute(select(org_region, func.count(Listing.id)).join(Organization, Organization.id == Listing.org_id).where(Listing.published_at >= since).group_by(org_region)), "listings")
-    add(db.session.execute(select(org_region, func.count(Demand.id)).join(Organization, Organization.id == Demand.org_id).where(Demand.created_at >= since).group_by(org_region)), "demands")
-    add(db.session.execute(select(org_region, func.count(Offer.id)).join(Organization, Organization.id == Offer.seller_org_id).where(Offer.created_at >= since).group_by(org_region)), "offers")
-    add(db.session.execute(select(org_region, func.count(Contract.id)).join(Organization, Organization.id == Contract.seller_org_id).where(Contract.signed_on >= start).group_by(org_region)), "contracts")
-    add(db.session.execute(select(LedgerEntry.seller_region, func.sum(LedgerEntry.turnover_delta_fen)).where(LedgerEntry.effective_on >= start).group_by(LedgerEntry.seller_region)), "turnover_fen")
+    add(
+        db.session.execute(
+            select(org_region, func.count(Listing.id))
+            .join(Organization, Organization.id == Listing.org_id)
+            .where(Listing.published_at >= since)
+            .group_by(org_region)
+        ),
+        "listings",
+    )
+    add(
+        db.session.execute(
+            select(org_region, func.count(Demand.id))
+            .join(Organization, Organization.id == Demand.org_id)
+            .where(Demand.created_at >= since)
+            .group_by(org_region)
+        ),
+        "demands",
+    )
+    add(
+        db.session.execute(
+            select(org_region, func.count(Offer.id))
+            .join(Organization, Organization.id == Offer.seller_org_id)
+            .where(Offer.created_at >= since)
+            .group_by(org_region)
+        ),
+        "offers",
+    )
+    add(
+        db.session.execute(
+            select(org_region, func.count(Contract.id))
+            .join(Organization, Organization.id == Contract.seller_org_id)
+            .where(Contract.signed_on >= start)
+            .group_by(org_region)
+        ),
+        "contracts",
+    )
+    add(
+        db.session.execute(
+            select(LedgerEntry.seller_region, func.sum(LedgerEntry.turnover_delta_fen))
+            .where(LedgerEntry.effective_on >= start)
+            .group_by(LedgerEntry.seller_region)
+        ),
+        "turnover_fen",
+    )
     node_region = {n.id: code for code, n in nodes.items()}
     for node_id, n, pairs in db.session.execute(
-        select(FollowUp.node_id, func.count(FollowUp.id), func.count(distinct(_pair()))).where(FollowUp.created_at >= since).group_by(FollowUp.node_id)
+        select(FollowUp.node_id, func.count(FollowUp.id), func.count(distinct(_pair())))
+        .where(FollowUp.created_at >= since)
+        .group_by(FollowUp.node_id)
     ):
         region = node_region.get(node_id)
         if region:
             by_region[region]["follow_ups"] += int(n)
             by_region[region]["matches"] += int(pairs)
     for node_id, n in db.session.execute(
-        select(DockingEvent.node_id, func.count(DockingEvent.id)).where(DockingEvent.starts_at >= since).group_by(DockingEvent.node_id)
+        select(DockingEvent.node_id, func.count(DockingEvent.id))
+        .where(DockingEvent.starts_at >= since)
+        .group_by(DockingEvent.node_id)
     ):
         region = node_region.get(node_id)
         if region:
@@ -169,12 +224,16 @@ def node_counts(node_ids: list[int]) -> dict[int, dict]:
 
     out = {i: {"operators": 0, "events": 0} for i in node_ids}
     for nid, n in db.session.execute(
-        select(NodeOperator.node_id, func.count()).where(NodeOperator.status == OperatorStatus.APPROVED.value).group_by(NodeOperator.node_id)
+        select(NodeOperator.node_id, func.count())
+        .where(NodeOperator.status == OperatorStatus.APPROVED.value)
+        .group_by(NodeOperator.node_id)
     ):
         if nid in out:
             out[nid]["operators"] = int(n)
     for nid, n in db.session.execute(
-        select(DockingEvent.node_id, func.count()).where(DockingEvent.ends_at >= utcnow()).group_by(DockingEvent.node_id)
+        select(DockingEvent.node_id, func.count())
+        .where(DockingEvent.ends_at >= utcnow())
+        .group_by(DockingEvent.node_id)
     ):
         if nid in out:
             out[nid]["events"] = int(n)

@@ -27,6 +27,7 @@ bp = Blueprint("network", __name__, url_prefix="/network")
 
 bp.add_app_template_filter(lambda code: label(MATCH_STATE_LABELS, code), "match_state_label")
 
+
 def figure_labels() -> dict[str, str]:
     return {
         "listings": _("Listings published"),
@@ -57,7 +58,9 @@ def index():
         counts=counts,
         mine=set(permissions.operated_node_ids(current_user)),
         may_create=permissions.can_create_node(current_user),
-        requests=node_services.pending_operator_requests(current_user) if current_user.is_authenticated else [],
+        requests=node_services.pending_operator_requests(current_user)
+        if current_user.is_authenticated
+        else [],
     )
 
 
@@ -72,7 +75,9 @@ def node(slug: str):
     my_request = None
     if current_user.is_authenticated:
         my_request = db.session.scalar(
-            select(NodeOperator).where(NodeOperator.node_id == node.id, NodeOperator.user_id == current_user.id)
+            select(NodeOperator).where(
+                NodeOperator.node_id == node.id, NodeOperator.user_id == current_user.id
+            )
         )
     children = list(db.session.scalars(select(Node).where(Node.parent_id == node.id).order_by(Node.slug)))
     return render_template(
@@ -84,7 +89,11 @@ def node(slug: str):
         past=past,
         monthly=monthly,
         figures=figure_labels(),
-        chart={"months": [r["month"] for r in monthly], "series": {k: [r[k] for r in monthly] for k in stats.FIGURES}, "labels": figure_labels()},
+        chart={
+            "months": [r["month"] for r in monthly],
+            "series": {k: [r[k] for r in monthly] for k in stats.FIGURES},
+            "labels": figure_labels(),
+        },
         operators=node_services.operators_of(node, status=OperatorStatus.APPROVED.value),
         may_operate=permissions.can_operate(current_user, node),
         may_apply=permissions.can_apply_as_operator(current_user, node) and my_request is None,
@@ -97,7 +106,11 @@ def node(slug: str):
 def _orgs(ids) -> list[Organization]:
     if not ids:
         return []
-    return list(db.session.scalars(select(Organization).where(Organization.id.in_(list(ids))).order_by(Organization.name)))
+    return list(
+        db.session.scalars(
+            select(Organization).where(Organization.id.in_(list(ids))).order_by(Organization.name)
+        )
+    )
 
 
 @bp.post("/nodes/<slug>/operators")
@@ -114,18 +127,27 @@ def apply_operator(slug: str):
 @bp.post("/operators/<int:operator_id>/decide")
 @login_required
 def decide_operator(operator_id: int):
-    row = get_or_404(NodeOperator, operator_id, lambda r: permissions.can_approve_operator(current_user, r.node))
+    row = get_or_404(
+        NodeOperator, operator_id, lambda r: permissions.can_approve_operator(current_user, r.node)
+    )
     approve = request.form.get("decision") == "approve"
     attempt(
         lambda: node_services.decide_operator(row, approve=approve, actor=current_user),
         success=_("The operator was approved.") if approve else _("The operator was revoked."),
     )
-    return redirect(request.form.get("next") if (request.form.get("next") or "").startswith("/") else url_for("network.index"))
+    return redirect(
+        request.form.get("next")
+        if (request.form.get("next") or "").startswith("/")
+        else url_for("network.index")
+    )
 
 
 def _org_choices():
     rows = db.session.scalars(
-        select(Organization).where(Organization.status == OrgStatus.APPROVED.value).order_by(Organization.name).limit(500)
+        select(Organization)
+        .where(Organization.status == OrgStatus.APPROVED.value)
+        .order_by(Organization.name)
+        .limit(500)
     )
     return [(o.id, o.name) for o in rows]
 
@@ -193,7 +215,11 @@ def match(demand_id: int, listing_id: int):
     listing = get_or_404(Listing, listing_id, lambda li: can_view_listing(current_user, li))
     if not _pair_visible(demand, listing):
         abort(404)
-    operated = [n for n in node_services.all_nodes() if permissions.can_operate(current_user, n) and queue.pair_in_node(n, demand, listing)]
+    operated = [
+        n
+        for n in node_services.all_nodes()
+        if permissions.can_operate(current_user, n) and queue.pair_in_node(n, demand, listing)
+    ]
     form = FollowUpForm()
     status = 200
     if request.method == "POST":
@@ -244,4 +270,3 @@ def compare():
 
 
 from . import views_events, views_more  # noqa: E402, F401 - routes on the same blueprint
-

@@ -54,7 +54,8 @@ def _pitchable(ev: DockingEvent) -> list[Listing]:
         select(Listing)
         .where(
             Listing.status == "published",
-            (Listing.org_id == current_user.organization_id) | (Listing.agency_org_id == current_user.organization_id),
+            (Listing.org_id == current_user.organization_id)
+            | (Listing.agency_org_id == current_user.organization_id),
         )
         .order_by(Listing.id.desc())
         .limit(100)
@@ -127,7 +128,10 @@ def register(event_id: int):
 @login_required
 def unregister(event_id: int):
     ev = get_or_404(DockingEvent, event_id)
-    attempt(lambda: services.cancel_registration(ev, actor=current_user), success=_("Your registration was cancelled."))
+    attempt(
+        lambda: services.cancel_registration(ev, actor=current_user),
+        success=_("Your registration was cancelled."),
+    )
     return redirect(url_for("network.event", event_id=event_id))
 
 

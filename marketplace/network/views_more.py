@@ -30,7 +30,9 @@ def managers():
     pending = []
     if permissions.can_verify_manager(current_user):
         pending = list(
-            db.session.scalars(manager_services.public_managers(include_pending=True).where(TechManager.status == "pending"))
+            db.session.scalars(
+                manager_services.public_managers(include_pending=True).where(TechManager.status == "pending")
+            )
         )
     return render_template(
         "network/managers.html",

@@ -46,7 +46,9 @@ def items_for(user, *, today: date | None = None) -> list[dict[str, Any]]:
     )
     if permissions.is_core_operator(user):
         pending = db.session.scalar(
-            select(func.count()).select_from(TechManager).where(TechManager.status == ManagerStatus.PENDING.value)
+            select(func.count())
+            .select_from(TechManager)
+            .where(TechManager.status == ManagerStatus.PENDING.value)
         )
         items.append(
             {

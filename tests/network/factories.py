@@ -68,7 +68,10 @@ def matching_pair(region: str = HARBIN, *, listing_region: str | None = None):
     )
     listing.industry = "agri_processing"
     demand = factories.DemandFactory(
-        buyer=buyer, title="大豆蛋白提取工艺", description="需要提高大豆蛋白提取率的工艺。", industry="agri_processing"
+        buyer=buyer,
+        title="大豆蛋白提取工艺",
+        description="需要提高大豆蛋白提取率的工艺。",
+        industry="agri_processing",
     )
     db.session.flush()
     return demand, listing

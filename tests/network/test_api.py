@@ -18,7 +18,11 @@ def test_nodes(api, net):
     assert api().get("/api/v1/nodes?level=regional").get_json()["total"] == 2
     assert api().get("/api/v1/nodes?level=x").status_code == 422
     node = api().get("/api/v1/nodes/r230100").get_json()
-    assert len(node["statistics"]) == 12 and set(node["statistics"][0]) >= {"month", "listings", "turnover_fen"}
+    assert len(node["statistics"]) == 12 and set(node["statistics"][0]) >= {
+        "month",
+        "listings",
+        "turnover_fen",
+    }
     assert api().get("/api/v1/nodes/nope").status_code == 404
 
 
@@ -50,19 +54,33 @@ def test_follow_up(api, net):
     resp = api(net.core_op).post(url, json={"kind": "meeting", "node_slug": "core"})
     assert resp.status_code == 201 and resp.get_json()["node_slug"] == "core"
     assert api(net.core_op).post(url, json={"kind": "call", "node_slug": "r230600"}).status_code == 404
-    assert api(net.harbin_op).post("/api/v1/matches/999999/1/follow-ups", json={"kind": "call"}).status_code == 404
-    assert api(net.harbin_op).post(url, data="nope", headers={"Content-Type": "application/json"}).status_code == 400
+    assert (
+        api(net.harbin_op).post("/api/v1/matches/999999/1/follow-ups", json={"kind": "call"}).status_code
+        == 404
+    )
+    assert (
+        api(net.harbin_op).post(url, data="nope", headers={"Content-Type": "application/json"}).status_code
+        == 400
+    )
 
 
 def test_events(api, net):
     start = utcnow() + timedelta(days=3)
     body = {
-        "node_slug": "r230100", "kind": "roadshow", "title": "冰雪经济成果路演", "starts_at": start.isoformat(),
-        "ends_at": (start + timedelta(hours=2)).isoformat(), "online_url": "https://meeting.example.cn/123", "capacity": 1,
+        "node_slug": "r230100",
+        "kind": "roadshow",
+        "title": "冰雪经济成果路演",
+        "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=2)).isoformat(),
+        "online_url": "https://meeting.example.cn/123",
+        "capacity": 1,
         "industries": ["ice_snow"],
     }
     assert api(net.daqing_op).post("/api/v1/events", json=body).status_code == 404
-    bad = api(net.harbin_op).post("/api/v1/events", json={**body, "starts_at": "2027-01-01T09:00", "capacity": "x", "industries": "ice_snow"})
+    bad = api(net.harbin_op).post(
+        "/api/v1/events",
+        json={**body, "starts_at": "2027-01-01T09:00", "capacity": "x", "industries": "ice_snow"},
+    )
     assert bad.status_code == 422
     assert set(bad.get_json()["error"]["fields"]) == {"starts_at", "capacity", "industries"}
     resp = api(net.harbin_op).post("/api/v1/events", json=body)
@@ -74,16 +92,32 @@ def test_events(api, net):
     assert api().get("/api/v1/events?when=never").status_code == 422
     buyer = factories.user_with_role("buyer")
     assert api(buyer).post(f"/api/v1/events/{ev['id']}/registrations").status_code == 201
-    assert api(factories.user_with_role("buyer")).post(f"/api/v1/events/{ev['id']}/registrations").status_code == 409
+    assert (
+        api(factories.user_with_role("buyer")).post(f"/api/v1/events/{ev['id']}/registrations").status_code
+        == 409
+    )
     seller = seller_in(DAQING)
     listing = factories.ListingFactory(seller=seller, published=True)
-    assert api(buyer).post(f"/api/v1/events/{ev['id']}/pitches", json={"listing_id": listing.id}).status_code == 403
-    assert api(seller).post(f"/api/v1/events/{ev['id']}/pitches", json={"listing_id": listing.id}).status_code == 201
-    resp = api(net.harbin_op).post(f"/api/v1/events/{ev['id']}/outcomes", json={"kind": "intent", "note": "签署意向"})
+    assert (
+        api(buyer).post(f"/api/v1/events/{ev['id']}/pitches", json={"listing_id": listing.id}).status_code
+        == 403
+    )
+    assert (
+        api(seller).post(f"/api/v1/events/{ev['id']}/pitches", json={"listing_id": listing.id}).status_code
+        == 201
+    )
+    resp = api(net.harbin_op).post(
+        f"/api/v1/events/{ev['id']}/outcomes", json={"kind": "intent", "note": "签署意向"}
+    )
     assert resp.status_code == 201
     detail = api().get(f"/api/v1/events/{ev['id']}").get_json()
     assert detail["pitches"][0]["listing_id"] == listing.id and detail["outcomes"][0]["kind"] == "intent"
-    assert api(net.daqing_op).post(f"/api/v1/events/{ev['id']}/outcomes", json={"kind": "intent", "note": "x"}).status_code == 404
+    assert (
+        api(net.daqing_op)
+        .post(f"/api/v1/events/{ev['id']}/outcomes", json={"kind": "intent", "note": "x"})
+        .status_code
+        == 404
+    )
 
 
 def test_managers(api, net):
@@ -96,13 +130,20 @@ def test_managers(api, net):
     mid = resp.get_json()["id"]
     assert api(agent).post("/api/v1/managers", json=body).status_code == 409
     assert api().get(f"/api/v1/managers/{mid}").status_code == 404
-    assert api(net.harbin_op).post(f"/api/v1/managers/{mid}/verify", json={"verified": True}).status_code == 404
-    assert api(net.core_op).post(f"/api/v1/managers/{mid}/verify", json={"verified": "yes"}).status_code == 422
+    assert (
+        api(net.harbin_op).post(f"/api/v1/managers/{mid}/verify", json={"verified": True}).status_code == 404
+    )
+    assert (
+        api(net.core_op).post(f"/api/v1/managers/{mid}/verify", json={"verified": "yes"}).status_code == 422
+    )
     assert api(net.core_op).post(f"/api/v1/managers/{mid}/verify", json={"verified": True}).status_code == 200
     listed = api().get("/api/v1/managers").get_json()
     assert listed["items"][0]["name"] == "周平" and listed["counts"]["managers"] == 1
     contract = factories.ContractFactory(agency_org=org)
-    assert api(agent).post(f"/api/v1/managers/{mid}/contracts", json={"contract_id": contract.id}).status_code == 201
+    assert (
+        api(agent).post(f"/api/v1/managers/{mid}/contracts", json={"contract_id": contract.id}).status_code
+        == 201
+    )
     assert api().get(f"/api/v1/managers/{mid}").get_json()["brokered_contracts"] == 1
 
 
@@ -111,18 +152,35 @@ def test_plans_and_targets(api, net):
     plans = api().get("/api/v1/plans").get_json()["items"]
     assert [p["slug"] for p in plans] == ["2022-2025"] and plans[0]["current"]
     body = {
-        "title": "十五五方案", "first_year": 2026, "last_year": 2027, "turnover_target_fen": 10**12,
+        "title": "十五五方案",
+        "first_year": 2026,
+        "last_year": 2027,
+        "turnover_target_fen": 10**12,
         "yearly_path": [{"year": 2026, "path_fen": 4 * 10**11}, {"year": 2027, "path_fen": 6 * 10**11}],
-        "targets": {"transfer_institutions": 150}, "source": "省政府文件",
+        "targets": {"transfer_institutions": 150},
+        "source": "省政府文件",
     }
-    assert api(factories.user_with_role("regulator", region="230100")).post("/api/v1/plans", json=body).status_code == 403
+    assert (
+        api(factories.user_with_role("regulator", region="230100"))
+        .post("/api/v1/plans", json=body)
+        .status_code
+        == 403
+    )
     assert api(reg).post("/api/v1/plans", json={**body, "yearly_path": "x"}).status_code == 422
     resp = api(reg).post("/api/v1/plans", json=body)
     assert resp.status_code == 201 and resp.get_json()["slug"] == "2026-2027"
     assert api(reg).post("/api/v1/plans", json=body).status_code == 409
     plans = api().get("/api/v1/plans").get_json()["items"]
     assert [p["current"] for p in plans] == [False, True]
-    assert api(reg).post("/api/v1/plans/official-turnover", json={"year": 2026, "turnover_fen": 5 * 10**11, "source": "统计"}).status_code == 201
+    assert (
+        api(reg)
+        .post(
+            "/api/v1/plans/official-turnover",
+            json={"year": 2026, "turnover_fen": 5 * 10**11, "source": "统计"},
+        )
+        .status_code
+        == 201
+    )
     targets = api().get("/api/v1/targets").get_json()
     assert targets["plan"]["plan"]["slug"] == "2026-2027"
     year = next(y for y in targets["plan"]["years"] if y["year"] == 2026)
@@ -151,5 +209,7 @@ def test_workbench_items_for_operators(api, net):
     assert "network_managers_to_verify" not in items
     core = {i["key"] for i in api(net.core_op).get("/api/v1/workbench").get_json()["items"]}
     assert {"network_queue_core", "network_managers_to_verify", "network_operators_to_approve"} <= core
-    buyer = {i["key"] for i in api(factories.user_with_role("buyer")).get("/api/v1/workbench").get_json()["items"]}
+    buyer = {
+        i["key"] for i in api(factories.user_with_role("buyer")).get("/api/v1/workbench").get_json()["items"]
+    }
     assert not any(k.startswith("network_") for k in buyer)

@@ -17,8 +17,15 @@ from .factories import HARBIN, event, seller_in
 def _data(**over):
     start = utcnow() + timedelta(days=10)
     data = dict(
-        kind="roadshow", title="生物医药成果路演", description="", starts_at=start, ends_at=start + timedelta(hours=2),
-        place="哈尔滨市松北区科技创新城", online_url="", capacity=2, industries=["biology"],
+        kind="roadshow",
+        title="生物医药成果路演",
+        description="",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        place="哈尔滨市松北区科技创新城",
+        online_url="",
+        capacity=2,
+        industries=["biology"],
     )
     data.update(over)
     return data
@@ -40,10 +47,28 @@ def test_event_fields_all_at_once(net):
     start = utcnow() - timedelta(days=1)
     with pytest.raises(ValidationError) as err:
         events.create_event(
-            net.harbin, actor=net.harbin_op,
-            **_data(title="", kind="party", starts_at=start, ends_at=start - timedelta(hours=1), place="", online_url="ftp://x", capacity=0, industries=["x"]),
+            net.harbin,
+            actor=net.harbin_op,
+            **_data(
+                title="",
+                kind="party",
+                starts_at=start,
+                ends_at=start - timedelta(hours=1),
+                place="",
+                online_url="ftp://x",
+                capacity=0,
+                industries=["x"],
+            ),
         )
-    assert set(err.value.fields) == {"title", "kind", "starts_at", "ends_at", "online_url", "capacity", "industries"}
+    assert set(err.value.fields) == {
+        "title",
+        "kind",
+        "starts_at",
+        "ends_at",
+        "online_url",
+        "capacity",
+        "industries",
+    }
 
 
 def test_registration_respects_capacity(net):

@@ -33,9 +33,13 @@ def test_routing_by_region(net):
     harbin_demand = factories.DemandFactory(buyer=buyer_in(HARBIN))
     ids = set(db.session.scalars(routing.node_listings(net.harbin).with_only_columns(factories.Listing.id)))
     assert harbin_listing.id in ids and daqing_listing.id not in ids
-    core_ids = set(db.session.scalars(routing.node_listings(net.core).with_only_columns(factories.Listing.id)))
+    core_ids = set(
+        db.session.scalars(routing.node_listings(net.core).with_only_columns(factories.Listing.id))
+    )
     assert {harbin_listing.id, daqing_listing.id} <= core_ids
-    demand_ids = set(db.session.scalars(routing.node_demands(net.daqing).with_only_columns(factories.Demand.id)))
+    demand_ids = set(
+        db.session.scalars(routing.node_demands(net.daqing).with_only_columns(factories.Demand.id))
+    )
     assert harbin_demand.id not in demand_ids
 
 
@@ -50,7 +54,9 @@ def test_professional_node_routes_by_institution_and_industry(net):
         industries=["new_materials"],
         actor=net.core_op,
     )
-    own = factories.ListingFactory(seller=factories.UserFactory(role="seller", organization=hit), published=True)
+    own = factories.ListingFactory(
+        seller=factories.UserFactory(role="seller", organization=hit), published=True
+    )
     other = factories.ListingFactory(seller=seller_in(DAQING), published=True)
     other.industry = "new_materials"
     third = factories.ListingFactory(seller=seller_in(DAQING), published=True)
@@ -68,21 +74,39 @@ def test_professional_node_routes_by_institution_and_industry(net):
 def test_only_the_core_node_creates_professional_nodes(net, who):
     with pytest.raises(PermissionDenied):
         nodes.create_professional_node(
-            slug="x-node", name="X", name_en=None, org=net.harbin.organization,
-            institution_org_ids=[], industries=["digital"], actor=getattr(net, who),
+            slug="x-node",
+            name="X",
+            name_en=None,
+            org=net.harbin.organization,
+            institution_org_ids=[],
+            industries=["digital"],
+            actor=getattr(net, who),
         )
 
 
 def test_professional_node_fields_all_at_once(net):
     with pytest.raises(ValidationError) as err:
         nodes.create_professional_node(
-            slug="A", name="", name_en=None, org=None, institution_org_ids=[], industries=["nope"], actor=net.core_op
+            slug="A",
+            name="",
+            name_en=None,
+            org=None,
+            institution_org_ids=[],
+            industries=["nope"],
+            actor=net.core_op,
         )
     assert set(err.value.fields) == {"slug", "name", "org_id", "industries"}
 
 
 def test_duplicate_slug_conflicts(net):
-    kwargs = dict(name="N", name_en=None, org=net.harbin.organization, institution_org_ids=[], industries=["digital"], actor=net.core_op)
+    kwargs = dict(
+        name="N",
+        name_en=None,
+        org=net.harbin.organization,
+        institution_org_ids=[],
+        industries=["digital"],
+        actor=net.core_op,
+    )
     nodes.create_professional_node(slug="same-node", **kwargs)
     with pytest.raises(Conflict):
         nodes.create_professional_node(slug="same-node", **kwargs)

@@ -37,7 +37,12 @@ def test_a_match_across_regions_is_in_both(net):
 
 
 def test_demand_without_a_good_match(net):
-    lonely = factories.DemandFactory(buyer=buyer_in(HARBIN), title="石墨烯散热膜", description="寻找石墨烯散热膜量产技术", industry="new_materials")
+    lonely = factories.DemandFactory(
+        buyer=buyer_in(HARBIN),
+        title="石墨烯散热膜",
+        description="寻找石墨烯散热膜量产技术",
+        industry="new_materials",
+    )
     q = queue.node_queue(net.harbin)
     assert lonely.id in {d.id for d in q.unmatched_demands}
     assert lonely.id not in {d.id for d in queue.node_queue(net.daqing).unmatched_demands}
@@ -45,7 +50,9 @@ def test_demand_without_a_good_match(net):
 
 def test_follow_up_takes_the_match_out_and_it_is_raised_again_later(net, app):
     demand, listing = matching_pair(HARBIN)
-    queue.record_follow_up(net.harbin, demand, listing, kind="call", note="电话沟通，买方有兴趣", actor=net.harbin_op)
+    queue.record_follow_up(
+        net.harbin, demand, listing, kind="call", note="电话沟通，买方有兴趣", actor=net.harbin_op
+    )
     assert (demand.id, listing.id) not in _pairs(queue.node_queue(net.harbin))
     later = utcnow() + timedelta(days=app.config.get("NETWORK_FOLLOW_UP_DAYS", 14) + 1)
     q = queue.node_queue(net.harbin, now=later)
@@ -56,7 +63,15 @@ def test_follow_up_takes_the_match_out_and_it_is_raised_again_later(net, app):
 def test_a_next_step_ahead_keeps_the_match_down(net):
     demand, listing = matching_pair(HARBIN)
     step = today_shanghai() + timedelta(days=30)
-    queue.record_follow_up(net.harbin, demand, listing, kind="meeting", note="约定现场考察", next_step_on=step, actor=net.harbin_op)
+    queue.record_follow_up(
+        net.harbin,
+        demand,
+        listing,
+        kind="meeting",
+        note="约定现场考察",
+        next_step_on=step,
+        actor=net.harbin_op,
+    )
     q = queue.node_queue(net.harbin, now=utcnow() + timedelta(days=20))
     assert next(v for v in q.followed if v.demand.id == demand.id).state == "following"
     q = queue.node_queue(net.harbin, now=utcnow() + timedelta(days=32))
@@ -72,7 +87,9 @@ def test_no_interest_closes_the_match(net):
 
 def test_push_notifies_buyer_and_seller_with_the_note(net):
     demand, listing = matching_pair(HARBIN)
-    queue.record_follow_up(net.harbin, demand, listing, kind="pushed", note="建议尽快洽谈", actor=net.harbin_op)
+    queue.record_follow_up(
+        net.harbin, demand, listing, kind="pushed", note="建议尽快洽谈", actor=net.harbin_op
+    )
     notes = list(db.session.scalars(select(Notification).where(Notification.kind == "network.pushed")))
     assert {n.user_id for n in notes} == {demand.created_by_id, listing.created_by_id}
     assert all(n.params["note"] == "建议尽快洽谈" for n in notes)
@@ -83,11 +100,19 @@ def test_push_needs_a_note_and_errors_come_together(net):
     demand, listing = matching_pair(HARBIN)
     with pytest.raises(ValidationError) as err:
         queue.record_follow_up(
-            net.harbin, demand, listing, kind="pushed", note="", next_step_on=date(2020, 1, 1), actor=net.harbin_op
+            net.harbin,
+            demand,
+            listing,
+            kind="pushed",
+            note="",
+            next_step_on=date(2020, 1, 1),
+            actor=net.harbin_op,
         )
     assert set(err.value.fields) == {"note", "next_step_on"}
     with pytest.raises(ValidationError) as err:
-        queue.record_follow_up(net.harbin, demand, listing, kind="email", note="x" * 2001, actor=net.harbin_op)
+        queue.record_follow_up(
+            net.harbin, demand, listing, kind="email", note="x" * 2001, actor=net.harbin_op
+        )
     assert set(err.value.fields) == {"kind", "note"}
 
 

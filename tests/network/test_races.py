@@ -43,7 +43,11 @@ def test_two_people_for_the_last_seat(app):
             assert sorted(outcomes) == ["conflict", "ok"], outcomes
             with app.app_context():
                 assert _db.session.get(DockingEvent, ids[0]).registered == 1
-                n = _db.session.scalar(select(func.count()).select_from(EventRegistration).where(EventRegistration.event_id == ids[0]))
+                n = _db.session.scalar(
+                    select(func.count())
+                    .select_from(EventRegistration)
+                    .where(EventRegistration.event_id == ids[0])
+                )
                 assert n == 1
                 _db.session.remove()
 

@@ -94,7 +94,18 @@ def test_create_event_form(client, login_as, net):
     assert body.count('role="alert"') >= 3
     start = to_shanghai(utcnow() + timedelta(days=5)).strftime("%Y-%m-%dT%H:%M")
     end = to_shanghai(utcnow() + timedelta(days=5, hours=2)).strftime("%Y-%m-%dT%H:%M")
-    resp = client.post(url, data={"kind": "roadshow", "title": "新材料路演", "starts_at": start, "ends_at": end, "place": "哈尔滨", "capacity": "50", "industries": ["new_materials"]})
+    resp = client.post(
+        url,
+        data={
+            "kind": "roadshow",
+            "title": "新材料路演",
+            "starts_at": start,
+            "ends_at": end,
+            "place": "哈尔滨",
+            "capacity": "50",
+            "industries": ["new_materials"],
+        },
+    )
     assert resp.status_code == 302, resp.get_data(as_text=True)
     ev = db.session.scalar(select(DockingEvent).where(DockingEvent.title == "新材料路演"))
     assert ev.capacity == 50 and ev.industries == ["new_materials"]
@@ -115,7 +126,10 @@ def test_register_and_pitch_pages(client, login_as, net):
     seller = seller_in(HARBIN)
     listing = factories.ListingFactory(seller=seller, published=True)
     login_as(seller)
-    assert client.post(f"/network/events/{ev.id}/pitches", data={"listing_id": str(listing.id)}).status_code == 302
+    assert (
+        client.post(f"/network/events/{ev.id}/pitches", data={"listing_id": str(listing.id)}).status_code
+        == 302
+    )
     assert listing.title in client.get(f"/network/events/{ev.id}").get_data(as_text=True)
 
 
@@ -123,9 +137,14 @@ def test_manager_pages(client, login_as, net):
     org = factories.OrganizationFactory(kind="agency", region_code=DAQING)
     agent = factories.UserFactory(role="agency", organization=org)
     login_as(agent)
-    resp = client.post("/network/managers/new?lang=en", data={"name": "", "certificate_no": "x", "level": "senior"})
+    resp = client.post(
+        "/network/managers/new?lang=en", data={"name": "", "certificate_no": "x", "level": "senior"}
+    )
     assert resp.status_code == 422
-    resp = client.post("/network/managers/new", data={"name": "孙强", "certificate_no": "HLJ-2025-0100", "level": "senior", "fields": ["energy"]})
+    resp = client.post(
+        "/network/managers/new",
+        data={"name": "孙强", "certificate_no": "HLJ-2025-0100", "level": "senior", "fields": ["energy"]},
+    )
     assert resp.status_code == 302
     m = db.session.scalar(select(TechManager))
     login_as("buyer")
@@ -139,18 +158,39 @@ def test_manager_pages(client, login_as, net):
 
 def test_plan_pages(client, login_as, net):
     login_as(factories.user_with_role("regulator"))
-    resp = client.post("/network/plans?lang=en", data={"which": "period", "period-title": "", "period-first_year": "2026", "period-last_year": "2030", "period-yearly_path": "2026 abc"})
+    resp = client.post(
+        "/network/plans?lang=en",
+        data={
+            "which": "period",
+            "period-title": "",
+            "period-first_year": "2026",
+            "period-last_year": "2030",
+            "period-yearly_path": "2026 abc",
+        },
+    )
     assert resp.status_code == 422
     resp = client.post(
         "/network/plans",
         data={
-            "which": "period", "period-title": "十五五行动方案", "period-first_year": "2026", "period-last_year": "2030",
-            "period-turnover_target_fen": "400000000000", "period-yearly_path": "2026 650\n2027 720\n2028 800\n2029 880\n2030 950",
+            "which": "period",
+            "period-title": "十五五行动方案",
+            "period-first_year": "2026",
+            "period-last_year": "2030",
+            "period-turnover_target_fen": "400000000000",
+            "period-yearly_path": "2026 650\n2027 720\n2028 800\n2029 880\n2030 950",
             "period-source": "省政府 2026 年文件",
         },
     )
     assert resp.status_code == 302, resp.get_data(as_text=True)
-    resp = client.post("/network/plans", data={"which": "official", "official-year": "2025", "official-turnover_fen": "61000000000", "official-source": "省科技厅统计"})
+    resp = client.post(
+        "/network/plans",
+        data={
+            "which": "official",
+            "official-year": "2025",
+            "official-turnover_fen": "61000000000",
+            "official-source": "省科技厅统计",
+        },
+    )
     assert resp.status_code == 302
     body = client.get("/targets?lang=en").get_data(as_text=True)
     assert "十五五行动方案" in body and "2026-2030 (current)" in body
