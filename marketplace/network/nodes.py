@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..accounts.models import Organization, User
-from ..core.catalog import CITY_CODES, INDUSTRIES, PROVINCE_CODE, REGIONS
+from ..core.catalog import CITY_CODES, INDUSTRIES, PROVINCE_CODE
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from ..core.timeutil import utcnow
 from ..extensions import db
@@ -66,7 +66,7 @@ def ensure_network(core_org: Organization, regional_orgs: dict[str, Organization
         node = regional_node(code)
         org = regional_orgs.get(code)
         if node is None and org is not None:
-            city = str(REGIONS[code])
+            city = _EN_CITIES.get(code, code)
             node = Node(
                 slug=region_slug(code),
                 name=f"{_zh_city(code)}技术市场（区域节点）",
@@ -98,6 +98,27 @@ _ZH_CITIES = {
     "231200": "绥化",
     "232700": "大兴安岭",
 }
+
+
+_EN_CITIES = {
+    "230100": "Harbin",
+    "230200": "Qiqihar",
+    "230300": "Jixi",
+    "230400": "Hegang",
+    "230500": "Shuangyashan",
+    "230600": "Daqing",
+    "230700": "Yichun",
+    "230800": "Jiamusi",
+    "230900": "Qitaihe",
+    "231000": "Mudanjiang",
+    "231100": "Heihe",
+    "231200": "Suihua",
+    "232700": "Da Hinggan Ling",
+}
+
+
+def city_name_en(code: str) -> str:
+    return _EN_CITIES.get(code, code)
 
 
 def _zh_city(code: str) -> str:

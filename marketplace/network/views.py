@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from ..accounts.models import Organization, OrgStatus
+from ..core.catalog import region_label
 from ..core.errors import DomainError
 from ..core.web import attempt, attempt_with_status, get_or_404
 from ..extensions import db
@@ -262,7 +263,7 @@ def compare():
     rows = stats.regional_comparison()
     labels = figure_labels()
     chart = {
-        "regions": [r["node"].display_name if r["node"] else r["region"] for r in rows],
+        "regions": [region_label(r["region"]) for r in rows],
         "series": {k: [r[k] for r in rows] for k in stats.FIGURES},
         "labels": labels,
     }
