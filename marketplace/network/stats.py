@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import distinct, false, func, literal_column, or_, select
+from sqlalchemy import BigInteger, cast, distinct, false, func, literal_column, or_, select
 
 from ..accounts.models import Organization
 from ..contracts.models import Contract
@@ -60,7 +60,8 @@ def _grouped(month, count, *where) -> dict[str, int]:
 
 
 def _pair():
-    return FollowUp.demand_id * literal_column("1000000007") + FollowUp.listing_id
+    """One number per (demand, listing) pair, to count distinct pairs on SQLite and PostgreSQL."""
+    return cast(FollowUp.demand_id, BigInteger) * literal_column("2147483648") + FollowUp.listing_id
 
 
 def node_monthly(node: Node, *, months: int = 12, today: date | None = None) -> list[dict]:
