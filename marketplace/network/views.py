@@ -227,7 +227,8 @@ def match(demand_id: int, listing_id: int):
         if not operated:
             abort(404)
         if form.validate_on_submit():
-            chosen = next((n for n in operated if n.slug == form.node_slug.data), operated[-1])
+            direct = [n for n in operated if n.id in permissions.operated_node_ids(current_user)]
+            chosen = next((n for n in operated if n.slug == form.node_slug.data), (direct or operated)[-1])
             ok, _row, status = attempt_with_status(
                 lambda: queue.record_follow_up(
                     chosen,
