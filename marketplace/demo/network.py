@@ -99,11 +99,11 @@ def _seed_nodes(ctx: DemoContext) -> dict[str, Node]:
             ctx.users[f"node_{node.region_code}"] = op
     by_slug = {n.slug: n for n in built}
     # A waiting operator request for Daqing's node, for the core node to decide.
-    waiting = _user("node.r230600.new@demo.hljtech.cn", "吕思远", "agency", by_slug["r230600"].organization)
-    if not nodes.operators_of(by_slug["r230600"], status="pending") and waiting.id not in {
-        o.user_id for o in nodes.operators_of(by_slug["r230600"])
+    waiting = _user("node.230600.new@demo.hljtech.cn", "吕思远", "agency", by_slug["230600"].organization)
+    if not nodes.operators_of(by_slug["230600"], status="pending") and waiting.id not in {
+        o.user_id for o in nodes.operators_of(by_slug["230600"])
     }:
-        nodes.apply_as_operator(by_slug["r230600"], actor=waiting)
+        nodes.apply_as_operator(by_slug["230600"], actor=waiting)
     core_op = ctx.users["node_core"]
     pro = [
         ("hit-ttc", "哈尔滨北方工业大学技术转移中心", "HNUT Technology Transfer Centre", "hit", ["new_materials", "aerospace"],
@@ -129,10 +129,10 @@ def _seed_nodes(ctx: DemoContext) -> dict[str, Node]:
 EVENTS = [
     # (key, node slug, kind, title, days from now, hours, place, online, capacity, industries, status)
     ("ev1", "core", "roadshow", "2026 黑龙江省科技成果转化路演（新材料专场）", -60, 4, "哈尔滨国际会展中心", None, 200, ["new_materials"], "held"),
-    ("ev2", "r230100", "docking", "哈尔滨寒地农业技术供需对接会", -20, 3, "哈尔滨市松北区科技创新城", None, 80, ["agri_processing", "biology"], "held"),
-    ("ev3", "r230600", "docking", "大庆石化产业技术对接会", -10, 3, "大庆高新区服务中心", None, 60, ["chemical", "energy"], "cancelled"),
+    ("ev2", "230100", "docking", "哈尔滨寒地农业技术供需对接会", -20, 3, "哈尔滨市松北区科技创新城", None, 80, ["agri_processing", "biology"], "held"),
+    ("ev3", "230600", "docking", "大庆石化产业技术对接会", -10, 3, "大庆高新区服务中心", None, 60, ["chemical", "energy"], "cancelled"),
     ("ev4", "core", "roadshow", "龙江科技成果线上路演（数字经济）", 7, 2, None, "https://meeting.example.cn/hlj-digital", 300, ["digital"], "scheduled"),
-    ("ev5", "r230100", "docking", "冰雪装备与冰雪经济技术对接会", 14, 3, "哈尔滨市道里区冰雪大世界会议中心", "https://meeting.example.cn/ice", 3, ["ice_snow"], "scheduled"),
+    ("ev5", "230100", "docking", "冰雪装备与冰雪经济技术对接会", 14, 3, "哈尔滨市道里区冰雪大世界会议中心", "https://meeting.example.cn/ice", 3, ["ice_snow"], "scheduled"),
     ("ev6", "hit-ttc", "roadshow", "北方工大专利成果路演", 21, 2, "哈尔滨北方工业大学科学园", None, 100, ["new_materials", "aerospace"], "scheduled"),
 ]  # fmt: skip
 

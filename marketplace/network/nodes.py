@@ -21,7 +21,8 @@ CORE_SLUG = "core"
 
 
 def region_slug(region_code: str) -> str:
-    return f"r{region_code}"
+    """A regional node's address is its region's code (/network/nodes/230100)."""
+    return region_code
 
 
 def all_nodes() -> list[Node]:
@@ -144,8 +145,8 @@ def create_professional_node(
     errors: dict[str, list] = {}
     slug = (slug or "").strip().lower()
     name = (name or "").strip()
-    if not _SLUG.match(slug):
-        errors["slug"] = [_l("Use 3 to 40 lower-case letters, digits and hyphens.")]
+    if not _SLUG.match(slug) or slug.isdigit():
+        errors["slug"] = [_l("Use 3 to 40 lower-case letters, digits and hyphens, with at least one letter.")]
     if not name:
         errors["name"] = [_l("Enter the node's name.")]
     elif len(name) > 200:

@@ -13,7 +13,7 @@ from .flows import label, log_in, open_page
 
 pytestmark = pytest.mark.e2e
 
-HARBIN_OPERATOR = "node.r230100@demo.hljtech.cn"
+HARBIN_OPERATOR = "node.230100@demo.hljtech.cn"
 CORE_OPERATOR = "node.core@demo.hljtech.cn"
 BUYER = "lin.tao@demo.hljtech.cn"  # 林涛, 伊春森林食品有限公司: not registered by the demo
 
@@ -38,7 +38,7 @@ def test_operator_follows_up_and_pushes_a_match(page_factory):
     assert page.locator("#match-state").inner_text() == "跟进中"
     shot(page, "network-match-zh")
     # Daqing's queue is not Harbin's operator's
-    response = page.goto("/network/nodes/r230600/queue")
+    response = page.goto("/network/nodes/230600/queue")
     assert response.status == 404
 
 

@@ -14,10 +14,10 @@ def test_nodes(api, net):
     body = api().get("/api/v1/nodes").get_json()
     slugs = {n["slug"]: n for n in body["items"]}
     assert slugs["core"]["level"] == "core" and slugs["core"]["parent_slug"] is None
-    assert slugs["r230100"]["parent_slug"] == "core" and slugs["r230100"]["region"] == HARBIN
+    assert slugs["230100"]["parent_slug"] == "core" and slugs["230100"]["region"] == HARBIN
     assert api().get("/api/v1/nodes?level=regional").get_json()["total"] == 2
     assert api().get("/api/v1/nodes?level=x").status_code == 422
-    node = api().get("/api/v1/nodes/r230100").get_json()
+    node = api().get("/api/v1/nodes/230100").get_json()
     assert len(node["statistics"]) == 12 and set(node["statistics"][0]) >= {
         "month",
         "listings",
@@ -28,10 +28,10 @@ def test_nodes(api, net):
 
 def test_queue_is_for_the_nodes_operators(api, net):
     demand, listing = matching_pair(HARBIN)
-    assert api(net.daqing_op).get("/api/v1/nodes/r230100/queue").status_code == 404
-    assert api(factories.user_with_role("buyer")).get("/api/v1/nodes/r230100/queue").status_code == 404
-    assert api().get("/api/v1/nodes/r230100/queue").status_code == 401
-    body = api(net.harbin_op).get("/api/v1/nodes/r230100/queue").get_json()
+    assert api(net.daqing_op).get("/api/v1/nodes/230100/queue").status_code == 404
+    assert api(factories.user_with_role("buyer")).get("/api/v1/nodes/230100/queue").status_code == 404
+    assert api().get("/api/v1/nodes/230100/queue").status_code == 401
+    body = api(net.harbin_op).get("/api/v1/nodes/230100/queue").get_json()
     pair = next(m for m in body["matches"] if m["demand_id"] == demand.id)
     assert pair["listing_id"] == listing.id and pair["score"] >= 45 and pair["state"] == "new"
 
@@ -46,14 +46,14 @@ def test_follow_up(api, net):
     assert api(net.harbin_op).post(url, json={"kind": "call", "next_step_on": "soon"}).status_code == 422
     resp = api(net.harbin_op).post(url, json={"kind": "intent", "note": "买方愿意签意向书"})
     assert resp.status_code == 201
-    assert resp.get_json()["node_slug"] == "r230100" and resp.get_json()["kind"] == "intent"
-    body = api(net.harbin_op).get("/api/v1/nodes/r230100/queue").get_json()
+    assert resp.get_json()["node_slug"] == "230100" and resp.get_json()["kind"] == "intent"
+    body = api(net.harbin_op).get("/api/v1/nodes/230100/queue").get_json()
     assert demand.id not in {m["demand_id"] for m in body["matches"]}
     assert demand.id in {m["demand_id"] for m in body["followed"]}
     # the core operator may name the node
     resp = api(net.core_op).post(url, json={"kind": "meeting", "node_slug": "core"})
     assert resp.status_code == 201 and resp.get_json()["node_slug"] == "core"
-    assert api(net.core_op).post(url, json={"kind": "call", "node_slug": "r230600"}).status_code == 404
+    assert api(net.core_op).post(url, json={"kind": "call", "node_slug": "230600"}).status_code == 404
     assert (
         api(net.harbin_op).post("/api/v1/matches/999999/1/follow-ups", json={"kind": "call"}).status_code
         == 404
@@ -67,7 +67,7 @@ def test_follow_up(api, net):
 def test_events(api, net):
     start = utcnow() + timedelta(days=3)
     body = {
-        "node_slug": "r230100",
+        "node_slug": "230100",
         "kind": "roadshow",
         "title": "冰雪经济成果路演",
         "starts_at": start.isoformat(),
@@ -86,7 +86,7 @@ def test_events(api, net):
     resp = api(net.harbin_op).post("/api/v1/events", json=body)
     assert resp.status_code == 201, resp.get_json()
     ev = resp.get_json()
-    assert ev["seats_left"] == 1 and ev["node_slug"] == "r230100"
+    assert ev["seats_left"] == 1 and ev["node_slug"] == "230100"
     listed = api().get("/api/v1/events").get_json()
     assert ev["id"] in {e["id"] for e in listed["items"]}
     assert api().get("/api/v1/events?when=never").status_code == 422
@@ -204,8 +204,8 @@ def test_past_events(api, net):
 def test_workbench_items_for_operators(api, net):
     matching_pair(HARBIN)
     items = {i["key"]: i for i in api(net.harbin_op).get("/api/v1/workbench").get_json()["items"]}
-    assert items["network_queue_r230100"]["count"] >= 1
-    assert items["network_queue_r230100"]["url"] == "/network/nodes/r230100/queue"
+    assert items["network_queue_230100"]["count"] >= 1
+    assert items["network_queue_230100"]["url"] == "/network/nodes/230100/queue"
     assert "network_managers_to_verify" not in items
     core = {i["key"] for i in api(net.core_op).get("/api/v1/workbench").get_json()["items"]}
     assert {"network_queue_core", "network_managers_to_verify", "network_operators_to_approve"} <= core

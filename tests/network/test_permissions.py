@@ -38,11 +38,11 @@ def world(net, login_as, client):
         "admin": factories.user_with_role("admin"),
     }
     urls = {
-        "queue": "/network/nodes/r230100/queue",
+        "queue": "/network/nodes/230100/queue",
         "match": f"/network/matches/{demand.id}/{listing.id}",
-        "new_event": "/network/nodes/r230100/events/new",
+        "new_event": "/network/nodes/230100/events/new",
         "new_node": "/network/nodes/new",
-        "node_page": "/network/nodes/r230100",
+        "node_page": "/network/nodes/230100",
         "event_page": f"/network/events/{ev.id}",
     }
     return people, urls
@@ -76,5 +76,5 @@ def test_follow_up_post(client, login_as, world, role):
 def test_api_queue(api, world, role):
     people, _urls = world
     caller = api(people[role]) if role != "anonymous" else api()
-    status = caller.get("/api/v1/nodes/r230100/queue").status_code
+    status = caller.get("/api/v1/nodes/230100/queue").status_code
     assert status == {"core_op": 200, "harbin_op": 200, "admin": 200, "anonymous": 401}.get(role, 404)

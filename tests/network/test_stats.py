@@ -32,19 +32,19 @@ def test_regional_comparison(net):
     rows = {r["region"]: r for r in stats.regional_comparison()}
     assert len(rows) == 13
     assert rows[HARBIN]["listings"] == 2 and rows[DAQING]["listings"] == 1
-    assert rows[HARBIN]["node"].slug == "r230100"
+    assert rows[HARBIN]["node"].slug == "230100"
     assert rows["231000"]["node"] is None  # no Mudanjiang node in this network
 
 
 def test_node_page_queries_do_not_grow(client, net, count_queries):
     matching_pair(HARBIN)
     event(net.harbin, net.harbin_op)
-    client.get("/network/nodes/r230100")
+    client.get("/network/nodes/230100")
     with count_queries() as one:
-        client.get("/network/nodes/r230100")
+        client.get("/network/nodes/230100")
     for _ in range(5):
         matching_pair(HARBIN)
         event(net.harbin, net.harbin_op)
     with count_queries() as many:
-        client.get("/network/nodes/r230100")
+        client.get("/network/nodes/230100")
     assert many.count == one.count
