@@ -80,7 +80,9 @@ def _user(email: str, name: str, role: str, org: Organization) -> User:
 def _seed_nodes(ctx: DemoContext) -> dict[str, Node]:
     core_org = _org("黑龙江省技术市场", "Heilongjiang Technology Market", "230000", "node-core")
     city_orgs = {
-        code: _org(f"{CITY_ZH[code]}技术市场", f"{nodes.city_name_en(code)} Technology Market", code, f"node-{code}")
+        code: _org(
+            f"{CITY_ZH[code]}技术市场", f"{nodes.city_name_en(code)} Technology Market", code, f"node-{code}"
+        )
         for code in CITY_CODES
     }
     built = nodes.ensure_network(core_org, city_orgs)
