@@ -10,7 +10,8 @@ from flask import Blueprint, request
 from flask_babel import lazy_gettext as _l
 
 from ..accounts.apiauth import token_optional, token_required
-from ..core.apidocs import DATE, DATETIME, INTEGER, PAGE_PARAMS, STRING, describe, obj
+from ..accounts.models import Organization
+from ..core.apidocs import BOOLEAN, DATE, DATETIME, INTEGER, PAGE_PARAMS, STRING, describe, obj
 from ..core.errors import NotFound, ValidationError
 from ..core.idempotency import idempotent
 from ..core.jsonbody import json_body
@@ -21,7 +22,7 @@ from ..listings.permissions import can_view_listing
 from . import events as event_services
 from . import nodes as node_services
 from . import permissions, queue, stats
-from .models import DockingEvent, Node
+from .models import DockingEvent, Node, NodeOperator
 from .states import EventKind, FollowUpKind, NodeLevel, OutcomeKind
 
 bp = Blueprint("network", __name__)
@@ -86,6 +87,97 @@ def list_nodes(actor):
 def get_node(slug: str, actor):
     node = _node(slug)
     return {**node_json(node), "description": node.description, "statistics": stats.node_monthly(node)}
+
+
+@bp.post("/nodes")
+@describe(
+    "The core node creates a professional node: `slug`, `name`, `org_id` (the organization running it), "
+    "`institution_org_ids` and `industries` (what belongs to it).",
+    tags=["network"],
+    body=obj(
+        {
+            "slug": STRING,
+            "name": STRING,
+            "name_en": STRING,
+            "org_id": INTEGER,
+            "institution_org_ids": {"type": "array", "items": INTEGER},
+            "industries": _STRINGS,
+            "description": STRING,
+            "contacts": STRING,
+        },
+        required=["slug", "name", "org_id"],
+    ),
+    responses={201: "The node", 403: "Not the core node", 409: "Address taken", 422: "Fields invalid"},
+    idempotent=True,
+)
+@token_required
+@idempotent
+def create_node_api(actor):
+    body = json_body()
+    errors: dict[str, list] = {}
+    org_id = _int(body, "org_id", errors)
+    ids = body.get("institution_org_ids") or []
+    if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+        errors["institution_org_ids"] = [_l("Enter a list of organization ids.")]
+        ids = []
+    data = {
+        "slug": _str(body, "slug", errors),
+        "name": _str(body, "name", errors),
+        "name_en": _str(body, "name_en", errors),
+        "industries": _strings(body, "industries", errors),
+        "description": _str(body, "description", errors),
+        "contacts": _str(body, "contacts", errors),
+    }
+    if errors:
+        raise ValidationError(fields=errors)
+    org = db.session.get(Organization, org_id) if org_id is not None else None
+    node = node_services.create_professional_node(org=org, institution_org_ids=ids, actor=actor, **data)
+    return node_json(node), 201
+
+
+def _operator_json(row: NodeOperator) -> dict[str, Any]:
+    return {"id": row.id, "node_slug": row.node.slug, "user_id": row.user_id, "status": row.status}
+
+
+@bp.post("/nodes/<slug>/operators")
+@describe(
+    "A person of the node's organization asks to operate it; the node above decides.",
+    tags=["network"],
+    responses={
+        201: "The request (pending)",
+        403: "Not of the node's organization",
+        404: "No such node",
+        409: "Already asked",
+    },
+)
+@token_required
+def apply_operator_api(slug: str, actor):
+    row = node_services.apply_as_operator(_node(slug), actor=actor)
+    return _operator_json(row), 201
+
+
+@bp.post("/operators/<int:operator_id>/decision")
+@describe(
+    'The node above approves (`{"approve": true}`) or revokes an operator.',
+    tags=["network"],
+    body=obj({"approve": BOOLEAN}, required=["approve"]),
+    responses={
+        200: "The operator",
+        404: "No such request, or not yours to decide",
+        409: "Already decided",
+        422: "Fields invalid",
+    },
+)
+@token_required
+def decide_operator_api(operator_id: int, actor):
+    row = db.session.get(NodeOperator, operator_id)
+    if row is None or not permissions.can_approve_operator(actor, row.node):
+        raise NotFound()
+    approve = json_body().get("approve")
+    if not isinstance(approve, bool):
+        raise ValidationError(fields={"approve": [_l("Enter true or false.")]})
+    node_services.decide_operator(row, approve=approve, actor=actor)
+    return _operator_json(row)
 
 
 def _pair_json(view: queue.PairView) -> dict[str, Any]:
@@ -369,6 +461,31 @@ def _event(event_id: int) -> DockingEvent:
     if ev is None:
         raise NotFound()
     return ev
+
+
+@bp.post("/events/<int:event_id>/status")
+@describe(
+    "A node operator marks the event `held` or `cancelled`.",
+    tags=["network"],
+    body=obj({"status": {"type": "string", "enum": ["held", "cancelled"]}}, required=["status"]),
+    responses={
+        200: "The event",
+        404: "No such event, or not an operator",
+        409: "Already held or cancelled",
+        422: "Unknown status",
+    },
+)
+@token_required
+def set_event_status(event_id: int, actor):
+    ev = _event(event_id)
+    if not permissions.can_operate(actor, ev.node):
+        raise NotFound()
+    errors: dict[str, list] = {}
+    status = _str(json_body(), "status", errors)
+    if errors:
+        raise ValidationError(fields=errors)
+    event_services.set_status(ev, status, actor=actor)
+    return event_json(ev, detail=True)
 
 
 @bp.get("/events/<int:event_id>")

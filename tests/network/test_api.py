@@ -213,3 +213,38 @@ def test_workbench_items_for_operators(api, net):
         i["key"] for i in api(factories.user_with_role("buyer")).get("/api/v1/workbench").get_json()["items"]
     }
     assert not any(k.startswith("network_") for k in buyer)
+
+
+def test_nodes_operators_and_event_status_through_the_api(api, net):
+    hit = factories.OrganizationFactory(kind="university", name="哈尔滨北方工业大学")
+    body = {
+        "slug": "hit-ttc",
+        "name": "北方工大技术转移中心",
+        "org_id": hit.id,
+        "institution_org_ids": [hit.id],
+    }
+    assert api(net.harbin_op).post("/api/v1/nodes", json=body).status_code == 403
+    bad = api(net.core_op).post("/api/v1/nodes", json={**body, "slug": "230100", "institution_org_ids": "x"})
+    assert bad.status_code == 422 and set(bad.get_json()["error"]["fields"]) == {"institution_org_ids"}
+    bad = api(net.core_op).post("/api/v1/nodes", json={**body, "slug": "230100"})
+    assert bad.status_code == 422 and set(bad.get_json()["error"]["fields"]) == {"slug"}
+    resp = api(net.core_op).post("/api/v1/nodes", json=body)
+    assert resp.status_code == 201 and resp.get_json()["parent_slug"] == "core"
+    assert api(net.core_op).post("/api/v1/nodes", json=body).status_code == 409
+    person = factories.UserFactory(role="agency", organization=net.daqing.organization)
+    assert api(factories.user_with_role("agency")).post("/api/v1/nodes/230600/operators").status_code == 403
+    row = api(person).post("/api/v1/nodes/230600/operators").get_json()
+    assert row["status"] == "pending"
+    assert api(person).post("/api/v1/nodes/230600/operators").status_code == 409
+    url = f"/api/v1/operators/{row['id']}/decision"
+    assert api(net.harbin_op).post(url, json={"approve": True}).status_code == 404
+    assert api(net.core_op).post(url, json={"approve": "yes"}).status_code == 422
+    assert api(net.core_op).post(url, json={"approve": True}).get_json()["status"] == "approved"
+    assert api(net.core_op).post(url, json={"approve": True}).status_code == 409
+    assert api(person).get("/api/v1/nodes/230600/queue").status_code == 200
+    ev = event(net.harbin, net.harbin_op)
+    status_url = f"/api/v1/events/{ev.id}/status"
+    assert api(net.daqing_op).post(status_url, json={"status": "held"}).status_code == 404
+    assert api(net.harbin_op).post(status_url, json={"status": "gone"}).status_code == 422
+    assert api(net.harbin_op).post(status_url, json={"status": "held"}).get_json()["status"] == "held"
+    assert api(net.harbin_op).post(status_url, json={"status": "cancelled"}).status_code == 409
