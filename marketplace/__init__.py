@@ -92,6 +92,7 @@ def register_blueprints(app: Flask) -> None:
     from .ip.views import bp as ip_bp
     from .ledger.views import bp as ledger_bp
     from .listings.views import bp as listings_bp
+    from .network.views import bp as network_bp
     from .notifications.views import bp as notifications_bp
     from .offers.views import bp as offers_bp
     from .payments.views import bp as payments_bp
@@ -115,6 +116,7 @@ def register_blueprints(app: Flask) -> None:
         services_bp,
         finance_bp,
         trading_bp,
+        network_bp,
     ):
         app.register_blueprint(bp)
     register_api(app)
@@ -132,6 +134,7 @@ def register_subscribers(app: Flask) -> None:
     from .listings import ports as listings_ports
     from .listings import search_docs
     from .listings import services as listings
+    from .network import api as network_api
     from .offers import services as offers
     from .payments import services as payments
     from .search import ports as search_ports
@@ -141,6 +144,7 @@ def register_subscribers(app: Flask) -> None:
     ledger_ports.contract_link.plug(app, contracts_ports.contract_url)
     ledger_ports.cash_received_fen.plug(app, payments.cash_received_fen)
     ledger_ports.industrialized_counts.plug(app, industrialization.industrialized_counts)
+    ledger_ports.plan_targets.plug(app, network_api.plan_targets)
     contracts_ports.paid_fen.plug(app, payments.paid_fen)
     contracts_ports.paid_fen_of_milestones.plug(app, payments.paid_fen_of_milestones)
     ip_permissions.publicly_listed.plug(app, listings.is_publicly_listed)

@@ -10,6 +10,7 @@ from .industrialization import models as industrialization_models  # noqa: F401
 from .ip import models as ip_models  # noqa: F401
 from .ledger import models as ledger_models  # noqa: F401
 from .listings import models as listings_models  # noqa: F401
+from .network import models as network_models  # noqa: F401
 from .notifications import models as notifications_models  # noqa: F401
 from .offers import models as offers_models  # noqa: F401
 from .payments import models as payments_models  # noqa: F401

@@ -19,6 +19,7 @@ def register_api(app: Flask) -> None:
     from ..ip import api as ip_api
     from ..ledger import api as ledger_api
     from ..listings import api as listings_api
+    from ..network import api as network_api
     from ..notifications import api as notifications_api
     from ..offers import api as offers_api
     from ..payments import api as payments_api
@@ -45,6 +46,7 @@ def register_api(app: Flask) -> None:
         finance_api,
         portal_api,
         trading_api,
+        network_api,
     ):
         api.register_blueprint(module.bp)
     caching.register(app, api)

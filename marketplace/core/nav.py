@@ -37,6 +37,7 @@ NAV = [
     ("contracts.queue", _l("Registration queue"), _role("regulator")),
     ("ledger.dashboard", _l("Dashboard"), _role("regulator", "admin")),
     ("ledger.targets", _l("Plan targets"), _anyone),
+    ("network.index", _l("Docking network"), _anyone),
     ("admin.organizations", _l("Administration"), _role("admin")),
 ]
 

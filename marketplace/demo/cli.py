@@ -7,7 +7,19 @@ from flask import Flask
 from flask.cli import AppGroup
 
 from ..extensions import db
-from . import accounts, contracts, finance, industrialization, ip, ledger, listings, offers, payments, trading
+from . import (
+    accounts,
+    contracts,
+    finance,
+    industrialization,
+    ip,
+    ledger,
+    listings,
+    network,
+    offers,
+    payments,
+    trading,
+)
 from . import services as services_demo
 from .context import DEMO_PASSWORD, DemoContext
 
@@ -26,6 +38,7 @@ SEEDERS = (
     trading.seed,
     services_demo.seed,
     finance.seed,
+    network.seed,
     ledger.seed_checkpoints,  # last: over every entry the others appended
 )
 

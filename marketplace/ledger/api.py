@@ -313,10 +313,16 @@ def _target_value_json(row: TargetValue | None) -> dict | None:
     "The action plan's targets with current progress. Shares are in basis points (1 % = 100).",
     tags=["ledger"],
     auth="optional",
-    responses={200: "Turnover, industrialized achievements (null until counted) and entered targets"},
+    params=[{"name": "plan", "in": "query", "schema": {"type": "string"}}],
+    responses={
+        200: "Turnover, industrialized achievements (null until counted) and entered targets; `plan`: the "
+        "chosen plan period (default: the current one) with its progress",
+        404: "No such plan period",
+    },
 )
 @token_optional
 def targets(actor: User | None):
+    plan = ports.plan_targets(request.args.get("plan") or None)
     overview = reports.targets_overview()
     t = overview["turnover"]
     ind = overview["industrialized"]
@@ -346,6 +352,7 @@ def targets(actor: User | None):
             }
             for item in overview["entered"]
         ],
+        **({"plan": plan} if plan is not None else {}),
     }
 
 

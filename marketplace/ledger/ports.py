@@ -35,3 +35,12 @@ cash_received_fen: Port = Port("ledger.cash_received_fen", _not_tracked)
 #: Achievements counted as industrialized by source kind of their owner:
 #: {"university": n, "research_institute": n, "enterprise": n}; None: not counted.
 industrialized_counts: Port = Port("ledger.industrialized_counts", _not_counted)
+
+
+def _no_plan(slug: str | None) -> dict | None:
+    return None
+
+
+#: A plan period (slug; None: the current one) with its progress, for GET /targets;
+#: None: plan periods are not known (raises NotFound for an unknown slug).
+plan_targets: Port = Port("ledger.plan_targets", _no_plan)

@@ -27,6 +27,7 @@ from ..finance import workbench as finance_workbench
 from ..ip.models import AssetOwner, OwnershipProposal, OwnershipVote
 from ..ip.states import ProposalStatus
 from ..listings.models import Listing
+from ..network import workbench as network_workbench
 from ..offers import services as offers
 from ..offers.models import Mandate, Offer
 from ..offers.states import LIVE_STATES, MandateStatus
@@ -317,6 +318,7 @@ def items_for(user: User, *, today: date | None = None) -> list[WorkItem]:
     from ..trading.workbench import items_for as trading_items
 
     items.extend(WorkItem(*row) for row in trading_items(user, today))
+    items += [WorkItem(**item) for item in network_workbench.items_for(user, today=today)]
     return items
 
 

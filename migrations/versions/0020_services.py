@@ -1,7 +1,7 @@
 """policies, service providers, service requests, evaluations of achievements, incubated start-ups
 
 Revision ID: 0020_services
-Revises: 0018_trading
+Revises: 0019_network
 Create Date: 2026-12-01 17:18:37.206100
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "0020_services"
-down_revision = "0018_trading"
+down_revision = "0019_network"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,287 @@
+"""API endpoints of technology managers and plan periods (on the network API blueprint)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_babel import lazy_gettext as _l
+
+from ..accounts.apiauth import token_optional, token_required
+from ..contracts.models import Contract
+from ..core.apidocs import BOOLEAN, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
+from ..core.errors import NotFound, ValidationError
+from ..core.idempotency import idempotent
+from ..core.jsonbody import json_body
+from ..core.pagination import paginate, read_page_args
+from ..extensions import db
+from . import managers as manager_services
+from . import periods
+from .api import _STRINGS, _int, _iso, _str, _strings, bp
+from .models import TechManager
+from .states import ManagerLevel
+
+
+def manager_json(m: TechManager, totals: dict | None = None) -> dict[str, Any]:
+    totals = totals or {"contracts": 0, "registered": 0, "turnover_fen": 0}
+    return {
+        "id": m.id,
+        "name": m.name,
+        "certificate_no": m.certificate_no,
+        "level": m.level,
+        "agency_org_id": m.agency_org_id,
+        "agency_name": m.agency.name,
+        "fields": list(m.fields or []),
+        "verified": m.verified,
+        "status": m.status,
+        "brokered_contracts": totals["contracts"],
+        "registered_contracts": totals["registered"],
+        "turnover_fen": totals["turnover_fen"],
+    }
+
+
+@bp.get("/managers")
+@describe(
+    "Verified technology managers with the contracts they brokered and those contracts' registered turnover; "
+    "`counts` gives the plan's figures (managers and institutions toward 100 each).",
+    tags=["network"],
+    auth="optional",
+    params=PAGE_PARAMS,
+    responses={200: "A page of managers with `counts`"},
+)
+@token_optional
+def list_managers(actor):
+    page_no, per_page = read_page_args(request.args)
+    page = paginate(manager_services.public_managers(), page_no, per_page)
+    totals = manager_services.brokered([m.id for m in page.items])
+    return {
+        **page.to_dict(lambda m: manager_json(m, totals.get(m.id))),
+        "counts": manager_services.plan_counts(),
+    }
+
+
+def _manager(manager_id: int, actor) -> TechManager:
+    m = db.session.get(TechManager, manager_id)
+    if m is None or not manager_services.visible(actor, m):
+        raise NotFound()
+    return m
+
+
+@bp.get("/managers/<int:manager_id>")
+@describe(
+    "A technology manager's public profile with the contracts brokered.",
+    tags=["network"],
+    auth="optional",
+    responses={200: "The manager", 404: "No such manager, or not verified"},
+)
+@token_optional
+def get_manager(manager_id: int, actor):
+    m = _manager(manager_id, actor)
+    out = manager_json(m, manager_services.brokered([m.id])[m.id])
+    out["contracts"] = [
+        {
+            "id": c.id,
+            "title": c.title,
+            "registration_no": c.registration_no,
+            "status": c.status,
+            "turnover_fen": t,
+        }
+        for c, t in manager_services.contracts_of(m)
+    ]
+    return out
+
+
+@bp.post("/managers")
+@describe(
+    "A technology transfer institution (agency) registers one of its technology managers; the core node "
+    "verifies.",
+    tags=["network"],
+    body=obj(
+        {
+            "name": STRING,
+            "certificate_no": STRING,
+            "level": {"type": "string", "enum": [lv.value for lv in ManagerLevel]},
+            "fields": _STRINGS,
+            "bio": STRING,
+        },
+        required=["name", "certificate_no", "level", "fields"],
+    ),
+    responses={
+        201: "The manager (pending)",
+        403: "Not an agency",
+        409: "Certificate already registered",
+        422: "Fields invalid",
+    },
+    idempotent=True,
+)
+@token_required
+@idempotent
+def register_manager_api(actor):
+    body = json_body()
+    errors: dict[str, list] = {}
+    data = {
+        "name": _str(body, "name", errors),
+        "certificate_no": _str(body, "certificate_no", errors),
+        "level": _str(body, "level", errors),
+        "fields": _strings(body, "fields", errors),
+        "bio": _str(body, "bio", errors),
+    }
+    if errors:
+        raise ValidationError(fields=errors)
+    m = manager_services.register_manager(actor=actor, **data)
+    return manager_json(m), 201
+
+
+@bp.post("/managers/<int:manager_id>/verify")
+@describe(
+    'The core node verifies (`{"verified": true}`) or rejects a registered manager.',
+    tags=["network"],
+    body=obj({"verified": BOOLEAN}, required=["verified"]),
+    responses={200: "The manager", 403: "Not the core node", 404: "No such manager", 409: "Already decided"},
+)
+@token_required
+def verify_manager_api(manager_id: int, actor):
+    m = _manager(manager_id, actor)
+    verified = json_body().get("verified")
+    if not isinstance(verified, bool):
+        raise ValidationError(fields={"verified": [_l("Enter true or false.")]})
+    manager_services.decide_manager(m, verify=verified, actor=actor)
+    return manager_json(m, manager_services.brokered([m.id])[m.id])
+
+
+@bp.post("/managers/<int:manager_id>/contracts")
+@describe(
+    "The manager's institution records a contract the manager brokered (the contract names the institution as agency).",
+    tags=["network"],
+    body=obj({"contract_id": INTEGER}, required=["contract_id"]),
+    responses={
+        201: "Recorded",
+        403: "Not the manager's institution",
+        404: "No such manager or contract",
+        409: "Already recorded or not verified",
+        422: "Another agency's contract",
+    },
+)
+@token_required
+def record_manager_contract(manager_id: int, actor):
+    m = _manager(manager_id, actor)
+    errors: dict[str, list] = {}
+    contract_id = _int(json_body(), "contract_id", errors)
+    if errors or contract_id is None:
+        raise ValidationError(fields=errors or {"contract_id": [_l("Name the contract.")]})
+    contract = db.session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound()
+    manager_services.record_brokerage(m, contract, actor=actor)
+    return manager_json(m, manager_services.brokered([m.id])[m.id]), 201
+
+
+@bp.get("/plans")
+@describe(
+    "Plan periods: 2022-2025 (built in, ended) and the periods the provincial regulator entered, each with its "
+    "targets and yearly path; `current` marks the default one.",
+    tags=["ledger"],
+    auth="optional",
+    responses={200: "{items: [plan]}"},
+)
+@token_optional
+def list_plans(actor):
+    items = [periods.period_json(p) for p in periods.all_periods()]
+    return {"items": items, "total": len(items), "page": 1, "per_page": len(items)}
+
+
+@bp.post("/plans")
+@describe(
+    "The provincial regulator enters a plan period after 2022-2025 with its turnover target, yearly path "
+    "(`[{year, path_fen}]`, one per year), other targets (`{code: value}`) and source.",
+    tags=["ledger"],
+    body=obj(
+        {
+            "title": STRING,
+            "title_en": STRING,
+            "first_year": INTEGER,
+            "last_year": INTEGER,
+            "turnover_target_fen": FEN,
+            "yearly_path": {"type": "array", "items": obj({"year": INTEGER, "path_fen": FEN})},
+            "targets": {"type": "object", "additionalProperties": INTEGER},
+            "source": STRING,
+        },
+        required=["title", "first_year", "last_year", "turnover_target_fen", "yearly_path", "source"],
+    ),
+    responses={
+        201: "The plan",
+        403: "Not the provincial regulator",
+        409: "Overlaps another period",
+        422: "Fields invalid",
+    },
+    idempotent=True,
+)
+@token_required
+@idempotent
+def create_plan(actor):
+    body = json_body()
+    errors: dict[str, list] = {}
+    path: dict[int, int] = {}
+    raw_path = body.get("yearly_path")
+    if not isinstance(raw_path, list):
+        errors["yearly_path"] = [_l("Enter a list of {year, path_fen}.")]
+    else:
+        for item in raw_path:
+            if (
+                not isinstance(item, dict)
+                or not isinstance(item.get("year"), int)
+                or not isinstance(item.get("path_fen"), int)
+            ):
+                errors["yearly_path"] = [_l("Enter a list of {year, path_fen}.")]
+                break
+            path[item["year"]] = item["path_fen"]
+    targets = body.get("targets") or {}
+    if not isinstance(targets, dict):
+        errors["targets"] = [_l("Enter an object of target codes and values.")]
+        targets = {}
+    data = {
+        "title": _str(body, "title", errors),
+        "title_en": _str(body, "title_en", errors),
+        "first_year": _int(body, "first_year", errors),
+        "last_year": _int(body, "last_year", errors),
+        "turnover_target_fen": _int(body, "turnover_target_fen", errors),
+        "source": _str(body, "source", errors),
+    }
+    if errors:
+        raise ValidationError(fields=errors)
+    row = periods.create_period(slug="", yearly_path=path, targets=targets, actor=actor, **data)
+    return periods.period_json(periods.get_period(row.slug)), 201
+
+
+@bp.post("/plans/official-turnover")
+@describe(
+    "The provincial regulator enters the province's official registered turnover of a year with its source "
+    "(the latest entry of a year is the one shown).",
+    tags=["ledger"],
+    body=obj(
+        {"year": INTEGER, "turnover_fen": FEN, "source": STRING}, required=["year", "turnover_fen", "source"]
+    ),
+    responses={201: "Recorded", 403: "Not the provincial regulator", 422: "Fields invalid"},
+)
+@token_required
+def record_official_turnover_api(actor):
+    body = json_body()
+    errors: dict[str, list] = {}
+    year = _int(body, "year", errors)
+    fen = _int(body, "turnover_fen", errors)
+    source = _str(body, "source", errors)
+    if errors:
+        raise ValidationError(fields=errors)
+    row = periods.record_official_turnover(year=year, turnover_fen=fen, source=source, actor=actor)
+    return {
+        "year": row.year,
+        "turnover_fen": row.turnover_fen,
+        "source": row.source,
+        "recorded_at": _iso(row.recorded_at),
+    }, 201
+
+
+def plan_targets(slug: str | None) -> dict:
+    """What GET /api/v1/targets adds: the chosen period (default: the current one) with its progress."""
+    period = periods.get_period(slug)
+    return periods.progress_json(periods.period_progress(period))

@@ -1,0 +1,244 @@
+"""Web pages of technology managers and plan periods (on the network blueprint),
+and the blocks the targets page and the dashboard include."""
+
+from __future__ import annotations
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from ..contracts.models import Contract
+from ..core.errors import DomainError
+from ..core.pagination import paginate, read_page_args
+from ..core.web import attempt, attempt_with_status, get_or_404
+from ..extensions import db
+from ..ledger.permissions import can_record_targets
+from . import managers as manager_services
+from . import periods, permissions
+from .forms import BrokerageForm, ManagerForm, OfficialTurnoverForm, PeriodForm
+from .models import TechManager
+from .views import bp
+
+
+@bp.get("/managers")
+def managers():
+    try:
+        page_no, per_page = read_page_args(request.args)
+    except DomainError:
+        page_no, per_page = 1, 20
+    page = paginate(manager_services.public_managers(), page_no, per_page)
+    pending = []
+    if permissions.can_verify_manager(current_user):
+        pending = list(
+            db.session.scalars(
+                manager_services.public_managers(include_pending=True).where(TechManager.status == "pending")
+            )
+        )
+    return render_template(
+        "network/managers.html",
+        page=page,
+        brokered=manager_services.brokered([m.id for m in page.items]),
+        pending=pending,
+        counts=manager_services.plan_counts(),
+        may_register=permissions.can_register_manager(current_user),
+    )
+
+
+@bp.get("/managers/<int:manager_id>")
+def manager(manager_id: int):
+    m = get_or_404(TechManager, manager_id, lambda row: manager_services.visible(current_user, row))
+    return _render_manager(m)
+
+
+def _render_manager(m: TechManager, form: BrokerageForm | None = None, status: int = 200):
+    may_record = permissions.can_record_brokerage(current_user, m)
+    return (
+        render_template(
+            "network/manager.html",
+            m=m,
+            contracts=manager_services.contracts_of(m),
+            totals=manager_services.brokered([m.id])[m.id],
+            may_verify=permissions.can_verify_manager(current_user) and m.status == "pending",
+            form=(form or BrokerageForm(formdata=None)) if may_record else None,
+        ),
+        status,
+    )
+
+
+@bp.route("/managers/new", methods=["GET", "POST"])
+@login_required
+def new_manager():
+    if not permissions.can_register_manager(current_user):
+        abort(404)
+    form = ManagerForm()
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            ok, m, status = attempt_with_status(
+                lambda: manager_services.register_manager(
+                    name=form.name.data,
+                    certificate_no=form.certificate_no.data,
+                    level=form.level.data,
+                    fields=form.fields.data or [],
+                    bio=form.bio.data or "",
+                    actor=current_user,
+                ),
+                success=_("The manager is registered and waits for the core node's verification."),
+                form=form,
+            )
+            if ok:
+                return redirect(url_for("network.manager", manager_id=m.id))
+        else:
+            status = 422
+    return render_template("network/manager_form.html", form=form), status
+
+
+@bp.post("/managers/<int:manager_id>/decide")
+@login_required
+def decide_manager(manager_id: int):
+    m = get_or_404(TechManager, manager_id, lambda row: manager_services.visible(current_user, row))
+    verify = request.form.get("decision") == "verify"
+    attempt(
+        lambda: manager_services.decide_manager(m, verify=verify, actor=current_user),
+        success=_("The manager was verified.") if verify else _("The manager was rejected."),
+    )
+    return redirect(url_for("network.manager", manager_id=manager_id))
+
+
+@bp.post("/managers/<int:manager_id>/contracts")
+@login_required
+def record_brokerage(manager_id: int):
+    m = get_or_404(TechManager, manager_id, lambda row: permissions.can_record_brokerage(current_user, row))
+    form = BrokerageForm()
+    if not form.validate_on_submit():
+        return _render_manager(m, form, 422)
+    contract = db.session.get(Contract, form.contract_id.data)
+    if contract is None:
+        form.contract_id.errors = [_("There is no such contract.")]
+        return _render_manager(m, form, 422)
+    ok, _row, status = attempt_with_status(
+        lambda: manager_services.record_brokerage(m, contract, actor=current_user),
+        success=_("The contract was recorded for the manager."),
+        form=form,
+    )
+    if ok:
+        return redirect(url_for("network.manager", manager_id=manager_id))
+    return _render_manager(db.session.get(TechManager, manager_id), form, status)
+
+
+# --- Plan periods -----------------------------------------------------------------
+
+
+@bp.route("/plans", methods=["GET", "POST"])
+def plans():
+    may_record = can_record_targets(current_user)
+    form = PeriodForm(prefix="period") if may_record else None
+    official = OfficialTurnoverForm(prefix="official") if may_record else None
+    status = 200
+    if request.method == "POST":
+        if not may_record:
+            abort(404)
+        which = request.form.get("which")
+        if which == "period" and form.validate_on_submit():
+            path = form.parsed_path()
+            if path is not None:
+                ok, _row, status = attempt_with_status(
+                    lambda: periods.create_period(
+                        slug="",
+                        title=form.title.data,
+                        title_en=form.title_en.data,
+                        first_year=form.first_year.data,
+                        last_year=form.last_year.data,
+                        turnover_target_fen=form.turnover_target_fen.data,
+                        yearly_path=path,
+                        targets={},
+                        source=form.source.data,
+                        actor=current_user,
+                    ),
+                    success=_("The plan period was entered."),
+                    form=form,
+                )
+                if ok:
+                    return redirect(url_for("network.plans"))
+            else:
+                status = 422
+        elif which == "official" and official.validate_on_submit():
+            ok, _row, status = attempt_with_status(
+                lambda: periods.record_official_turnover(
+                    year=official.year.data,
+                    turnover_fen=official.turnover_fen.data,
+                    source=official.source.data,
+                    actor=current_user,
+                ),
+                success=_("The official figure was entered."),
+                form=official,
+            )
+            if ok:
+                return redirect(url_for("network.plans"))
+        else:
+            status = 422
+    return (
+        render_template(
+            "network/plans.html",
+            periods=periods.all_periods(),
+            official=periods.official_by_year(),
+            form=form,
+            official_form=official,
+        ),
+        status,
+    )
+
+
+@bp.app_template_global("network_plan_page")
+def network_plan_page(slug: str | None) -> dict:
+    """What /targets shows about plan periods: the selector and, for a period after
+    2022-2025, its targets and progress (the built-in one keeps the ledger's page)."""
+    try:
+        period = periods.get_period(slug)
+    except DomainError:
+        abort(404)
+    return {
+        "periods": periods.all_periods(),
+        "period": period,
+        "progress": periods.period_progress(period),
+        "counts": manager_services.plan_counts(),
+        "may_record": can_record_targets(current_user),
+    }
+
+
+@bp.app_template_global("network_plan_headline")
+def network_plan_headline() -> dict:
+    """The dashboard's headline: the current period and the official figures beside the platform's."""
+    period = periods.get_period(None)
+    builtin = periods.builtin_period()
+    return {
+        "period": period,
+        "progress": periods.period_progress(period),
+        "previous": periods.period_progress(builtin) if not period.builtin else None,
+    }
+
+
+@bp.app_template_global("network_percent")
+def network_percent(bp_value: int | None) -> str:
+    if bp_value is None:
+        return ""
+    whole, frac = divmod(abs(bp_value), 100)
+    return f"{'-' if bp_value < 0 else ''}{whole}.{frac:02d} %"
+
+
+@bp.app_template_global("network_target_label")
+def network_target_label(code: str) -> str:
+    from ..ledger.catalog import TARGETS_BY_CODE
+
+    spec = TARGETS_BY_CODE.get(code)
+    return str(spec.label) if spec else code
+
+
+@bp.app_template_global("network_target_value")
+def network_target_value(code: str, value: int) -> str:
+    from ..ledger.catalog import TARGETS_BY_CODE
+
+    spec = TARGETS_BY_CODE.get(code)
+    if spec is not None and spec.unit == "share_bp":
+        return network_percent(value)
+    return f"{value:,}"
