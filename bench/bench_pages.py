@@ -28,6 +28,7 @@ import os
 import re
 import shutil
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -316,7 +317,9 @@ def main() -> None:
         large = base / f"demo-plus-{args.listings}"
         if not (large / "bench.db").exists():
             large.mkdir(parents=True, exist_ok=True)
-            shutil.copy(demo / "bench.db", large / "bench.db")
+            # SQLite's backup API: the database with what its write-ahead log still holds.
+            with sqlite3.connect(demo / "bench.db") as src, sqlite3.connect(large / "bench.db") as dst:
+                src.backup(dst)
             add_listings(large, args.listings)
         measure(large, args.duration, args.rounds, f"Demo data and {args.listings:,} more listings")
     if not args.keep:

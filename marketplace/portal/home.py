@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, lazyload
 
 from ..core.catalog import PROVINCE_CODE
 from ..core.timeutil import today_shanghai
@@ -20,12 +20,14 @@ LATEST = 6
 
 
 def latest_listings(limit: int = LATEST) -> list[Listing]:
-    """The newest published listings, with their organization (one query each)."""
+    """The newest published listings with their organization, in one query: the page
+    shows a title, the organization, the industry and the price, so none of the
+    listing's other relations (assets, terms, consents) is loaded."""
     return list(
         db.session.scalars(
             select(Listing)
             .where(Listing.status == "published")
-            .options(selectinload(Listing.organization))
+            .options(lazyload("*"), joinedload(Listing.organization))
             .order_by(Listing.published_at.desc(), Listing.id.desc())
             .limit(limit)
         )
@@ -37,7 +39,7 @@ def latest_demands(limit: int = LATEST) -> list[Demand]:
         db.session.scalars(
             select(Demand)
             .where(Demand.status == "open")
-            .options(selectinload(Demand.organization))
+            .options(lazyload("*"), joinedload(Demand.organization))
             .order_by(Demand.created_at.desc(), Demand.id.desc())
             .limit(limit)
         )
