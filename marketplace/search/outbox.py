@@ -134,30 +134,48 @@ def drain(*, batch: int = 500, timeout: float = 30.0) -> DrainResult:
     from .service import get_backend, listing_docs_for
 
     result = DrainResult()
+    if getattr(_draining, "active", False):
+        # A commit inside the drain in progress on this thread (a seed that drains
+        # mid-way commits its own changes this way) queued another drain: the loop
+        # in progress reads the outbox again until it is empty, so this one has
+        # nothing to add, and waiting for the lock its caller holds would only time out.
+        return result
     backend = get_backend()
     with index_lock(timeout):
-        while True:
-            rows = list(db.session.scalars(select(SearchOutbox).order_by(SearchOutbox.id).limit(batch)))
-            if not rows:
-                break
-            ids = sorted({row.listing_id for row in rows})
-            try:
-                docs = listing_docs_for(ids)
-                live = {doc.id for doc in docs}
-                gone = [i for i in ids if i not in live]
-                if docs:
-                    backend.upsert(docs)
-                if gone:
-                    backend.delete(gone)
-                db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
-                db.session.commit()
-            except BaseException:
-                db.session.rollback()
-                raise
-            result.upserted += len(docs)
-            result.deleted += len(gone)
-            result.rows += len(rows)
+        _draining.active = True
+        try:
+            _drain_rows(backend, batch, result, listing_docs_for)
+        finally:
+            _draining.active = False
     return result
+
+
+_draining = threading.local()
+
+
+def _drain_rows(backend, batch: int, result: DrainResult, listing_docs_for) -> None:
+    """Apply the outbox to the index batch by batch, committing each, until it is empty."""
+    while True:
+        rows = list(db.session.scalars(select(SearchOutbox).order_by(SearchOutbox.id).limit(batch)))
+        if not rows:
+            break
+        ids = sorted({row.listing_id for row in rows})
+        try:
+            docs = listing_docs_for(ids)
+            live = {doc.id for doc in docs}
+            gone = [i for i in ids if i not in live]
+            if docs:
+                backend.upsert(docs)
+            if gone:
+                backend.delete(gone)
+            db.session.execute(delete(SearchOutbox).where(SearchOutbox.id.in_([r.id for r in rows])))
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        result.upserted += len(docs)
+        result.deleted += len(gone)
+        result.rows += len(rows)
 
 
 def run_worker(stop: threading.Event, *, interval: float = 1.0, report=None) -> DrainResult:
