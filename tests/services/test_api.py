@@ -288,3 +288,12 @@ def test_the_body_uploads_the_report_over_the_api(db, api):
     done = upload(staff, PNG, "报告扫描.png")
     assert done.status_code == 201 and done.get_json()["content_type"] == "image/png"
     assert api().get(f"/api/v1/evaluations/{eid}").get_json()["report"] is True
+
+
+def test_the_certificate_page_shows_the_policies_for_the_parties(db, client, login_as):
+    vat = PolicyFactory(contract_categories=["license_patent"], needs_registration=True)
+    contract = factories.registered_contract(category="license_patent")
+    login_as(factories.UserFactory(role="seller", organization=contract.seller_org))
+    page = client.get(f"/contracts/{contract.id}/certificate").get_data(as_text=True)
+    assert vat.title_zh in page
+    assert page.index(vat.title_zh) > page.index("</article>")  # beside the certificate, not on it
