@@ -18,7 +18,7 @@ from ..core.money import FEN_PER_YI
 from ..core.timeutil import today_shanghai, utcnow
 from ..extensions import db
 from ..listings.models import Listing
-from ..network import managers, nodes, periods, queue
+from ..network import managers, news, nodes, periods, queue
 from ..network.models import (
     DockingEvent,
     EventOutcome,
@@ -27,6 +27,7 @@ from ..network.models import (
     FollowUp,
     ManagerBrokerage,
     Node,
+    NodeNews,
     OfficialTurnover,
     PlanPeriod,
     TechManager,
@@ -299,13 +300,38 @@ def _seed_periods(ctx: DemoContext) -> int:
     return added
 
 
+NEWS = [
+    # (node slug, operator key, headline, text)
+    ("core", "node_core", "2026 年全省科技成果转化路演第二季开始报名",
+     "新材料、数字经济、生物医药三个专场，高校院所和企业可在各专场页面登记路演成果，报名截止前由省技术市场统一遴选。"),
+    ("core", "node_core", "技术经理人登记：省级登记已满 60 人",
+     "已核验的技术经理人公开展示其促成的合同和登记成交额；尚未登记的技术转移机构可在“技术经理人”页面为本机构人员登记。"),
+    ("230100", "node_230100", "哈尔滨寒地农业技术供需对接会成果",
+     "对接会促成 5 项合作意向，其中 2 项已进入报价协商；后续跟进情况将在本节点的跟进队列中记录。"),
+    ("230600", "node_230600", "大庆石化产业技术对接会改期",
+     "原定的对接会因场地原因取消，新的时间确定后将在本页发布，已报名的企业无需重新报名。"),
+]  # fmt: skip
+
+
+def _seed_news(ctx: DemoContext, by_slug: dict[str, Node]) -> int:
+    created = 0
+    for slug, user_key, title, text in NEWS:
+        node = by_slug[slug]
+        if db.session.scalar(select(NodeNews.id).where(NodeNews.node_id == node.id, NodeNews.title == title)):
+            continue
+        news.publish_news(node, title=title, body=text, actor=ctx.users[user_key])
+        created += 1
+    return created
+
+
 def seed(ctx: DemoContext) -> None:
     by_slug = _seed_nodes(ctx)
+    notices = _seed_news(ctx, by_slug)
     events = _seed_events(ctx, by_slug)
     follow_ups = _seed_follow_ups(ctx, by_slug)
     people = _seed_managers(ctx)
     plans = _seed_periods(ctx)
     ctx.echo(
-        f"network: {len(by_slug)} nodes, {events} events, {follow_ups} follow-ups, {people} managers, "
-        f"{plans} plan figures created"
+        f"network: {len(by_slug)} nodes, {notices} news, {events} events, {follow_ups} follow-ups, "
+        f"{people} managers, {plans} plan figures created"
     )

@@ -10,15 +10,17 @@ from flask_babel import lazy_gettext as _l
 from ..accounts.apiauth import token_optional, token_required
 from ..contracts.models import Contract
 from ..core.apidocs import BOOLEAN, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
-from ..core.errors import NotFound, ValidationError
+from ..core.errors import FieldChecks, NotFound, PermissionDenied, ValidationError
 from ..core.idempotency import idempotent
 from ..core.jsonbody import json_body
 from ..core.pagination import paginate, read_page_args
 from ..extensions import db
 from . import managers as manager_services
-from . import periods
+from . import news as news_services
+from . import nodes as node_services
+from . import periods, permissions
 from .api import _STRINGS, _int, _iso, _str, _strings, bp
-from .models import TechManager
+from .models import NodeNews, TechManager
 from .states import ManagerLevel
 
 
@@ -285,3 +287,83 @@ def plan_targets(slug: str | None) -> dict:
     """What GET /api/v1/targets adds: the chosen period (default: the current one) with its progress."""
     period = periods.get_period(slug)
     return periods.progress_json(periods.period_progress(period))
+
+
+# --- News on a node's page ---------------------------------------------------------------
+
+
+def news_json(news: NodeNews) -> dict[str, Any]:
+    return {
+        "id": news.id,
+        "node_slug": news.node.slug,
+        "title": news.title,
+        "body": news.body,
+        "published_at": _iso(news.published_at),
+        "withdrawn": news.withdrawn_at is not None,
+    }
+
+
+@bp.get("/nodes/<slug>/news")
+@describe(
+    "The notices a node publishes on its page, newest first (withdrawn ones left out).",
+    tags=["network"],
+    auth="optional",
+    params=PAGE_PARAMS,
+    responses={200: "A page of notices", 404: "No such node"},
+)
+@token_optional
+def list_news(slug: str, actor):
+    node = node_services.node_by_slug(slug)
+    page_no, per_page = read_page_args(request.args)
+    return paginate(news_services.news_of(node), page_no, per_page).to_dict(news_json)
+
+
+@bp.post("/nodes/<slug>/news")
+@describe(
+    "An operator of the node publishes a notice on its page: `title` (at most 200 characters), `body` (at "
+    "most 5,000).",
+    tags=["network"],
+    body=obj({"title": STRING, "body": STRING}, required=["title", "body"]),
+    responses={
+        201: "The notice",
+        403: "Not an operator of the node",
+        404: "No such node",
+        422: "Fields invalid",
+    },
+    idempotent=True,
+)
+@token_required
+@idempotent
+def publish_news_api(slug: str, actor):
+    node = node_services.node_by_slug(slug)
+    if not permissions.can_operate(actor, node):
+        raise PermissionDenied(_l("Only the node's operators publish its news."))
+    body = json_body()
+    errors: dict[str, list] = {}
+    title, text = _str(body, "title", errors), _str(body, "body", errors)
+    checks = FieldChecks()  # the types refused and the texts' rules, at once
+    checks.fields.update(errors)
+    for name, value, limit in (
+        ("title", title, news_services.TITLE_MAX),
+        ("body", text, news_services.BODY_MAX),
+    ):
+        if name not in errors:
+            checks.run(
+                lambda name=name, value=value, limit=limit: news_services.check_text(name, value, limit)
+            )
+    checks.raise_if_any()
+    return news_json(news_services.publish_news(node, title=title, body=text, actor=actor)), 201
+
+
+@bp.post("/news/<int:news_id>/withdraw")
+@describe(
+    "An operator takes a notice off the node's page (it is kept on record).",
+    tags=["network"],
+    responses={200: "The notice, withdrawn", 404: "No such notice", 409: "Already withdrawn"},
+)
+@token_required
+def withdraw_news_api(news_id: int, actor):
+    news = db.session.get(NodeNews, news_id)
+    if news is None or not permissions.can_operate(actor, news.node):
+        raise NotFound()
+    return news_json(news_services.withdraw_news(news, actor=actor))

@@ -199,3 +199,9 @@ class OfficialTurnoverForm(BaseForm):
     turnover_fen = MoneyField(_l("Official registered turnover (yuan)"), validators=[InputRequired()])
     source = StringField(_l("Source"), validators=[InputRequired(), MaxLength(300)], filters=[strip_filter])
     submit = SubmitField(_l("Enter the figure"))
+
+
+class NewsForm(BaseForm):
+    title = StringField(_l("Headline"), validators=[InputRequired(), MaxLength(200)], filters=[strip_filter])
+    body = TextAreaField(_l("Text"), validators=[InputRequired(), MaxLength(5000)], filters=[strip_filter])
+    submit = SubmitField(_l("Publish on the node's page"))

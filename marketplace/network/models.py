@@ -331,3 +331,23 @@ class OfficialTurnover(db.Model):
     source: Mapped[str] = mapped_column(String(300), nullable=False)
     recorded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+
+
+class NodeNews(db.Model):
+    """A short notice a node publishes on its page (a roadshow announced, a policy
+    explained, a deal made). Written by the node's operators; never edited, only
+    withdrawn (kept, no longer shown)."""
+
+    __tablename__ = "network_news"
+    __audit_type__ = "node_news"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    node_id: Mapped[int] = mapped_column(ForeignKey("network_nodes.id"), nullable=False, index=True)
+    title: Mapped[str] = mapped_column(String(200), nullable=False)
+    body: Mapped[str] = mapped_column(Text, nullable=False)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"), nullable=False)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, nullable=False)
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    node: Mapped[Node] = relationship()
+    author: Mapped[User] = relationship()

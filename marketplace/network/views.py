@@ -18,9 +18,10 @@ from ..extensions import db
 from ..listings.models import Demand, Listing
 from ..listings.permissions import can_view_listing, is_member
 from . import events as event_services
+from . import news as news_services
 from . import nodes as node_services
 from . import permissions, queue, routing, stats
-from .forms import FollowUpForm, NodeForm
+from .forms import FollowUpForm, NewsForm, NodeForm
 from .models import Node, NodeOperator
 from .states import MATCH_STATE_LABELS, OperatorStatus, label
 
@@ -67,7 +68,12 @@ def index():
 
 @bp.get("/nodes/<slug>")
 def node(slug: str):
-    node = _node_or_404(slug)
+    return render_node(_node_or_404(slug))
+
+
+def render_node(node: Node, *, news_form=None):
+    """The node's public page; `news_form` is a refused notice shown again with its errors."""
+    may_operate = permissions.can_operate(current_user, node)
     listings = list(db.session.scalars(routing.node_listings(node).limit(10)))
     demands = list(db.session.scalars(routing.node_demands(node).limit(10)))
     upcoming = list(db.session.scalars(event_services.events_of(node, upcoming=True).limit(10)))
@@ -96,7 +102,9 @@ def node(slug: str):
             "labels": figure_labels(),
         },
         operators=node_services.operators_of(node, status=OperatorStatus.APPROVED.value),
-        may_operate=permissions.can_operate(current_user, node),
+        may_operate=may_operate,
+        news=list(db.session.scalars(news_services.news_of(node).limit(10))),
+        news_form=news_form or (NewsForm() if may_operate else None),
         may_apply=permissions.can_apply_as_operator(current_user, node) and my_request is None,
         my_request=my_request,
         children=children,

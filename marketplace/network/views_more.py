@@ -6,18 +6,20 @@ from __future__ import annotations
 from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from sqlalchemy import select
 
 from ..contracts.models import Contract
 from ..core.errors import DomainError
 from ..core.pagination import paginate, read_page_args
-from ..core.web import attempt, attempt_with_status, get_or_404
+from ..core.web import attempt, attempt_with_status, get_or_404, validated
 from ..extensions import db
 from ..ledger.permissions import can_record_targets
 from . import managers as manager_services
+from . import news as news_services
 from . import periods, permissions
-from .forms import BrokerageForm, ManagerForm, OfficialTurnoverForm, PeriodForm
-from .models import TechManager
-from .views import bp
+from .forms import BrokerageForm, ManagerForm, NewsForm, OfficialTurnoverForm, PeriodForm
+from .models import Node, NodeNews, TechManager
+from .views import bp, render_node
 
 
 @bp.get("/managers")
@@ -242,3 +244,39 @@ def network_target_value(code: str, value: int) -> str:
     if spec is not None and spec.unit == "share_bp":
         return network_percent(value)
     return f"{value:,}"
+
+
+# --- News on a node's page ---------------------------------------------------------------
+
+
+@bp.post("/nodes/<slug>/news")
+@login_required
+def publish_news(slug: str):
+    node = db.session.scalar(select(Node).where(Node.slug == slug))
+    if node is None or not permissions.can_operate(current_user, node):
+        abort(404)
+    form = NewsForm()
+
+    def publish():
+        return news_services.publish_news(
+            node, title=form.title.data, body=form.body.data, actor=current_user
+        )
+
+    if validated(form, publish):
+        ok, _news, status = attempt_with_status(
+            publish, success=_("The notice is on the node's page."), form=form
+        )
+        if ok:
+            return redirect(url_for("network.node", slug=slug) + "#news")
+        return render_node(node, news_form=form), status
+    return render_node(node, news_form=form), 422
+
+
+@bp.post("/news/<int:news_id>/withdraw")
+@login_required
+def withdraw_news(news_id: int):
+    news = get_or_404(NodeNews, news_id, visible=lambda n: permissions.can_operate(current_user, n.node))
+    attempt(
+        lambda: news_services.withdraw_news(news, actor=current_user), success=_("The notice was withdrawn.")
+    )
+    return redirect(url_for("network.node", slug=news.node.slug) + "#news")
