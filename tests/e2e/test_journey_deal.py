@@ -159,7 +159,7 @@ def test_buyer_negotiates_and_both_sign(page_factory):
 def current_year_turnover(page) -> int:
     """The dashboard's registered turnover for this year (the by-year table), in yuan."""
     page.goto("/ledger/")
-    row = page.locator("table.ledger-figures tbody tr", has=page.locator(f"th:text-is('{today().year}')"))
+    row = page.locator("table#ledger-years tbody tr", has=page.locator(f"th:text-is('{today().year}')"))
     return parse_wan(row.locator("td").first.inner_text())
 
 

@@ -48,7 +48,7 @@ def test_agency_records_offline_deal_then_buyer_pays(page_factory):
     choose(label(agency, "卖方"), SELLER_ORG)
     choose(label(agency, "买方"), BUYER_ORG)
     label(agency, "交易方式").select_option("transfer")
-    label(agency, "标题").fill(title)
+    label(agency, "合同名称").fill(title)
     label(agency, "合同类别").select_option("transfer_patent")
     label(agency, "行业").select_option("agri_processing")
     label(agency, "合同标的").fill("马铃薯低温贮藏保鲜专利权转让及配套工艺交付。")
