@@ -31,7 +31,8 @@ from ..core.timeutil import start_of_day_utc, utcnow
 from ..extensions import db
 from . import ledger_link
 from .codes import CATEGORIES
-from .models import Contract, ContractCostLine, ContractMilestone, ContractRegistration, RegistrationCounter
+from .models import Contract, ContractCostLine, ContractMilestone, ContractRegistration
+from .registration import raise_counters
 from .states import ContractStatus, RegistrationKind
 
 #: The columns, in the order the template file has them. Required ones first.
@@ -362,7 +363,7 @@ def _write_batch(batch: list[tuple[int, dict[str, Any]]], *, actor: User, source
         db.session.execute(ContractCostLine.__table__.insert(), costs)
     db.session.execute(ContractRegistration.__table__.insert(), registrations)
     db.session.execute(AuditEvent.__table__.insert(), audits)
-    _raise_counters([row["registration_no"] for row in rows])
+    raise_counters([row["registration_no"] for row in rows])
     ledger_link.append_many(events, actor=actor, recorded_at=times)
 
 
@@ -384,27 +385,6 @@ def _new_contract_ids(rows: list[dict[str, Any]]) -> list[int]:
     return list(
         db.session.scalars(insert(Contract).returning(Contract.id, sort_by_parameter_order=True), rows)
     )
-
-
-def _raise_counters(numbers: list[str]) -> None:
-    """Keep each prefix's counter at or above the highest serial imported (locked, as a registration does)."""
-    highest: dict[str, int] = {}
-    for number in numbers:
-        prefix, serial = number[:10], int(number[10:])
-        highest[prefix] = max(serial, highest.get(prefix, 0))
-    counters = {
-        c.prefix: c
-        for c in db.session.scalars(
-            select(RegistrationCounter).where(RegistrationCounter.prefix.in_(highest)).with_for_update()
-        )
-    }
-    for prefix, serial in highest.items():
-        counter = counters.get(prefix)
-        if counter is None:
-            db.session.add(RegistrationCounter(prefix=prefix, last_serial=serial))
-        elif counter.last_serial < serial:
-            counter.last_serial = serial
-    db.session.flush()
 
 
 def import_contracts(

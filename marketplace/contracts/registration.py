@@ -128,14 +128,26 @@ def next_registration_no(year: int, region_code: str, point: int | str = 0) -> s
     return number
 
 
-def _bump_counter(number: str) -> None:
-    """After importing a number issued elsewhere, keep the counter at or above it."""
-    prefix, serial = number[:10], int(number[10:])
-    counter = db.session.get(RegistrationCounter, prefix, with_for_update=True)
-    if counter is None:
-        db.session.add(RegistrationCounter(prefix=prefix, last_serial=serial))
-    elif counter.last_serial < serial:
-        counter.last_serial = serial
+def raise_counters(numbers: list[str]) -> None:
+    """After importing numbers issued elsewhere, keep each prefix's counter at or above the
+    highest of them (the counters locked, as a registration locks them)."""
+    highest: dict[str, int] = {}
+    for number in numbers:
+        prefix, serial = number[:10], int(number[10:])
+        highest[prefix] = max(serial, highest.get(prefix, 0))
+    counters = {
+        c.prefix: c
+        for c in db.session.scalars(
+            select(RegistrationCounter).where(RegistrationCounter.prefix.in_(highest)).with_for_update()
+        )
+    }
+    for prefix, serial in highest.items():
+        counter = counters.get(prefix)
+        if counter is None:
+            db.session.add(RegistrationCounter(prefix=prefix, last_serial=serial))
+        elif counter.last_serial < serial:
+            counter.last_serial = serial
+    db.session.flush()
 
 
 def _pending_values(contract: Contract) -> dict[str, Any]:
@@ -232,7 +244,7 @@ def register_contract(
         recorded_at=moment,
     )
     if kind == RegistrationKind.REGISTRATION:
-        _bump_counter(contract.registration_no)
+        raise_counters([contract.registration_no])
         _record_transfers(contract, actor=actor, day=day)
     record_audit(
         f"contract.{kind.value}_registered",
