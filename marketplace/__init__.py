@@ -52,7 +52,7 @@ def register_input_guards(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from .core.dbsetup import configure_engines
-    from .core.i18n import select_locale
+    from .core.i18n import install_translations, select_locale
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
 
     translation_dirs = sorted(str(p) for p in Path(app.root_path).glob("**/translations") if p.is_dir())
@@ -65,6 +65,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_translations(app)
     limiter.init_app(app)
     configure_engines(app)
     from . import models  # noqa: F401 - the complete metadata

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import current_app, has_request_context, request, session
+from flask.globals import _cv_app
+from flask_babel import Domain
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -45,3 +47,54 @@ def escape_lazy_strings() -> None:
     included. (gettext's plain strings are escaped by Jinja already.)
     """
     LazyString.__html__ = _lazy_html
+
+
+def _babel_state():
+    """Flask-Babel's per-context namespace (g._flask_babel), or None outside an app context.
+
+    Read through Flask's context variable instead of the `g` proxy: a page asks
+    for its translations a few hundred times.
+    """
+    app_ctx = _cv_app.get(None)
+    if app_ctx is None:
+        return None
+    return getattr(app_ctx.g, "_flask_babel", None)
+
+
+class RequestCachedDomain(Domain):
+    """The messages domain, its translations looked up once per context and locale.
+
+    Flask-Babel finds the translations anew for every message (the context, the
+    locale, the locale's name, a cache key). This keeps the translations found
+    for the context's current locale object beside it; `force_locale` and
+    `refresh` replace that object, so the next message looks them up again.
+    """
+
+    def get_translations(self):
+        state = _babel_state()
+        if state is not None:
+            locale = getattr(state, "babel_locale", None)
+            cached = getattr(state, "marketplace_translations", None)
+            if cached is not None and locale is not None and cached[0] is locale:
+                return cached[1]
+        translations = super().get_translations()
+        state = _babel_state()
+        locale = getattr(state, "babel_locale", None) if state is not None else None
+        if locale is not None:
+            state.marketplace_translations = (locale, translations)
+        return translations
+
+
+def install_translations(app) -> None:
+    """The cached domain for the app, and the templates' gettext bound to it."""
+    config = app.extensions["babel"]
+    domain = RequestCachedDomain(domain=config.default_domain)
+    config.domain_instance = domain
+    get = domain.get_translations
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: get().ugettext(s),
+        ngettext=lambda s, p, n: get().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: get().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get().unpgettext(c, s, p, n),
+    )

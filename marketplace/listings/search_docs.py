@@ -88,24 +88,26 @@ def published_count() -> int:
     return db.session.scalar(stmt) or 0
 
 
-def published_listings(ids: Iterable[int]) -> dict[int, Listing]:
+def published_listings(ids: Iterable[int], *, with_assets: bool = True) -> dict[int, Listing]:
     """The listings among `ids` that are published now, by id (search results are
-    checked against them: the index lags behind a commit until it is drained)."""
+    checked against them: the index lags behind a commit until it is drained).
+
+    Each comes with its organization and terms (what a result card shows); with
+    `with_assets`, also its assets and their owners and its consents (the API's
+    results carry them), not the assets' chains of title or encumbrances."""
     ids = list(ids)
     if not ids:
         return {}
-    # What a result shows: the listing, its terms, its assets and their owners (for the API's
-    # consents); not the assets' chains of title or encumbrances, two queries a page saved.
-    stmt = (
-        select(Listing)
-        .where(Listing.id.in_(ids), Listing.status == ListingStatus.PUBLISHED.value)
-        .options(
+    if with_assets:
+        options = (
             selectinload(Listing.asset_links)
             .joinedload(ListingAsset.asset)
-            .options(lazyload(IpAsset.title_events), lazyload(IpAsset.encumbrances))
+            .options(lazyload(IpAsset.title_events), lazyload(IpAsset.encumbrances)),
         )
-    )
-    return {listing.id: listing for listing in db.session.scalars(stmt)}
+    else:
+        options = (lazyload(Listing.asset_links), lazyload(Listing.consents))
+    stmt = select(Listing).where(Listing.id.in_(ids), Listing.status == ListingStatus.PUBLISHED.value)
+    return {listing.id: listing for listing in db.session.scalars(stmt.options(*options))}
 
 
 def facet_values() -> dict[str, tuple[str, ...]]:

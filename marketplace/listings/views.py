@@ -192,7 +192,7 @@ def _active_filter_count(params) -> int:
 @bp.get("/listings")
 def search():
     params, problems = parse_search_args(request.args)
-    page = search_listings(params)
+    page = search_listings(params, with_assets=False)
     can_post = not current_user.is_authenticated or permissions.can_post_demand(current_user)
     return render_template(
         "listings/search.html",

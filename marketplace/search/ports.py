@@ -23,9 +23,10 @@ iter_published_docs: Port[Callable[[int], Iterator[ListingDoc]]] = Port(
 )
 #: How many listings are published.
 published_count: Port[Callable[[], int]] = Port("search.published_count", default=lambda: 0)
-#: The listings among those ids that are published now, by id (the rows behind the hits).
-published_listings: Port[Callable[[Iterable[int]], dict[int, Any]]] = Port(
-    "search.published_listings", default=lambda ids: {}
+#: The listings among those ids that are published now, by id (the rows behind the hits);
+#: called as published_listings(ids, with_assets=bool).
+published_listings: Port[Callable[..., dict[int, Any]]] = Port(
+    "search.published_listings", default=lambda ids, with_assets=True: {}
 )
 #: The accepted values of the filters that are listing facts (deal_kind, ip_kind, maturity).
 listing_facet_values: Port[Callable[[], dict[str, tuple[str, ...]]]] = Port(

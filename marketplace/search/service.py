@@ -343,11 +343,14 @@ class ListingSearchPage(Page[ListingHit]):
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
-def search_listings(params: SearchParams) -> ListingSearchPage:
+def search_listings(params: SearchParams, *, with_assets: bool = True) -> ListingSearchPage:
     """Search published listings. Hits whose listing is no longer published in the
-    database (the index lags behind a commit until the outbox is drained) are dropped."""
+    database (the index lags behind a commit until the outbox is drained) are dropped.
+    Without `with_assets` the listings come without their assets and consents (a
+    result card does not show them)."""
     result = get_backend().search(params.query())
-    rows = ports.published_listings([hit.id for hit in result.hits]) if result.hits else {}
+    ids = [hit.id for hit in result.hits]
+    rows = ports.published_listings(ids, with_assets=with_assets) if ids else {}
     items = [ListingHit(rows[hit.id], hit) for hit in result.hits if hit.id in rows]
     facets = {key: dict(result.facets.get(key, {})) for key in (*FACET_KEYS, PRICE_FACET)}
     return ListingSearchPage(

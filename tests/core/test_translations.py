@@ -65,3 +65,24 @@ def test_words_with_a_context_are_translated(app, context, msgid, word):
 
     with app.test_request_context("/"), force_locale("zh_Hans"):
         assert pgettext(context, msgid) == word
+
+
+def test_translations_follow_a_forced_locale_and_come_back(app):
+    """The translations kept for a request's locale are not reused under another."""
+    from flask import render_template_string
+    from flask_babel import refresh
+
+    template = "{{ _('Log in') }}"
+    with app.test_request_context("/?lang=zh_Hans"):
+        chinese = gettext("Log in")
+        assert chinese != "Log in"
+        assert render_template_string(template) == chinese
+        with force_locale("en"):
+            assert gettext("Log in") == "Log in"
+            assert render_template_string(template) == "Log in"
+        assert gettext("Log in") == chinese
+        assert render_template_string(template) == chinese
+    with app.test_request_context("/?lang=en"):
+        assert gettext("Log in") == "Log in"
+        refresh()
+        assert render_template_string(template) == "Log in"
