@@ -178,9 +178,11 @@ def register_template_helpers(app: Flask) -> None:
 
 
 def register_security_headers(app: Flask) -> None:
+    from .core import httpcache
     from .core.security import register
 
     register(app)
+    httpcache.register(app)
 
 
 def register_commands(app: Flask) -> None:

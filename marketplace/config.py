@@ -96,6 +96,8 @@ class Config:
     # How long a shared cache (the reverse proxy) may keep an API answer given without a
     # token (the same for everyone); token holders' answers are private (api/caching.py).
     API_PUBLIC_MAX_AGE = int(os.environ.get("API_PUBLIC_MAX_AGE", "30"))
+    # Seconds a shared cache may keep a public HTML page (one shown without a session).
+    PAGE_PUBLIC_MAX_AGE = int(os.environ.get("PAGE_PUBLIC_MAX_AGE", "30"))
 
     @classmethod
     def check(cls, config: dict) -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from ..core.i18n import label_text
+
 #: The national registration categories (the Civil Code splits licensing from transfer).
 CATEGORIES: dict[str, object] = {
     "development_commissioned": _l("Technology development (commissioned)"),
@@ -167,5 +169,4 @@ FIELD_LABELS: dict[str, object] = {
 
 
 def label_of(table: dict[str, object], code: str | None) -> str:
-    label = table.get(code) if code else None
-    return str(label) if label is not None else (code or "")
+    return label_text(table, code)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from .i18n import label_text
+
 PROVINCE_CODE = "230000"
 OUT_OF_PROVINCE = "000000"
 
@@ -99,10 +101,7 @@ ROLE_ORG_KINDS: dict[str, tuple[str, ...]] = {
 
 
 def region_label(code: str | None) -> str:
-    if not code:
-        return ""
-    label = REGIONS.get(code)
-    return str(label) if label is not None else code
+    return label_text(REGIONS, code)
 
 
 def authority_name(code: str | None) -> str:
@@ -116,24 +115,15 @@ def authority_name(code: str | None) -> str:
 
 
 def industry_label(code: str | None) -> str:
-    if not code:
-        return ""
-    label = INDUSTRIES.get(code)
-    return str(label) if label is not None else code
+    return label_text(INDUSTRIES, code)
 
 
 def org_kind_label(code: str | None) -> str:
-    if not code:
-        return ""
-    label = ORG_KINDS.get(code)
-    return str(label) if label is not None else code
+    return label_text(ORG_KINDS, code)
 
 
 def role_label(code: str | None) -> str:
-    if not code:
-        return ""
-    label = ROLES.get(code)
-    return str(label) if label is not None else code
+    return label_text(ROLES, code)
 
 
 def city_of(region_code: str | None) -> str | None:

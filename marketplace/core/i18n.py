@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import current_app, has_request_context, request, session
 from flask.globals import _cv_app
-from flask_babel import Domain
+from flask_babel import Domain, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
 from markupsafe import Markup, escape
@@ -89,7 +91,8 @@ def install_translations(app) -> None:
     """The cached domain for the app, and the templates' gettext bound to it."""
     config = app.extensions["babel"]
     domain = RequestCachedDomain(domain=config.default_domain)
-    config.domain_instance = domain
+    # Flask-Babel's gettext and lazy strings find the domain on the Babel object.
+    config.instance.domain_instance = domain
     get = domain.get_translations
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: get().ugettext(s),
@@ -98,3 +101,50 @@ def install_translations(app) -> None:
         pgettext=lambda c, s: get().upgettext(c, s),
         npgettext=lambda c, s, p, n: get().unpgettext(c, s, p, n),
     )
+
+
+def current_translations():
+    """The current context's translations (what gettext reads), found once per locale."""
+    state = _babel_state()
+    if state is not None:
+        cached = getattr(state, "marketplace_translations", None)
+        if cached is not None and cached[0] is getattr(state, "babel_locale", None):
+            return cached[1]
+    return get_translations()
+
+
+def _text_key(value: LazyString):
+    try:
+        return value._func, value._args, tuple(sorted(value._kwargs.items()))
+    except (AttributeError, TypeError):
+        return None
+
+
+def label_text(table: Mapping[str, object], code: str | None) -> str:
+    """The label of `code` in `table` (codes to lazy translated labels) in the current
+    language: "" for no code, the code itself when the table does not know it.
+
+    The text of each label is kept beside the catalogue it came from, keyed by the
+    message and its arguments (a page shows the same few labels many times)."""
+    if not code:
+        return ""
+    value = table.get(code)
+    if value is None:
+        return code
+    if not isinstance(value, LazyString):
+        return str(value)
+    key = _text_key(value)
+    try:
+        hash(key)
+    except TypeError:
+        key = None
+    if key is None:
+        return str(value)
+    translations = current_translations()
+    texts = translations.__dict__.get("marketplace_texts")
+    if texts is None:
+        texts = translations.__dict__["marketplace_texts"] = {}
+    text = texts.get(key)
+    if text is None:
+        text = texts[key] = str(value)
+    return text

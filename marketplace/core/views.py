@@ -15,16 +15,24 @@ from flask import (
 from flask_login import current_user
 from sqlalchemy import text
 
-from ..extensions import db
+from ..extensions import csrf, db
 from .web import safe_next
 
 bp = Blueprint("core", __name__)
 
 
 @bp.post("/lang/<code>")
+@csrf.exempt
 def set_language(code: str):
-    """Switch the language: a POST (with the CSRF token, like every form), never a GET,
-    since it writes the session and the logged-in user's preference."""
+    """Switch the language: a POST, never a GET, since it writes the session.
+
+    A logged-in user's switch also writes the account's preference: it needs the
+    CSRF token like every form. A visitor's sets the session's language only, and
+    needs none, so that public pages carry no token and start no session (a shared
+    cache may keep them, see core/httpcache.py); another site that makes a
+    visitor's browser switch the language changes nothing else."""
+    if current_user.is_authenticated and current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
         if current_user.is_authenticated and current_user.locale != code:

@@ -232,8 +232,10 @@ def detail(listing_id: int):
         my_consent=next((c for c in listing.consents if c.org_id == current_user.organization_id), None)
         if current_user.is_authenticated
         else None,
-        confirm_form=ConfirmForm(),
-        return_form=ReturnForm(),
+        # A visitor is shown none of the forms: making them would write a form token to
+        # a session, and the public page would no longer be the same for everyone.
+        confirm_form=ConfirmForm() if current_user.is_authenticated else None,
+        return_form=ReturnForm() if current_user.is_authenticated else None,
         permissions=permissions,
     )
 

@@ -1,5 +1,5 @@
-"""The language switch writes only on a POST with the CSRF token; production mode
-refuses insecure session cookies unless told it is served over plain HTTP."""
+"""The language switch writes only on a POST (a logged-in user's with the CSRF token);
+production mode refuses insecure session cookies unless told it is served over plain HTTP."""
 
 from __future__ import annotations
 
@@ -17,13 +17,18 @@ from marketplace.config import Config, ConfigurationError
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_language_switch_is_a_form_in_the_header(client, db):
+def test_the_language_switch_is_a_form_in_the_header(client, db, login_as):
     page = client.get("/listings?q=x").get_data(as_text=True)
     form = re.search(r'<form method="post" action="(/lang/en)"[^>]*>(.*?)</form>', page, re.S)
     assert form, "the header has a form that switches to English"
-    assert 'name="csrf_token"' in form.group(2)
     assert 'name="next" value="/listings?q=x"' in form.group(2)
     assert ">English</button>" in form.group(2)
+    # A visitor's form carries no token (the page starts no session); a user's does.
+    assert 'name="csrf_token"' not in form.group(2)
+    login_as("buyer")
+    page = client.get("/listings?q=x").get_data(as_text=True)
+    form = re.search(r'<form method="post" action="(/lang/en)"[^>]*>(.*?)</form>', page, re.S)
+    assert 'name="csrf_token"' in form.group(2)
 
 
 def test_get_does_not_switch_or_write(client, db, login_as):
@@ -45,15 +50,31 @@ def test_post_switches_and_keeps_the_choice_of_a_logged_in_user(client, db, logi
     assert user.locale == "zh_Hans"
 
 
-def test_the_switch_needs_the_csrf_token(app, client, db, monkeypatch):
+def test_a_users_switch_needs_the_csrf_token(app, client, db, login_as, monkeypatch):
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    user = login_as("buyer")
     refused = client.post("/lang/en")
     assert refused.status_code == 400
+    assert user.locale != "en"
     assert 'lang="zh-Hans"' in client.get("/").get_data(as_text=True)
     page = client.get("/").get_data(as_text=True)
     token = re.search(r'action="/lang/en".*?name="csrf_token" value="([^"]+)"', page, re.S).group(1)
     assert client.post("/lang/en", data={"csrf_token": token}).status_code == 302
+    assert user.locale == "en"
     assert 'lang="en"' in client.get("/").get_data(as_text=True)
+
+
+def test_a_visitors_switch_sets_the_sessions_language_only(app, client, db, monkeypatch):
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", True)
+    first = client.get("/")
+    assert first.headers["Cache-Control"].startswith("public")
+    assert "Set-Cookie" not in first.headers
+    switched = client.post("/lang/en", data={"next": "/listings"})
+    assert switched.status_code == 302 and switched.headers["Location"].endswith("/listings")
+    page = client.get("/")
+    assert 'lang="en"' in page.get_data(as_text=True)
+    # The chosen language lives in this visitor's session: the page is theirs now.
+    assert page.headers["Cache-Control"] == "private, no-cache"
 
 
 @pytest.fixture
