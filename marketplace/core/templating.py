@@ -40,7 +40,40 @@ def _per_request(func):
     return _filter
 
 
+_URL_CACHE_SIZE = 4096
+
+
+def _cached_url_for(app: Flask):
+    """`url_for` for templates, each address built once per app and script root.
+
+    A page builds the same few dozen addresses (the menu, the footer, the static
+    files) on every request; the routing map builds them the same way each time,
+    since the app sets no URL defaults. Addresses with an option (`_external`,
+    `_anchor`, ...) or an argument that is not a plain value are built each time.
+    The cache is bounded: when full it starts again."""
+    cache: dict = {}
+    build = app.url_for
+
+    def url_for(endpoint: str, **values) -> str:
+        try:
+            key = (request.script_root, endpoint, *sorted(values.items()))
+            hash(key)
+        except TypeError:
+            return build(endpoint, **values)
+        if any(name.startswith("_") for name in values):
+            return build(endpoint, **values)
+        url = cache.get(key)
+        if url is None:
+            if len(cache) >= _URL_CACHE_SIZE:
+                cache.clear()
+            url = cache[key] = build(endpoint, **values)
+        return url
+
+    return url_for
+
+
 def register(app: Flask) -> None:
+    app.jinja_env.globals["url_for"] = _cached_url_for(app)
     app.jinja_env.filters.update(
         # Chinese counts in 万元 and 亿元; English in yuan, millions and billions.
         yuan=_per_request(money.for_locale(money.format_yuan, money.format_yuan_en)),
