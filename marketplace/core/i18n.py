@@ -9,6 +9,7 @@ from flask.globals import _cv_app
 from flask_babel import Domain, get_translations
 from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 
@@ -87,20 +88,60 @@ class RequestCachedDomain(Domain):
         return translations
 
 
+def _template_callables(get) -> dict:
+    """Jinja's new-style gettext functions (escaped, always %-formatted, `num` and
+    `context` given to the format), calling the translations directly: Jinja's own
+    wrappers reach them through two more calls each, on every message of a page."""
+
+    @pass_context
+    def gettext(__context, __string, **variables):
+        rv = get().ugettext(__string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    @pass_context
+    def ngettext(__context, __singular, __plural, __num, **variables):
+        variables.setdefault("num", __num)
+        rv = get().ungettext(__singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    @pass_context
+    def pgettext(__context, __string_ctx, __string, **variables):
+        variables.setdefault("context", __string_ctx)
+        rv = get().upgettext(__string_ctx, __string)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    @pass_context
+    def npgettext(__context, __string_ctx, __singular, __plural, __num, **variables):
+        variables.setdefault("context", __string_ctx)
+        variables.setdefault("num", __num)
+        rv = get().unpgettext(__string_ctx, __singular, __plural, __num)
+        if __context.eval_ctx.autoescape:
+            rv = Markup(rv)
+        return rv % variables
+
+    return {
+        "gettext": gettext,
+        "_": gettext,
+        "ngettext": ngettext,
+        "pgettext": pgettext,
+        "npgettext": npgettext,
+    }
+
+
 def install_translations(app) -> None:
     """The cached domain for the app, and the templates' gettext bound to it."""
     config = app.extensions["babel"]
     domain = RequestCachedDomain(domain=config.default_domain)
     # Flask-Babel's gettext and lazy strings find the domain on the Babel object.
     config.instance.domain_instance = domain
-    get = domain.get_translations
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: get().ugettext(s),
-        ngettext=lambda s, p, n: get().ungettext(s, p, n),
-        newstyle=True,
-        pgettext=lambda c, s: get().upgettext(c, s),
-        npgettext=lambda c, s, p, n: get().unpgettext(c, s, p, n),
-    )
+    app.jinja_env.newstyle_gettext = True
+    app.jinja_env.globals.update(_template_callables(domain.get_translations))
 
 
 def current_translations():

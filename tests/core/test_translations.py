@@ -86,3 +86,22 @@ def test_translations_follow_a_forced_locale_and_come_back(app):
         assert gettext("Log in") == "Log in"
         refresh()
         assert render_template_string(template) == "Log in"
+
+
+def test_templates_translate_with_a_context_a_plural_and_variables(app):
+    from flask import render_template_string
+
+    with app.test_request_context("/"), force_locale("zh_Hans"):
+        assert render_template_string("{{ pgettext('ledger', 'Recorded') }}") == "记录时间"
+        assert render_template_string("{{ pgettext('proposal', 'Accept') }}") == "同意"
+        # Always a format string: %% is one %, and variables are escaped.
+        assert render_template_string("{{ _('%(n)s unread', n='<b>') }}").count("&lt;b&gt;") == 1
+        one = render_template_string("{{ ngettext('%(num)s day', '%(num)s days', 1) }}")
+        many = render_template_string("{{ ngettext('%(num)s day', '%(num)s days', 3) }}")
+        assert "1" in one and "3" in many
+    with app.test_request_context("/?lang=en"):
+        assert render_template_string("{{ ngettext('%(num)s day', '%(num)s days', 3) }}") == "3 days"
+        assert render_template_string("{{ ngettext('%(num)s day', '%(num)s days', 1) }}") == "1 day"
+        assert render_template_string("{{ npgettext('ledger', '%(num)s entry', '%(num)s entries', 2) }}") == (
+            "2 entries"
+        )
