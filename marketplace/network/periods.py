@@ -14,7 +14,8 @@ from datetime import date
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..core.catalog import PROVINCE_CODE
@@ -209,8 +210,10 @@ def create_period(
             clean_targets[code] = value
     if errors:
         raise ValidationError(fields=errors)
-    # Lock the other periods so two overlapping entries cannot both pass the check.
-    others = list(db.session.scalars(select(PlanPeriod).with_for_update()))
+    # Two overlapping entries must not both pass the check, even into an empty table
+    # (where locking the existing rows locks nothing): hold the table against writers.
+    _lock_periods()
+    others = list(db.session.scalars(select(PlanPeriod)))
     for other in others:
         if other.slug == slug:
             raise Conflict(_l("The period %(slug)s is already entered.", slug=slug))
@@ -228,9 +231,21 @@ def create_period(
         recorded_by_id=actor.id,
     )
     row.years = [PlanPeriodYear(year=y, path_fen=v) for y, v in sorted(path.items())]
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:  # the unique slug, should a writer get past the lock
+        raise Conflict(_l("The period %(slug)s is already entered.", slug=slug)) from None
     return row
+
+
+def _lock_periods() -> None:
+    """Until the transaction ends, no one else enters a period (PostgreSQL: a table
+    lock that conflicts with itself and with inserts, readers are not held; SQLite:
+    the write transaction already runs alone)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"LOCK TABLE {PlanPeriod.__tablename__} IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def record_official_turnover(
