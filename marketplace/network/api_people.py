@@ -195,7 +195,9 @@ def list_plans(actor):
 @bp.post("/plans")
 @describe(
     "The provincial regulator enters a plan period after 2022-2025 with its turnover target, yearly path "
-    "(`[{year, path_fen}]`, one per year), other targets (`{code: value}`) and source.",
+    "(`[{year, path_fen}]`, one per year), other targets (`{code: value}`: counts, or basis points for "
+    "shares; codes: " + ", ".join(f"`{c}`" for c in periods.PERIOD_TARGETS) + ") and source. "
+    "GET /targets?plan= gives each target's progress.",
     tags=["ledger"],
     body=obj(
         {

@@ -143,7 +143,8 @@ def plans():
         which = request.form.get("which")
         if which == "period" and form.validate_on_submit():
             path = form.parsed_path()
-            if path is not None:
+            goals = form.parsed_targets()
+            if path is not None and goals is not None:
                 ok, _row, status = attempt_with_status(
                     lambda: periods.create_period(
                         slug="",
@@ -153,7 +154,7 @@ def plans():
                         last_year=form.last_year.data,
                         turnover_target_fen=form.turnover_target_fen.data,
                         yearly_path=path,
-                        targets={},
+                        targets=goals,
                         source=form.source.data,
                         actor=current_user,
                     ),
@@ -204,6 +205,9 @@ def network_plan_page(slug: str | None) -> dict:
         "period": period,
         "progress": periods.period_progress(period),
         "counts": manager_services.plan_counts(),
+        # The goals of the period shown (2022-2025: 100 institutions, 100 managers).
+        "institutions_goal": period.targets.get("transfer_institutions"),
+        "managers_goal": period.targets.get("registered_managers"),
         "may_record": can_record_targets(current_user),
     }
 
@@ -230,17 +234,13 @@ def network_percent(bp_value: int | None) -> str:
 
 @bp.app_template_global("network_target_label")
 def network_target_label(code: str) -> str:
-    from ..ledger.catalog import TARGETS_BY_CODE
-
-    spec = TARGETS_BY_CODE.get(code)
+    spec = periods.PERIOD_TARGETS.get(code)
     return str(spec.label) if spec else code
 
 
 @bp.app_template_global("network_target_value")
 def network_target_value(code: str, value: int) -> str:
-    from ..ledger.catalog import TARGETS_BY_CODE
-
-    spec = TARGETS_BY_CODE.get(code)
+    spec = periods.PERIOD_TARGETS.get(code)
     if spec is not None and spec.unit == "share_bp":
         return network_percent(value)
     return f"{value:,}"
