@@ -144,7 +144,23 @@ class ManagerForm(BaseForm):
     level = SelectField(_l("Level"), choices=list(MANAGER_LEVEL_LABELS.items()), validators=[InputRequired()])
     fields = SelectMultipleField(_l("Fields"), choices=industry_choices(), validators=[Optional()])
     bio = TextAreaField(_l("Profile"), validators=[Optional(), MaxLength(2000)], filters=[strip_filter])
+    account = SelectField(
+        _l("The manager's account (optional)"),
+        coerce=int,
+        validators=[Optional()],
+        description=_l("A member of your institution the manager logs in with; it can be linked later."),
+    )
     submit = SubmitField(_l("Register the manager"))
+
+
+class LinkAccountForm(BaseForm):
+    user_id = SelectField(_l("Account the manager logs in with"), coerce=int, validators=[InputRequired()])
+    submit = SubmitField(_l("Link the account"))
+
+
+def account_choices(users, *, none_label=None) -> list[tuple[int, str]]:
+    out = [(0, str(none_label))] if none_label is not None else []
+    return out + [(u.id, f"{u.name} <{u.email}>") for u in users]
 
 
 class BrokerageForm(BaseForm):

@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
-from . import nodes, permissions, queue
+from . import managers, nodes, permissions, queue
 from .models import TechManager
 from .states import ManagerStatus
 
@@ -21,10 +21,25 @@ def items_for(user, *, today: date | None = None) -> list[dict[str, Any]]:
     the keyword arguments of a portal WorkItem."""
     if not user.is_authenticated:
         return []
+    items: list[dict[str, Any]] = []
+    own = managers.profiles_of(user)
+    if own:
+        totals = managers.brokered([m.id for m in own])
+        for m in own:
+            items.append(
+                {
+                    "key": f"network_manager_profile_{m.id}",
+                    "label": _l(
+                        "Your technology manager profile (%(status)s): contracts brokered",
+                        status=m.status_label,
+                    ),
+                    "count": totals[m.id]["contracts"],
+                    "url": url_for("network.manager", manager_id=m.id),
+                }
+            )
     operated = nodes.nodes_of_user(user)
     if not operated:
-        return []
-    items: list[dict[str, Any]] = []
+        return items
     for node in operated:
         q = queue.node_queue(node)
         items.append(
