@@ -266,13 +266,12 @@ def _seed_managers(ctx: DemoContext) -> int:
                     )
         added += 1
     db.session.flush()
-    # 杨帆 logs in with an account of the institution and sees the profile in the workbench.
+    # 杨帆 (the Harbin institution's demo account) is also its registered manager: the
+    # profile is linked to that account and shows in the workbench.
     yang = db.session.scalar(select(TechManager).where(TechManager.certificate_no == MANAGERS[0][0]))
-    if yang is not None and yang.user_id is None:
-        agent = ctx.users[MANAGERS[0][3]]
-        account = _user("manager.yangfan@demo.hljtech.cn", "杨帆", "agency", agent.organization)
-        if db.session.scalar(select(TechManager.id).where(TechManager.user_id == account.id)) is None:
-            managers.link_account(yang, account, actor=agent)
+    agent = ctx.users[MANAGERS[0][3]]
+    if yang is not None and yang.user_id is None and not managers.profiles_of(agent):
+        managers.link_account(yang, agent, actor=agent)
     return added
 
 
