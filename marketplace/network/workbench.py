@@ -16,7 +16,8 @@ from .states import ManagerStatus
 
 
 def items_for(user, *, today: date | None = None) -> list[dict[str, Any]]:
-    """Per operated node: the follow-up queue (matches, demands without a match, stalled
+    """A technology manager's own profile (the brokered contracts still to be registered);
+    per operated node: the follow-up queue (matches, demands without a match, stalled
     offers); operators to approve; for the core node, managers to verify. Each item is
     the keyword arguments of a portal WorkItem."""
     if not user.is_authenticated:
@@ -30,10 +31,10 @@ def items_for(user, *, today: date | None = None) -> list[dict[str, Any]]:
                 {
                     "key": f"network_manager_profile_{m.id}",
                     "label": _l(
-                        "Your technology manager profile (%(status)s): contracts brokered",
+                        "Your technology manager profile (%(status)s): brokered contracts not registered yet",
                         status=m.status_label,
                     ),
-                    "count": totals[m.id]["contracts"],
+                    "count": totals[m.id]["contracts"] - totals[m.id]["registered"],
                     "url": url_for("network.manager", manager_id=m.id),
                 }
             )

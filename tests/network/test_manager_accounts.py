@@ -132,7 +132,15 @@ def test_api_link_me_and_unlink(api, net):
     assert [p["id"] for p in mine] == [m.id]
     assert mine[0]["contracts"][0]["id"] == contract.id and mine[0]["turnover_fen"] == 3_000_000
     items = {i["key"]: i for i in api(person).get("/api/v1/workbench").get_json()["items"]}
+    assert items[f"network_manager_profile_{m.id}"]["count"] == 0  # the one brokered is registered
+    unregistered = factories.ContractFactory(agency_org=agent.organization)
+    managers.record_brokerage(m, unregistered, actor=agent)
+    items = {i["key"]: i for i in api(person).get("/api/v1/workbench").get_json()["items"]}
     assert items[f"network_manager_profile_{m.id}"]["count"] == 1
+    assert f"/network/managers/{m.id}" in items[f"network_manager_profile_{m.id}"]["url"]
+    assert f"network_manager_profile_{m.id}" not in {
+        i["key"] for i in api(agent).get("/api/v1/workbench").get_json()["items"]
+    }
     assert api(stranger).delete(url).status_code == 403
     assert api(person).delete(url).status_code == 200
     assert api(person).delete(url).status_code == 409
@@ -160,19 +168,36 @@ def test_web_link_profile_and_workbench(client, login_as, net):
     assert client.post(f"/network/managers/{m.id}/account", data={"user_id": person.id}).status_code == 404
     login_as(agent)
     page = client.get(f"/network/managers/{m.id}").get_data(as_text=True)
-    assert 'id="manager-account"' in page and person.email in page
+    assert 'id="manager-account"' in page and person.email in page  # the accounts to choose from
     assert client.post(f"/network/managers/{m.id}/account", data={"user_id": 10**9}).status_code == 422
     assert client.post(f"/network/managers/{m.id}/account", data={"user_id": person.id}).status_code == 302
     assert db.session.get(TechManager, m.id).user_id == person.id
+    managers.decide_manager(m, verify=True, actor=net.core_op)
+    login_as(factories.user_with_role("buyer"))
+    public = client.get(f"/network/managers/{m.id}").get_data(as_text=True)
+    assert person.email not in public and 'id="manager-account"' not in public
     login_as(person)
     page = client.get(f"/network/managers/{m.id}").get_data(as_text=True)
-    assert 'id="manager-is-me"' in page  # pending, but the manager sees it
+    assert 'id="manager-is-me"' in page and person.email in page
     bench = client.get("/workbench").get_data(as_text=True)
     assert f'data-key="network_manager_profile_{m.id}"' in bench
     assert client.post(f"/network/managers/{m.id}/account/unlink").status_code == 302
     assert db.session.get(TechManager, m.id).user_id is None
     assert f"network_manager_profile_{m.id}" not in client.get("/workbench").get_data(as_text=True)
     assert 'id="manager-is-me"' not in client.get(f"/network/managers/{m.id}").get_data(as_text=True)
+
+
+def test_web_the_manager_sees_the_pending_profile(client, login_as, net):
+    org, agent = _agency()
+    manager_org = factories.OrganizationFactory(kind="agency")
+    m = _manager(agent)
+    person = factories.UserFactory(role="agency", organization=org)
+    db.session.flush()
+    managers.link_account(m, person, actor=agent)
+    login_as(factories.UserFactory(role="agency", organization=manager_org))
+    assert client.get(f"/network/managers/{m.id}").status_code == 404  # pending: not public
+    login_as(person)
+    assert 'id="manager-is-me"' in client.get(f"/network/managers/{m.id}").get_data(as_text=True)
 
 
 def test_web_register_with_account(client, login_as, net):
