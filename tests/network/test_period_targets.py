@@ -157,3 +157,23 @@ def test_goals_entered_through_the_page(client, login_as, db):
     period = periods.get_period("2026-2030")
     assert period.targets == {"docking_events": 250, "hightech_investment_share": 1250}
     assert reg is not None
+
+
+def test_goals_entered_through_the_api(api, db):
+    reg = _regulator()
+    body = {
+        "title": "“十五五”行动方案",
+        "first_year": 2026,
+        "last_year": 2030,
+        "turnover_target_fen": 4000 * FEN_PER_YI,
+        "yearly_path": [{"year": y, "path_fen": 800 * FEN_PER_YI} for y in range(2026, 2031)],
+        "source": "省科技厅",
+        "targets": {"registered_managers": 300, "docking_events": 250},
+    }
+    bad = api(reg).post("/api/v1/plans", json={**body, "targets": {"docking_events": "many"}})
+    assert bad.status_code == 422 and "targets" in bad.get_json()["error"]["fields"]
+    resp = api(reg).post("/api/v1/plans", json=body)
+    assert resp.status_code == 201 and resp.get_json()["targets"] == body["targets"]
+    plan = api().get("/api/v1/targets?plan=2026-2030").get_json()["plan"]
+    assert [t["code"] for t in plan["targets"]] == ["registered_managers", "docking_events"]
+    assert all(t["basis"] == "platform" and t["value"] == 0 for t in plan["targets"])
