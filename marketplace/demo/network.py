@@ -266,6 +266,12 @@ def _seed_managers(ctx: DemoContext) -> int:
                     )
         added += 1
     db.session.flush()
+    # 杨帆 (the Harbin institution's demo account) is also its registered manager: the
+    # profile is linked to that account and shows in the workbench.
+    yang = db.session.scalar(select(TechManager).where(TechManager.certificate_no == MANAGERS[0][0]))
+    agent = ctx.users[MANAGERS[0][3]]
+    if yang is not None and yang.user_id is None and not managers.profiles_of(agent):
+        managers.link_account(yang, agent, actor=agent)
     return added
 
 
@@ -283,7 +289,11 @@ def _seed_periods(ctx: DemoContext) -> int:
             title_en="Heilongjiang plan for the transformation of achievements, 2026-2030",
             first_year=2026, last_year=2030, turnover_target_fen=4000 * FEN_PER_YI,
             yearly_path={y: v * FEN_PER_YI for y, v in path.items()},
-            targets={"transfer_institutions": 150, "high_tech_enterprises": 8000, "incubated_startups": 3000},
+            targets={
+                "transfer_institutions": 150, "high_tech_enterprises": 8000, "incubated_startups": 3000,
+                "registered_managers": 300, "registered_contracts": 20000, "docking_events": 1200,
+                "hightech_investment_share": 1300,
+            },
             source="黑龙江省科学技术厅 2026 年发布（演示数据）", actor=reg,
         )  # fmt: skip
         added += 1

@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import request
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from ..accounts.apiauth import token_optional, token_required
+from ..accounts.models import User
 from ..contracts.models import Contract
 from ..core.apidocs import BOOLEAN, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
 from ..core.errors import FieldChecks, NotFound, PermissionDenied, ValidationError
@@ -39,7 +41,31 @@ def manager_json(m: TechManager, totals: dict | None = None) -> dict[str, Any]:
         "brokered_contracts": totals["contracts"],
         "registered_contracts": totals["registered"],
         "turnover_fen": totals["turnover_fen"],
+        "has_account": m.user_id is not None,
     }
+
+
+def _with_account(m: TechManager, actor, out: dict[str, Any]) -> dict[str, Any]:
+    """Who the linked account is, for those who link it and for the manager."""
+    if m.user_id is not None and (
+        permissions.can_link_manager_account(actor, m) or permissions.is_the_manager(actor, m)
+    ):
+        user = db.session.get(User, m.user_id)
+        out["account"] = {"user_id": user.id, "name": user.name, "email": user.email}
+    return out
+
+
+def _contracts_json(m: TechManager) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": c.id,
+            "title": c.title,
+            "registration_no": c.registration_no,
+            "status": c.status,
+            "turnover_fen": t,
+        }
+        for c, t in manager_services.contracts_of(m)
+    ]
 
 
 @bp.get("/managers")
@@ -80,17 +106,82 @@ def _manager(manager_id: int, actor) -> TechManager:
 def get_manager(manager_id: int, actor):
     m = _manager(manager_id, actor)
     out = manager_json(m, manager_services.brokered([m.id])[m.id])
-    out["contracts"] = [
-        {
-            "id": c.id,
-            "title": c.title,
-            "registration_no": c.registration_no,
-            "status": c.status,
-            "turnover_fen": t,
-        }
-        for c, t in manager_services.contracts_of(m)
-    ]
-    return out
+    out["contracts"] = _contracts_json(m)
+    return _with_account(m, actor, out)
+
+
+@bp.get("/managers/me")
+@describe(
+    "The logged-in user's own technology manager profile (whatever its status) with the contracts brokered; "
+    "`items` is empty when the account is not linked to a manager.",
+    tags=["network"],
+    responses={200: "{items: [manager]}"},
+)
+@token_required
+def my_manager_profile(actor):
+    items = []
+    for m in manager_services.profiles_of(actor):
+        out = manager_json(m, manager_services.brokered([m.id])[m.id])
+        out["contracts"] = _contracts_json(m)
+        items.append(_with_account(m, actor, out))
+    return {"items": items, "total": len(items), "page": 1, "per_page": max(1, len(items))}
+
+
+def _account_user(body: dict, errors: dict) -> User | None:
+    """The account named by `user_id` or `email`."""
+    user_id = _int(body, "user_id", errors)
+    email = _str(body, "email", errors).strip().lower()
+    if errors:
+        return None
+    if user_id is None and not email:
+        errors["user_id"] = [_l("Name the account: its user_id or its email.")]
+        return None
+    if user_id is not None:
+        user = db.session.get(User, user_id)
+    else:
+        user = db.session.scalar(select(User).where(User.email == email))
+    if user is None:
+        errors["user_id" if user_id is not None else "email"] = [_l("There is no such account.")]
+    return user
+
+
+@bp.post("/managers/<int:manager_id>/account")
+@describe(
+    "The manager's institution (or the core node) links the manager to the user account the manager logs "
+    "in with, named by `user_id` or `email`; the account belongs to the institution and has no other manager "
+    "profile.",
+    tags=["network"],
+    body=obj({"user_id": INTEGER, "email": STRING}),
+    responses={
+        200: "The manager, with `account`",
+        403: "Not the manager's institution nor the core node",
+        404: "No such manager",
+        409: "Already linked",
+        422: "No such account, or another organization's",
+    },
+)
+@token_required
+def link_manager_account(manager_id: int, actor):
+    m = _manager(manager_id, actor)
+    errors: dict[str, list] = {}
+    user = _account_user(json_body(), errors)
+    if errors:
+        raise ValidationError(fields=errors)
+    m = manager_services.link_account(m, user, actor=actor)
+    return _with_account(m, actor, manager_json(m, manager_services.brokered([m.id])[m.id]))
+
+
+@bp.delete("/managers/<int:manager_id>/account")
+@describe(
+    "Unlink the manager's account (the institution, the core node, or the manager).",
+    tags=["network"],
+    responses={200: "The manager", 403: "Not allowed", 404: "No such manager", 409: "No account linked"},
+)
+@token_required
+def unlink_manager_account(manager_id: int, actor):
+    m = _manager(manager_id, actor)
+    m = manager_services.unlink_account(m, actor=actor)
+    return manager_json(m, manager_services.brokered([m.id])[m.id])
 
 
 @bp.post("/managers")
@@ -105,6 +196,7 @@ def get_manager(manager_id: int, actor):
             "level": {"type": "string", "enum": [lv.value for lv in ManagerLevel]},
             "fields": _STRINGS,
             "bio": STRING,
+            "user_id": INTEGER,
         },
         required=["name", "certificate_no", "level", "fields"],
     ),
@@ -128,10 +220,16 @@ def register_manager_api(actor):
         "fields": _strings(body, "fields", errors),
         "bio": _str(body, "bio", errors),
     }
+    user = None
+    user_id = _int(body, "user_id", errors)
+    if user_id is not None:
+        user = db.session.get(User, user_id)
+        if user is None:
+            errors["user_id"] = [_l("There is no such account.")]
     if errors:
         raise ValidationError(fields=errors)
-    m = manager_services.register_manager(actor=actor, **data)
-    return manager_json(m), 201
+    m = manager_services.register_manager(actor=actor, user=user, **data)
+    return _with_account(m, actor, manager_json(m)), 201
 
 
 @bp.post("/managers/<int:manager_id>/verify")
@@ -195,7 +293,9 @@ def list_plans(actor):
 @bp.post("/plans")
 @describe(
     "The provincial regulator enters a plan period after 2022-2025 with its turnover target, yearly path "
-    "(`[{year, path_fen}]`, one per year), other targets (`{code: value}`) and source.",
+    "(`[{year, path_fen}]`, one per year), other targets (`{code: value}`: counts, or basis points for "
+    "shares; codes: " + ", ".join(f"`{c}`" for c in periods.PERIOD_TARGETS) + ") and source. "
+    "GET /targets?plan= gives each target's progress.",
     tags=["ledger"],
     body=obj(
         {

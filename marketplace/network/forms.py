@@ -22,6 +22,7 @@ from wtforms.validators import InputRequired, Optional
 from ..core.catalog import INDUSTRIES
 from ..core.forms import BaseForm, MaxLength, MoneyField, strip_filter
 from ..core.timeutil import SHANGHAI
+from .periods import PERIOD_TARGETS
 from .states import (
     EVENT_KIND_LABELS,
     FOLLOW_UP_LABELS,
@@ -143,7 +144,23 @@ class ManagerForm(BaseForm):
     level = SelectField(_l("Level"), choices=list(MANAGER_LEVEL_LABELS.items()), validators=[InputRequired()])
     fields = SelectMultipleField(_l("Fields"), choices=industry_choices(), validators=[Optional()])
     bio = TextAreaField(_l("Profile"), validators=[Optional(), MaxLength(2000)], filters=[strip_filter])
+    account = SelectField(
+        _l("The manager's account (optional)"),
+        coerce=int,
+        validators=[Optional()],
+        description=_l("A member of your institution the manager logs in with; it can be linked later."),
+    )
     submit = SubmitField(_l("Register the manager"))
+
+
+class LinkAccountForm(BaseForm):
+    user_id = SelectField(_l("Account the manager logs in with"), coerce=int, validators=[InputRequired()])
+    submit = SubmitField(_l("Link the account"))
+
+
+def account_choices(users, *, none_label=None) -> list[tuple[int, str]]:
+    out = [(0, str(none_label))] if none_label is not None else []
+    return out + [(u.id, f"{u.name} <{u.email}>") for u in users]
 
 
 class BrokerageForm(BaseForm):
@@ -192,6 +209,53 @@ class PeriodForm(BaseForm):
                 return None
             out[year] = int(yi * 10**10)
         return out
+
+    def target_fields(self):
+        return [getattr(self, f"target_{code}") for code in PERIOD_TARGETS]
+
+    def parsed_targets(self) -> dict[str, int] | None:
+        """{target code: goal} of the goals filled in (a count, or basis points for a
+        share typed as a percentage); None with a field error when one cannot be read."""
+        from decimal import Decimal, InvalidOperation
+
+        out: dict[str, int] = {}
+        ok = True
+        for code, spec in PERIOD_TARGETS.items():
+            field = getattr(self, f"target_{code}")
+            raw = (field.data or "").replace(",", "").replace("%", "").strip()
+            if not raw:
+                continue
+            try:
+                number = Decimal(raw)
+            except InvalidOperation:
+                number = None
+            scaled = None
+            if number is not None and number.is_finite():
+                scaled = number * 100 if spec.unit == "share_bp" else number
+            if scaled is None or scaled != scaled.to_integral_value():
+                field.errors = [
+                    _l("A percentage has at most two decimals.")
+                    if spec.unit == "share_bp"
+                    else _l("Enter a whole number.")
+                ]
+                ok = False
+                continue
+            out[code] = int(scaled)
+        return out if ok else None
+
+
+# One optional goal per target a period may set (shares as a percentage).
+for _code, _spec in PERIOD_TARGETS.items():
+    setattr(
+        PeriodForm,
+        f"target_{_code}",
+        StringField(
+            _spec.label,
+            validators=[Optional(), MaxLength(20)],
+            filters=[strip_filter],
+            description=_l("Per cent, such as 11.5") if _spec.unit == "share_bp" else None,
+        ),
+    )
 
 
 class OfficialTurnoverForm(BaseForm):

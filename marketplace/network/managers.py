@@ -14,6 +14,8 @@ from ..accounts.models import Organization, OrgStatus, User
 from ..contracts.models import Contract
 from ..core.catalog import INDUSTRIES
 from ..core.errors import Conflict, PermissionDenied, ValidationError
+from ..core.locking import lock
+from ..core.models import record_audit
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..ledger.models import ContractTotal
@@ -55,10 +57,19 @@ def register_manager(
         errors["fields"] = [_l("Unknown industry.")]
     if len(bio or "") > 2000:
         errors["bio"] = [_l("At most %(n)s characters.", n=2000)]
-    if user is not None and user.organization_id != actor.organization_id:
-        errors["user_id"] = [_l("The manager's account belongs to another organization.")]
+    if user is not None:
+        account_error = _account_error(user, actor.organization_id)
+        if account_error is not None:
+            errors["user_id"] = [account_error]
     if errors:
         raise ValidationError(fields=errors)
+    if user is not None:
+        lock(user)  # one profile per account, also when two are linked at once
+        if _profile_of(user) is not None:
+            raise Conflict(
+                _l("This account is already linked to a technology manager."),
+                fields={"user_id": [_l("Already linked to a technology manager.")]},
+            )
     if db.session.scalar(select(TechManager.id).where(TechManager.certificate_no == cert)) is not None:
         raise Conflict(
             _l("A manager with this certificate number is already registered."),
@@ -77,6 +88,84 @@ def register_manager(
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def _account_error(user: User, agency_org_id: int):
+    if user.organization_id != agency_org_id:
+        return _l("The manager's account belongs to another organization.")
+    if not user.is_active:
+        return _l("This account is not active.")
+    return None
+
+
+def _profile_of(user: User) -> TechManager | None:
+    return db.session.scalar(select(TechManager).where(TechManager.user_id == user.id).limit(1))
+
+
+def link_account(manager: TechManager, user: User, *, actor: User) -> TechManager:
+    """Link a registered manager to the user account the manager logs in with: by the
+    manager's institution or the core node; the account is a member of that institution
+    and has no other manager profile."""
+    if not permissions.can_link_manager_account(actor, manager):
+        raise PermissionDenied(
+            _l("Only the manager's institution or the core node links a manager's account.")
+        )
+    error = _account_error(user, manager.agency_org_id)
+    if error is not None:
+        raise ValidationError(fields={"user_id": [error]})
+    # Lock in one order (the account, then the profile) so two links never wait on each other.
+    lock(user)
+    manager = lock(manager)
+    if manager.user_id == user.id:
+        raise Conflict(_l("The manager is already linked to this account."))
+    if manager.user_id is not None:
+        raise Conflict(_l("The manager is linked to another account: unlink it first."))
+    if _profile_of(user) is not None:
+        raise Conflict(
+            _l("This account is already linked to a technology manager."),
+            fields={"user_id": [_l("Already linked to a technology manager.")]},
+        )
+    manager.user_id = user.id
+    db.session.flush()
+    record_audit("network.manager_account_linked", manager, actor=actor, data={"user_id": user.id})
+    return manager
+
+
+def unlink_account(manager: TechManager, *, actor: User) -> TechManager:
+    """Take the account off a manager's profile (the institution, the core node, or the manager)."""
+    if not permissions.can_unlink_manager_account(actor, manager):
+        raise PermissionDenied(_l("Only the manager's institution, the core node or the manager unlinks it."))
+    manager = lock(manager)
+    if manager.user_id is None:
+        raise Conflict(_l("The manager has no linked account."))
+    old = manager.user_id
+    manager.user_id = None
+    db.session.flush()
+    record_audit("network.manager_account_unlinked", manager, actor=actor, data={"user_id": old})
+    return manager
+
+
+def profiles_of(user) -> list[TechManager]:
+    """The technology manager profile of a logged-in user (at most one), whatever its status."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    return list(db.session.scalars(select(TechManager).where(TechManager.user_id == user.id)))
+
+
+def accounts_without_profile(org_id: int) -> list[User]:
+    """Active members of an institution without a manager profile (those a manager may log in with)."""
+    taken = select(TechManager.user_id).where(TechManager.user_id.is_not(None))
+    return [
+        u
+        for u in db.session.scalars(
+            select(User).where(User.organization_id == org_id, User.id.not_in(taken)).order_by(User.id)
+        )
+        if u.is_active
+    ]
+
+
+def linkable_accounts(manager: TechManager) -> list[User]:
+    return accounts_without_profile(manager.agency_org_id)
 
 
 def decide_manager(manager: TechManager, *, verify: bool, actor: User) -> TechManager:
@@ -116,7 +205,7 @@ def public_managers(*, include_pending: bool = False):
 
 
 def visible(user, manager: TechManager) -> bool:
-    if manager.verified:
+    if manager.verified or permissions.is_the_manager(user, manager):
         return True
     return permissions.can_verify_manager(user) or (
         user is not None and user.is_authenticated and user.organization_id == manager.agency_org_id

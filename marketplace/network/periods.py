@@ -10,32 +10,49 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, timedelta
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
 
 from ..accounts.models import User
 from ..core.catalog import PROVINCE_CODE
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
-from ..core.timeutil import today_shanghai
+from ..core.timeutil import start_of_day_utc, today_shanghai, utcnow
 from ..extensions import db
 from ..ledger.catalog import (
     ENTERED_TARGETS,
     PLAN_FIRST_YEAR,
     PLAN_LAST_YEAR,
-    TARGETS_BY_CODE,
     TURNOVER_PATH_FEN,
     TURNOVER_TARGET_FEN,
+    Target,
 )
 from ..ledger.permissions import can_record_targets
-from ..ledger.services import EntryFilter, summarize
-from .models import OfficialTurnover, PlanPeriod, PlanPeriodYear
+from ..ledger.services import EntryFilter, latest_target_values, summarize
+from . import managers
+from .models import DockingEvent, OfficialTurnover, PlanPeriod, PlanPeriodYear
+from .states import EventStatus
 
 BUILTIN_SLUG = f"{PLAN_FIRST_YEAR}-{PLAN_LAST_YEAR}"
 MAX_FEN = 10**16  # 1,000,000 亿元: far above any province's turnover
 _SLUG = re.compile(r"^\d{4}-\d{4}$")
+
+#: Targets a period may set that the platform counts itself (beside the ones the
+#: provincial authority reports, ledger.catalog.ENTERED_TARGETS).
+COUNTED_TARGETS: tuple[Target, ...] = (
+    Target("registered_managers", _l("Registered technology managers"), 100, "count", counted=True),
+    Target(
+        "registered_contracts", _l("Technology contracts registered in the period"), 0, "count", counted=True
+    ),
+    Target("docking_events", _l("Docking events and roadshows held in the period"), 0, "count", counted=True),
+)
+#: Every target a period may set, in the order the pages list them.
+PERIOD_TARGETS: dict[str, Target] = {t.code: t for t in (*ENTERED_TARGETS, *COUNTED_TARGETS)}
+#: The platform's own count beside a reported target (agencies approved on the platform).
+_PLATFORM_ALSO = {"transfer_institutions"}
 
 
 @dataclass
@@ -86,7 +103,10 @@ def builtin_period() -> Period:
         ends_on=date(PLAN_LAST_YEAR, 12, 31),
         turnover_target_fen=TURNOVER_TARGET_FEN,
         yearly_path=dict(TURNOVER_PATH_FEN),
-        targets={t.code: t.target for t in ENTERED_TARGETS},
+        targets={
+            **{t.code: t.target for t in ENTERED_TARGETS},
+            "registered_managers": managers.MANAGERS_TARGET,
+        },
         source="黑龙江省人民政府办公厅《黑龙江省科技成果产业化行动计划（2022-2025年）》",
         builtin=True,
     )
@@ -196,7 +216,7 @@ def create_period(
             errors.setdefault("yearly_path", []).append(_l("The path has years outside the period."))
     clean_targets: dict[str, int] = {}
     for code, value in (targets or {}).items():
-        spec = TARGETS_BY_CODE.get(code)
+        spec = PERIOD_TARGETS.get(code)
         if spec is None:
             errors.setdefault("targets", []).append(_l("Unknown target %(code)s.", code=code))
         elif not isinstance(value, int) or isinstance(value, bool) or value < 0 or value > 10**9:
@@ -209,8 +229,10 @@ def create_period(
             clean_targets[code] = value
     if errors:
         raise ValidationError(fields=errors)
-    # Lock the other periods so two overlapping entries cannot both pass the check.
-    others = list(db.session.scalars(select(PlanPeriod).with_for_update()))
+    # Two overlapping entries must not both pass the check, even into an empty table
+    # (where locking the existing rows locks nothing): hold the table against writers.
+    _lock_periods()
+    others = list(db.session.scalars(select(PlanPeriod)))
     for other in others:
         if other.slug == slug:
             raise Conflict(_l("The period %(slug)s is already entered.", slug=slug))
@@ -228,9 +250,21 @@ def create_period(
         recorded_by_id=actor.id,
     )
     row.years = [PlanPeriodYear(year=y, path_fen=v) for y, v in sorted(path.items())]
-    db.session.add(row)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+            db.session.flush()
+    except IntegrityError:  # the unique slug, should a writer get past the lock
+        raise Conflict(_l("The period %(slug)s is already entered.", slug=slug)) from None
     return row
+
+
+def _lock_periods() -> None:
+    """Until the transaction ends, no one else enters a period (PostgreSQL: a table
+    lock that conflicts with itself and with inserts, readers are not held; SQLite:
+    the write transaction already runs alone)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text(f"LOCK TABLE {PlanPeriod.__tablename__} IN SHARE ROW EXCLUSIVE MODE"))
 
 
 def record_official_turnover(
@@ -321,6 +355,118 @@ def period_progress(period: Period, *, today: date | None = None) -> dict:
         "progress_basis": "official" if use_official else "platform",
         "official_years": sum(1 for r in rows if r["official"] is not None),
         "years_so_far": sum(1 for r in rows if not r["future"]),
+        "targets": target_progress(period, today=today),
+    }
+
+
+def _period_bounds_utc(period: Period, today: date) -> tuple[datetime, datetime]:
+    """From the period's first day to the end of today or of its last day (Beijing time), in UTC."""
+    last = min(today, period.ends_on)
+    return start_of_day_utc(period.starts_on), start_of_day_utc(last + timedelta(days=1))
+
+
+def _events_held(period: Period, today: date) -> int:
+    start, end = _period_bounds_utc(period, today)
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(DockingEvent)
+            .where(
+                DockingEvent.status != EventStatus.CANCELLED.value,
+                DockingEvent.starts_at >= start,
+                DockingEvent.starts_at < end,
+                DockingEvent.starts_at <= utcnow(),
+            )
+        )
+        or 0
+    )
+
+
+def target_progress(period: Period, *, today: date | None = None) -> list[dict]:
+    """Each target the period sets, with what is known of it: the latest value the
+    provincial authority reported (with its date and source), or the platform's own
+    count; for counts, the progress toward the goal."""
+    today = today or today_shanghai()
+    reported = latest_target_values()
+    counts = None
+    contracts = None
+    rows = []
+    ordered = [c for c in PERIOD_TARGETS if c in period.targets]
+    ordered += [c for c in period.targets if c not in PERIOD_TARGETS]
+    for code in ordered:
+        goal = period.targets[code]
+        spec = PERIOD_TARGETS.get(code)
+        if spec is None:  # a code no longer known: shown as entered, without progress
+            rows.append(
+                {
+                    "code": code,
+                    "spec": None,
+                    "label": code,
+                    "unit": "count",
+                    "goal": goal,
+                    "value": None,
+                    "platform": None,
+                    "basis": None,
+                    "latest": None,
+                    "progress_bp": None,
+                }
+            )
+            continue
+        value = platform = latest = None
+        basis = None
+        if spec.counted:
+            basis = "platform"
+            if code == "registered_managers":
+                counts = counts or managers.plan_counts()
+                value = counts["managers"]
+            elif code == "registered_contracts":
+                if contracts is None:
+                    contracts = summarize(
+                        EntryFilter(
+                            scope=PROVINCE_CODE, year_from=period.first_year, year_to=period.last_year
+                        ),
+                        group_by="year",
+                    ).totals.contracts
+                value = contracts
+            elif code == "docking_events":
+                value = _events_held(period, today)
+        else:
+            latest = reported.get(code)
+            if latest is not None:
+                value, basis = latest.value, "reported"
+            if code in _PLATFORM_ALSO:
+                counts = counts or managers.plan_counts()
+                platform = counts["institutions"]
+        rows.append(
+            {
+                "code": code,
+                "spec": spec,
+                "label": spec.label,
+                "unit": spec.unit,
+                "goal": goal,
+                "value": value,
+                "platform": platform,
+                "basis": basis,
+                "latest": latest,
+                "progress_bp": share_bp(value, goal) if spec.unit == "count" and value is not None else None,
+            }
+        )
+    return rows
+
+
+def target_json(row: dict) -> dict:
+    latest = row["latest"]
+    return {
+        "code": row["code"],
+        "label": str(row["label"]),
+        "unit": row["unit"],
+        "target": row["goal"],
+        "value": row["value"],
+        "basis": row["basis"],
+        "platform_value": row["platform"],
+        "measured_on": latest.measured_on.isoformat() if latest else None,
+        "source": latest.source if latest else None,
+        "progress_bp": row["progress_bp"],
     }
 
 
@@ -349,6 +495,7 @@ def progress_json(progress: dict) -> dict:
         "coverage_bp": progress["coverage_bp"],
         "progress_bp": progress["progress_bp"],
         "progress_basis": progress["progress_basis"],
+        "targets": [target_json(r) for r in progress["targets"]],
         "years": [
             {
                 "year": r["year"],

@@ -100,3 +100,19 @@ def can_register_manager(user) -> bool:
 
 def can_record_brokerage(user, manager) -> bool:
     return can_register_manager(user) and user.organization_id == manager.agency_org_id
+
+
+def can_link_manager_account(user, manager) -> bool:
+    """The manager's institution, or the core node, links a manager to a user account."""
+    return can_record_brokerage(user, manager) or can_verify_manager(user)
+
+
+def can_unlink_manager_account(user, manager) -> bool:
+    """Those who link, and the manager themself."""
+    return can_link_manager_account(user, manager) or (
+        _logged_in(user) and manager.user_id is not None and manager.user_id == user.id
+    )
+
+
+def is_the_manager(user, manager) -> bool:
+    return _logged_in(user) and manager.user_id is not None and manager.user_id == user.id

@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from ..accounts.models import User
 from ..contracts.models import Contract
 from ..core.errors import DomainError
 from ..core.pagination import paginate, read_page_args
@@ -17,7 +18,15 @@ from ..ledger.permissions import can_record_targets
 from . import managers as manager_services
 from . import news as news_services
 from . import periods, permissions
-from .forms import BrokerageForm, ManagerForm, NewsForm, OfficialTurnoverForm, PeriodForm
+from .forms import (
+    BrokerageForm,
+    LinkAccountForm,
+    ManagerForm,
+    NewsForm,
+    OfficialTurnoverForm,
+    PeriodForm,
+    account_choices,
+)
 from .models import Node, NodeNews, TechManager
 from .views import bp, render_node
 
@@ -52,8 +61,19 @@ def manager(manager_id: int):
     return _render_manager(m)
 
 
-def _render_manager(m: TechManager, form: BrokerageForm | None = None, status: int = 200):
+def _render_manager(
+    m: TechManager,
+    form: BrokerageForm | None = None,
+    status: int = 200,
+    link_form: LinkAccountForm | None = None,
+):
     may_record = permissions.can_record_brokerage(current_user, m)
+    may_link = permissions.can_link_manager_account(current_user, m)
+    if may_link and m.user_id is None:
+        link_form = link_form or LinkAccountForm(formdata=None)
+        link_form.user_id.choices = account_choices(manager_services.linkable_accounts(m))
+    else:
+        link_form = None
     return (
         render_template(
             "network/manager.html",
@@ -62,9 +82,51 @@ def _render_manager(m: TechManager, form: BrokerageForm | None = None, status: i
             totals=manager_services.brokered([m.id])[m.id],
             may_verify=permissions.can_verify_manager(current_user) and m.status == "pending",
             form=(form or BrokerageForm(formdata=None)) if may_record else None,
+            is_me=permissions.is_the_manager(current_user, m),
+            account=db.session.get(User, m.user_id)
+            if m.user_id is not None and (may_link or permissions.is_the_manager(current_user, m))
+            else None,
+            link_form=link_form,
+            may_unlink=m.user_id is not None and permissions.can_unlink_manager_account(current_user, m),
         ),
         status,
     )
+
+
+@bp.post("/managers/<int:manager_id>/account")
+@login_required
+def link_manager_account(manager_id: int):
+    m = get_or_404(
+        TechManager, manager_id, lambda row: permissions.can_link_manager_account(current_user, row)
+    )
+    form = LinkAccountForm()
+    form.user_id.choices = account_choices(manager_services.linkable_accounts(m))
+    if not form.validate_on_submit():
+        return _render_manager(m, status=422, link_form=form)
+    user = db.session.get(User, form.user_id.data)
+    ok, _row, status = attempt_with_status(
+        lambda: manager_services.link_account(m, user, actor=current_user),
+        success=_("The account is linked: the manager sees the profile in the workbench."),
+        form=form,
+    )
+    if ok:
+        return redirect(url_for("network.manager", manager_id=manager_id))
+    return _render_manager(db.session.get(TechManager, manager_id), status=status, link_form=form)
+
+
+@bp.post("/managers/<int:manager_id>/account/unlink")
+@login_required
+def unlink_manager_account(manager_id: int):
+    m = get_or_404(
+        TechManager, manager_id, lambda row: permissions.can_unlink_manager_account(current_user, row)
+    )
+    attempt(
+        lambda: manager_services.unlink_account(m, actor=current_user),
+        success=_("The account was unlinked from the manager."),
+    )
+    if manager_services.visible(current_user, m):
+        return redirect(url_for("network.manager", manager_id=manager_id))
+    return redirect(url_for("network.managers"))
 
 
 @bp.route("/managers/new", methods=["GET", "POST"])
@@ -73,9 +135,13 @@ def new_manager():
     if not permissions.can_register_manager(current_user):
         abort(404)
     form = ManagerForm()
+    form.account.choices = account_choices(
+        manager_services.accounts_without_profile(current_user.organization_id), none_label=_("None yet")
+    )
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
+            account = db.session.get(User, form.account.data) if form.account.data else None
             ok, m, status = attempt_with_status(
                 lambda: manager_services.register_manager(
                     name=form.name.data,
@@ -83,6 +149,7 @@ def new_manager():
                     level=form.level.data,
                     fields=form.fields.data or [],
                     bio=form.bio.data or "",
+                    user=account,
                     actor=current_user,
                 ),
                 success=_("The manager is registered and waits for the core node's verification."),
@@ -143,7 +210,8 @@ def plans():
         which = request.form.get("which")
         if which == "period" and form.validate_on_submit():
             path = form.parsed_path()
-            if path is not None:
+            goals = form.parsed_targets()
+            if path is not None and goals is not None:
                 ok, _row, status = attempt_with_status(
                     lambda: periods.create_period(
                         slug="",
@@ -153,7 +221,7 @@ def plans():
                         last_year=form.last_year.data,
                         turnover_target_fen=form.turnover_target_fen.data,
                         yearly_path=path,
-                        targets={},
+                        targets=goals,
                         source=form.source.data,
                         actor=current_user,
                     ),
@@ -204,6 +272,9 @@ def network_plan_page(slug: str | None) -> dict:
         "period": period,
         "progress": periods.period_progress(period),
         "counts": manager_services.plan_counts(),
+        # The goals of the period shown (2022-2025: 100 institutions, 100 managers).
+        "institutions_goal": period.targets.get("transfer_institutions"),
+        "managers_goal": period.targets.get("registered_managers"),
         "may_record": can_record_targets(current_user),
     }
 
@@ -230,17 +301,13 @@ def network_percent(bp_value: int | None) -> str:
 
 @bp.app_template_global("network_target_label")
 def network_target_label(code: str) -> str:
-    from ..ledger.catalog import TARGETS_BY_CODE
-
-    spec = TARGETS_BY_CODE.get(code)
+    spec = periods.PERIOD_TARGETS.get(code)
     return str(spec.label) if spec else code
 
 
 @bp.app_template_global("network_target_value")
 def network_target_value(code: str, value: int) -> str:
-    from ..ledger.catalog import TARGETS_BY_CODE
-
-    spec = TARGETS_BY_CODE.get(code)
+    spec = periods.PERIOD_TARGETS.get(code)
     if spec is not None and spec.unit == "share_bp":
         return network_percent(value)
     return f"{value:,}"

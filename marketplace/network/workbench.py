@@ -10,21 +10,37 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
-from . import nodes, permissions, queue
+from . import managers, nodes, permissions, queue
 from .models import TechManager
 from .states import ManagerStatus
 
 
 def items_for(user, *, today: date | None = None) -> list[dict[str, Any]]:
-    """Per operated node: the follow-up queue (matches, demands without a match, stalled
+    """A technology manager's own profile (the brokered contracts still to be registered);
+    per operated node: the follow-up queue (matches, demands without a match, stalled
     offers); operators to approve; for the core node, managers to verify. Each item is
     the keyword arguments of a portal WorkItem."""
     if not user.is_authenticated:
         return []
+    items: list[dict[str, Any]] = []
+    own = managers.profiles_of(user)
+    if own:
+        totals = managers.brokered([m.id for m in own])
+        for m in own:
+            items.append(
+                {
+                    "key": f"network_manager_profile_{m.id}",
+                    "label": _l(
+                        "Your technology manager profile (%(status)s): brokered contracts not registered yet",
+                        status=m.status_label,
+                    ),
+                    "count": totals[m.id]["contracts"] - totals[m.id]["registered"],
+                    "url": url_for("network.manager", manager_id=m.id),
+                }
+            )
     operated = nodes.nodes_of_user(user)
     if not operated:
-        return []
-    items: list[dict[str, Any]] = []
+        return items
     for node in operated:
         q = queue.node_queue(node)
         items.append(

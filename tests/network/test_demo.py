@@ -69,6 +69,12 @@ def test_demo_seed_covers_the_cases_and_runs_twice(db, app):
             "pending",
             "rejected",
         }
+        linked = db.session.scalar(select(TechManager).where(TechManager.user_id.is_not(None)))
+        assert linked is not None and linked.name == "杨帆" and linked.verified
+        nxt = periods.period_progress(periods.get_period("2026-2030"))
+        assert {"registered_managers", "docking_events", "registered_contracts"} <= {
+            t["code"] for t in nxt["targets"]
+        }
         assert [p.slug for p in periods.all_periods()] == ["2022-2025", "2026-2030"]
         assert permissions.is_core_operator(ctx.users["node_core"])
         before = _counts(db)

@@ -65,3 +65,41 @@ def test_many_people_for_a_few_seats(app):
         with app.app_context():
             assert _db.session.get(DockingEvent, ev_id).registered == 3
             _db.session.remove()
+
+
+def _link(manager_id: int, user_id: int, actor_id: int):
+    def prepare():
+        from marketplace.network import managers
+        from marketplace.network.models import TechManager
+
+        m = _db.session.get(TechManager, manager_id)
+        user, actor = _db.session.get(User, user_id), _db.session.get(User, actor_id)
+        assert m.user_id is None
+        return lambda: managers.link_account(m, user, actor=actor)
+
+    return prepare
+
+
+def test_one_account_linked_to_two_managers_at_once(app):
+    from marketplace.network import managers
+
+    with rounds(app):
+        for round_no in range(3):
+            with committed(app):
+                org = factories.OrganizationFactory(kind="agency")
+                agent = factories.UserFactory(role="agency", organization=org)
+                person = factories.UserFactory(role="agency", organization=org)
+                _db.session.flush()
+                ms = [
+                    managers.register_manager(
+                        name=f"经理人{i}",
+                        certificate_no=f"HLJ-RACE-{round_no}{i}",
+                        level="junior",
+                        fields=["digital"],
+                        actor=agent,
+                    )
+                    for i in range(2)
+                ]
+                ids = ([m.id for m in ms], person.id, agent.id)
+            outcomes = race(app, *(_link(mid, ids[1], ids[2]) for mid in ids[0]), lead=lead_of(round_no))
+            assert sorted(outcomes) == ["conflict", "ok"], outcomes
