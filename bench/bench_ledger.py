@@ -16,7 +16,10 @@ What it does (and prints):
    from the summary table and with a plain GROUP BY over the entries, now
    and "as of" a past moment (median of several runs), and a whole dashboard.
 3. Appends with ``--writers`` concurrent writers through append_entry, one
-   transaction and commit per entry, and reports entries per second.
+   transaction and commit per entry, and reports entries per second and the
+   load average, ``--rounds`` times (a busy machine varies); after each round
+   it checks that every entry appended is stored once and that the chain
+   verifies from the checkpoint signed before the appends.
 4. Verifies the whole chain (``verify_ledger``) and times it.
 
 The database is emptied at the start (tables dropped and created again).
@@ -227,6 +230,24 @@ def _writer_process(url: str, regulator_id: int, chunk, barrier, out) -> None:
         out.put(done if done == len(chunk) else -1)  # the parent never waits for a writer that failed
 
 
+def check_appends(url: str, prefix: str, done: int, head_before: int) -> None:
+    """Every entry a round appended is there once, the head moved by exactly that
+    many, and the chain verifies from the latest checkpoint to the head."""
+    import psycopg
+
+    with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as conn:
+        stored, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT event_key) FROM ledger_entries WHERE event_key LIKE %s",
+            (prefix + "%",),
+        ).fetchone()
+        head = conn.execute("SELECT seq FROM ledger_head WHERE id = 1").fetchone()[0]
+    if not stored == distinct == done or head != head_before + done:
+        raise SystemExit(
+            f"appended {done:,}, stored {stored:,} ({distinct:,} keys), head {head_before:,} -> {head:,}"
+        )
+    print(f"        all {done:,} entries stored once, head {head_before:,} -> {head:,}", end="")
+
+
 def bench_appends(url: str, regulator_id: int, writers: int, per_writer: int) -> float:
     import multiprocessing as mp
 
@@ -243,6 +264,7 @@ def bench_appends(url: str, regulator_id: int, writers: int, per_writer: int) ->
         # versions earlier runs left, as autovacuum would (it may be off), so
         # that runs start alike.
         conn.execute("VACUUM (ANALYZE) ledger_head, ledger_summary, ledger_contract_totals")
+        head_before = conn.execute("SELECT seq FROM ledger_head WHERE id = 1").fetchone()[0]
     events = [
         ev
         for _t, ev in generate_events(
@@ -278,6 +300,7 @@ def bench_appends(url: str, regulator_id: int, writers: int, per_writer: int) ->
         f"(one transaction and commit each) in {elapsed:.1f} s = {rate:,.0f} entries/s "
         f"(load average {load_before:.1f} before, {load_after:.1f} after)"
     )
+    check_appends(url, f"append{base}", done, head_before)
     return rate
 
 
@@ -333,6 +356,7 @@ def main() -> None:
     parser.add_argument("--entries", type=int, default=1_000_000)
     parser.add_argument("--appends", type=int, default=2500, help="entries per writer")
     parser.add_argument("--writers", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=2, help="append rounds, each checked after it")
     parser.add_argument("--keep", action="store_true", help="reuse the loaded entries if any (skip the load)")
     parser.add_argument(
         "--parts", default="summaries,appends,verify", help="which of summaries,appends,verify to run"
@@ -371,7 +395,21 @@ def main() -> None:
     if "verify" in parts and "appends" in parts:
         sign_checkpoint(app)
     if "appends" in parts:
-        bench_appends(url, regulator_id, args.writers, args.appends)
+        rates = []
+        for _round in range(args.rounds):
+            rates.append(bench_appends(url, regulator_id, args.writers, args.appends))
+            with app.test_request_context("/"):
+                from marketplace.ledger.incremental import verify_since_checkpoint
+
+                quick = verify_since_checkpoint()
+                if quick.checkpoint_id is None:
+                    print("; no checkpoint to verify from (run with the verify part)")
+                elif not quick.ok:
+                    raise SystemExit(f"since the checkpoint: {quick.reason}: {quick.message}")
+                else:
+                    print(f"; chain verified since checkpoint {quick.checkpoint_id} in {quick.seconds:.2f} s")
+        if len(rates) > 1:
+            print(f"append rounds: {', '.join(f'{r:,.0f}' for r in rates)} entries/s")
     if "verify" in parts:
         bench_verify(app)
 
