@@ -230,6 +230,45 @@ def _writer_process(url: str, regulator_id: int, chunk, barrier, out) -> None:
         out.put(done if done == len(chunk) else -1)  # the parent never waits for a writer that failed
 
 
+class LockSampler:
+    """Counts, every 10 ms, the sessions of the database waiting for a lock (the
+    appenders waiting for the ledger's head): how much the lock holds them up."""
+
+    def __init__(self, url: str) -> None:
+        import threading
+
+        self.url = url.replace("postgresql+psycopg://", "postgresql://")
+        self.counts: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        import psycopg
+
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            while not self._stop.wait(0.01):
+                self.counts.append(
+                    conn.execute(
+                        "SELECT count(*) FROM pg_stat_activity "
+                        "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                    ).fetchone()[0]
+                )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def samples(self) -> int:
+        return len(self.counts)
+
+    def mean_waiting(self) -> float:
+        return statistics.fmean(self.counts) if self.counts else 0.0
+
+
 def check_appends(url: str, prefix: str, done: int, head_before: int) -> None:
     """Every entry a round appended is there once, the head moved by exactly that
     many, and the chain verifies from the latest checkpoint to the head."""
@@ -282,10 +321,13 @@ def bench_appends(url: str, regulator_id: int, writers: int, per_writer: int) ->
     for p in procs:
         p.start()
     load_before = os.getloadavg()[0]
+    sampler = LockSampler(url)
     barrier.wait()
     t0 = time.perf_counter()
+    sampler.start()
     counts = [out.get() for _ in procs]
     elapsed = time.perf_counter() - t0
+    sampler.stop()
     load_after = os.getloadavg()[0]
     if -1 in counts:
         raise SystemExit("a writer failed (see its traceback above)")
@@ -299,6 +341,10 @@ def bench_appends(url: str, regulator_id: int, writers: int, per_writer: int) ->
         f"\nappend: {done:,} entries by {writers} concurrent writer processes through append_entry "
         f"(one transaction and commit each) in {elapsed:.1f} s = {rate:,.0f} entries/s "
         f"(load average {load_before:.1f} before, {load_after:.1f} after)"
+    )
+    print(
+        f"        writers waiting for the ledger's lock: {sampler.mean_waiting():.2f} of {writers} on average "
+        f"({sampler.samples} samples of pg_stat_activity)"
     )
     check_appends(url, f"append{base}", done, head_before)
     return rate
