@@ -151,7 +151,7 @@ def create_bidding(listing_id: int, actor):
         announce_on=_date(body.get("announce_on"), "announce_on", errors),
         starts_at=_datetime(body.get("starts_at"), "starts_at", errors),
         ends_at=_datetime(body.get("ends_at"), "ends_at", errors),
-        extension_minutes=body.get("extension_minutes", 5),
+        extension_minutes=body.get("extension_minutes"),
         priority_org_ids=_ints(body.get("priority_org_ids"), "priority_org_ids", errors),
         deal_terms=body.get("deal_terms"),
     )

@@ -227,6 +227,7 @@ def new_session(listing_id: int):
     status = 200
     if request.method == "GET":
         form.announce_on.data = shanghai_date(clock.now())
+        form.extension_minutes.data = sessions.default_extension_minutes()
     if form.validate_on_submit():
 
         def create():
