@@ -71,6 +71,26 @@ def bidding_org_id(session: BiddingSession, actor, client_org_id=None) -> int:
     return client_org_id
 
 
+def agency_clients(actor, session: BiddingSession) -> list:
+    """The buyer organizations an agency member may enrol in `session`: clients under a
+    buyer mandate in force with the actor's agency (not the seller; invited ones only
+    in a bidding among a notice's buyers), by name."""
+    from ..offers.services import mandate_in_force, mandates_visible_to
+
+    if not (getattr(actor, "is_authenticated", False) and actor.has_powers and actor.acts_as("agency")):
+        return []
+    clients = {}
+    for mandate in db.session.scalars(mandates_visible_to(actor)):
+        if (
+            mandate.agency_org_id == actor.organization_id
+            and mandate.side == "buyer"
+            and permissions.can_act_for_client(actor, session, mandate.client_org_id)
+            and mandate_in_force(actor.organization_id, mandate.client_org_id, "buyer") is not None
+        ):
+            clients[mandate.client_org_id] = mandate.client
+    return sorted(clients.values(), key=lambda org: (org.name, org.id))
+
+
 def enrol(session: BiddingSession, *, actor, payer_reference: str | None = None, client_org_id=None,
           now: datetime | None = None) -> BiddingEnrolment:  # fmt: skip
     """A buyer (or an agency for its client) enrols (again: the same enrolment). The deposit is then due."""

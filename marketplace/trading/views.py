@@ -26,7 +26,16 @@ from ..listings.models import Listing
 from ..listings.permissions import can_view_listing
 from ..listings.states import DEAL_KIND_LABELS
 from . import bidding, chain, clock, enrolment, notices, permissions, sessions
-from .forms import AnswerForm, BidForm, ConfirmForm, EnrolForm, NoticeForm, ObjectionForm, SessionForm
+from .forms import (
+    AnswerForm,
+    BidForm,
+    ClientEnrolForm,
+    ConfirmForm,
+    EnrolForm,
+    NoticeForm,
+    ObjectionForm,
+    SessionForm,
+)
 from .models import BiddingDeposit, BiddingSession, NoticeObjection, TradingNotice
 from .serialize import session_json, state_etag
 
@@ -85,7 +94,7 @@ def detail(session_id: int):
     return _render_detail(session)
 
 
-def _render_detail(session, *, bid_form=None, enrol_form=None, status=200):
+def _render_detail(session, *, bid_form=None, enrol_form=None, client_enrol_form=None, status=200):
     now = clock.now()
     state = session_json(session, current_user, now=now)
     mine = enrolment.enrolment_of(session, getattr(current_user, "organization_id", None)) if (
@@ -99,6 +108,14 @@ def _render_detail(session, *, bid_form=None, enrol_form=None, status=200):
     if bid_form is None:
         bid_form = BidForm()
         bid_form.amount_fen.data = session.min_next_bid()
+    clients = enrolment.agency_clients(current_user, session)
+    by_org = {e.org_id: e for e in session.enrolments}
+    client_enrolments = [(org, by_org.get(org.id)) for org in clients]
+    if client_enrol_form is None:
+        client_enrol_form = ClientEnrolForm(formdata=None)
+    client_enrol_form.client_org_id.choices = [
+        (org.id, org.name) for org, e in client_enrolments if e is None
+    ]
     return render_template(
         "trading/detail.html",
         session=session,
@@ -108,6 +125,9 @@ def _render_detail(session, *, bid_form=None, enrol_form=None, status=200):
         deposits=deposits,
         bid_form=bid_form,
         enrol_form=enrol_form or EnrolForm(),
+        client_enrolments=client_enrolments,
+        client_enrol_form=client_enrol_form,
+        client_bid_form=BidForm(formdata=None),
         confirm_form=ConfirmForm(),
         permissions=permissions,
         now=now,
@@ -147,6 +167,8 @@ def state(session_id: int):
 @login_required
 def enrol(session_id: int):
     session = _session_or_404(session_id)
+    if "client_org_id" in request.form:
+        return _enrol_client(session)
     form = EnrolForm()
     if not form.validate_on_submit():
         return _render_detail(session, enrol_form=form, status=422)
@@ -157,6 +179,25 @@ def enrol(session_id: int):
         form=form,
     )  # fmt: skip
     return redirect(url_for("trading.detail", session_id=session.id))
+
+
+def _enrol_client(session):
+    """An agency enrols a buyer it represents (the service checks the mandate)."""
+    form = ClientEnrolForm()
+    form.client_org_id.choices = [
+        (org.id, org.name) for org in enrolment.agency_clients(current_user, session)
+    ]
+    if not form.validate_on_submit():
+        return _render_detail(session, client_enrol_form=form, status=422)
+    ok, _result = attempt(
+        lambda: enrolment.enrol(session, actor=current_user, payer_reference=form.payer_reference.data,
+                                client_org_id=form.client_org_id.data, now=clock.now()),
+        success=_("Your client is enrolled. It pays the deposit by bank transfer quoting its reference."),
+        form=form,
+    )  # fmt: skip
+    if not ok:
+        return _render_detail(db.session.get(BiddingSession, session.id), client_enrol_form=form, status=409)
+    return redirect(url_for("trading.detail", session_id=session.id) + "#client-bidding")
 
 
 @bp.post("/biddings/<int:session_id>/bid")
@@ -170,7 +211,13 @@ def bid(session_id: int):
         return _render_detail(session, bid_form=form, status=422)
     bidding.settle_before_refusing(session, clock.now())
     ok, _result = attempt(
-        lambda: bidding.place_bid(session, form.amount_fen.data, actor=current_user, now=clock.now()),
+        lambda: bidding.place_bid(
+            session,
+            form.amount_fen.data,
+            actor=current_user,
+            now=clock.now(),
+            client_org_id=form.client_org_id.data,
+        ),
         success=_("Your bid is in."),
         form=form,
     )
