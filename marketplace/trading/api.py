@@ -217,6 +217,35 @@ def bidding_stats():
     return deals_by_mode()
 
 
+@bp.get("/biddings/stats/export")
+@describe(
+    "The same figures as a file: `format=csv` (default; for scripts: `row_kind` mode / premium / session, "
+    "amounts in fen, premium in basis points) or `xlsx` (a report in the request's language, amounts in 元); "
+    "with one row per settled session (reference, technology, bids, starting and winning price, premium).",
+    tags=["trading"],
+    auth="none",
+    params=[{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "xlsx"]}}],
+    responses={200: "The file", 422: "Unknown format"},
+)
+def bidding_stats_export():
+    from flask import Response
+
+    from . import exports
+
+    fmt = request.args.get("format") or "csv"
+    if fmt not in exports.FORMATS:
+        raise ValidationError(fields={"format": [_l("The format is csv or xlsx.")]})
+    if fmt == "csv":
+        body, mimetype = exports.csv_bytes(), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = (
+            exports.xlsx_bytes(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{exports.filename(fmt)}"'})  # fmt: skip
+
+
 @bp.get("/biddings/<int:session_id>")
 @describe(
     "One session: `status`, `current_price_fen`, `bids_count`, `ends_at` (the effective end, after extensions), "

@@ -88,6 +88,26 @@ def index():
     return render_template("trading/index.html", page=page, now=now, stats=deals_by_mode())
 
 
+@bp.get("/biddings/figures.<fmt>")
+def figures_export(fmt: str):
+    """Deals by trading mode and the bidding premium, as CSV or XLSX (public, like the figures)."""
+    from flask import Response
+
+    from . import exports
+
+    if fmt not in exports.FORMATS:
+        abort(404)
+    if fmt == "csv":
+        body, mimetype = exports.csv_bytes(), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = (
+            exports.xlsx_bytes(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{exports.filename(fmt)}"'})  # fmt: skip
+
+
 @bp.get("/biddings/<int:session_id>")
 def detail(session_id: int):
     session = _session_or_404(session_id)
