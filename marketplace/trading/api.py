@@ -299,6 +299,52 @@ def enrol_bidding(session_id: int, actor):
     }
 
 
+@bp.post("/biddings/<int:session_id>/deposit/stripe")
+@describe(
+    "The enrolled buyer (or the agency that enrolled it: `client_org_id`) pays the deposit online through "
+    "Stripe, where the platform has Stripe keys: answers the deposit with the PaymentIntent's `client_secret` "
+    "to confirm in the browser. Asking again answers the same intent (a deposit paid twice is one) and applies "
+    "what Stripe has now; Stripe's webhook confirms the deposit, and then the bidder may bid.",
+    tags=["trading"],
+    body=obj({"client_org_id": INTEGER}),
+    responses={
+        200: "`{status, code, payment}`",
+        403: "Not the enrolled buyer or its agency",
+        404: "No such session, or not enrolled",
+        409: "Stripe not configured, or the deposit can no longer be paid",
+        502: "Stripe could not be reached, or refused",
+    },  # fmt: skip
+)
+@token_required
+def pay_bidding_deposit_online(session_id: int, actor):
+    from .online_deposits import pay_online
+
+    now = clock.now()
+    session = _session(session_id, actor, now)
+    body = request.get_json(silent=True) if request.data else {}
+    client = body.get("client_org_id") if isinstance(body, dict) else None
+    e = _enrolment_for(session, actor, client)
+    deposit, intent = pay_online(e, actor=actor, now=now)
+    return {
+        "status": "eligible" if e.eligible else "awaiting_deposit",
+        "code": e.code,
+        "payment": {**deposit_json(deposit), "client_secret": intent.client_secret if intent else None},
+    }
+
+
+def _enrolment_for(session, actor, client_org_id) -> BiddingEnrolment:
+    from ..core.errors import PermissionDenied
+
+    try:
+        org_id = enrolment.bidding_org_id(session, actor, client_org_id)
+    except PermissionDenied:
+        raise NotFound(_l("You are not enrolled in this bidding.")) from None
+    e = enrolment.enrolment_of(session, org_id)
+    if e is None:
+        raise NotFound(_l("You are not enrolled in this bidding."))
+    return e
+
+
 @bp.post("/biddings/<int:session_id>/cancel")
 @describe(
     "The seller side cancels a session before its first bid; every deposit is released for refund.",
@@ -329,7 +375,8 @@ def list_bidding_deposits(session_id: int, actor):
 
 def deposit_json(d: BiddingDeposit) -> dict[str, Any]:
     return {"id": d.id, "bidder_code": d.enrolment.code, "amount_fen": d.amount_fen, "reference": d.reference,
-            "payer_reference": d.payer_reference, "status": d.status,
+            "payer_reference": d.payer_reference, "status": d.status, "method": d.method,
+            "stripe_payment_intent_id": d.stripe_payment_intent_id, "refund_status": d.refund_status,
             "confirmed_at": d.confirmed_at.isoformat() if d.confirmed_at else None}  # fmt: skip
 
 

@@ -1,5 +1,6 @@
 """Commands of public trading: `flask biddings settle` (cron, every minute), `flask biddings
-forfeit` (daily), `flask biddings verify ID`, `flask biddings notices` (ends due notices)."""
+forfeit` (daily), `flask biddings refunds` (online deposits released, every few minutes),
+`flask biddings verify ID`, `flask biddings notices` (ends due notices)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,16 @@ def forfeit_command():
                          lambda i: forfeit(db.session.get(BiddingSession, i), now=now).status == "forfeited",
                          "session")  # fmt: skip
     click.echo(f"biddings: {done} forfeited, {failed} not; {closed} listings closed after signing")
+
+
+@biddings_cli.command("refunds")
+def refunds_command():
+    """Ask Stripe for the refunds of released online deposits not asked yet (safe to run again)."""
+    from .online_deposits import refund_now, refunds_to_ask
+
+    outcomes = [refund_now(ident) for ident in refunds_to_ask()]
+    done = sum(o in ("succeeded", "pending") for o in outcomes)
+    click.echo(f"deposits: {done} refunds asked, {len(outcomes) - done} not")
 
 
 @biddings_cli.command("notices")

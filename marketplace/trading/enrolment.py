@@ -1,6 +1,7 @@
 """Enrolment in a bidding session and its deposit (保证金): a buyer enrols, pays by
 bank transfer quoting the deposit's reference, the seller side or the listing's
-agency confirms it; only then may the buyer bid. Bidders are known by codes."""
+agency confirms it (or pays online where Stripe is configured: online_deposits.py);
+only then may the buyer bid. Bidders are known by codes."""
 
 from __future__ import annotations
 
@@ -121,6 +122,8 @@ def confirm_deposit(deposit: BiddingDeposit, *, actor, now: datetime | None = No
     lock(deposit)
     if deposit.status == DepositStatus.CONFIRMED.value:
         return deposit
+    if deposit.method == "stripe":
+        raise Conflict(_l("This deposit is paid online: Stripe confirms it."), code="deposit_online")
     if deposit.status != DepositStatus.AWAITING.value or session.phase(now) not in ("announced", "open"):
         raise Conflict(_l("This deposit can no longer be confirmed."), code="deposit_closed")
     DEPOSIT_MACHINE.apply(deposit, DepositStatus.CONFIRMED)
@@ -142,6 +145,10 @@ def release_deposits(session: BiddingSession, *, now: datetime, keep: int | None
             DEPOSIT_MACHINE.apply(deposit, DepositStatus.RELEASED)
             deposit.released_at = now
             count += 1
+            if deposit.method == "stripe":
+                from .online_deposits import refund_due
+
+                refund_due(deposit)  # refunded at Stripe after the commit
     return count
 
 

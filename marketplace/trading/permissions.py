@@ -60,6 +60,16 @@ def can_act_for_client(user, session, client_org_id: int) -> bool:
     )
 
 
+def can_pay_deposit(user, enrolment) -> bool:
+    """The enrolled buyer's members, or the agency that enrolled it for its client."""
+    if not _authed(user):
+        return False
+    if user.organization_id == enrolment.org_id and user.acts_as("buyer"):
+        return True
+    return enrolment.agency_org_id is not None and user.organization_id == enrolment.agency_org_id and (
+        user.acts_as("agency"))  # fmt: skip
+
+
 def can_confirm_deposits(user, session) -> bool:
     return is_seller_side(user, session.listing)
 

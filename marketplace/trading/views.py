@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organization
-from ..core.errors import ValidationError
+from ..core.errors import DomainError, ValidationError
 from ..core.money import for_locale, format_yuan, format_yuan_en
 from ..core.pagination import paginate, read_page_args
 from ..core.templating import _local_datetime as local_datetime
@@ -25,7 +25,7 @@ from ..extensions import db
 from ..listings.models import Listing
 from ..listings.permissions import can_view_listing
 from ..listings.states import DEAL_KIND_LABELS
-from . import bidding, chain, clock, enrolment, notices, permissions, sessions
+from . import bidding, chain, clock, enrolment, notices, online_deposits, permissions, sessions
 from .forms import (
     AnswerForm,
     BidForm,
@@ -148,6 +148,7 @@ def _render_detail(session, *, bid_form=None, enrol_form=None, client_enrol_form
         client_enrolments=client_enrolments,
         client_enrol_form=client_enrol_form,
         client_bid_form=BidForm(formdata=None),
+        stripe_offered=online_deposits.stripe_offered(),
         confirm_form=ConfirmForm(),
         permissions=permissions,
         now=now,
@@ -245,6 +246,35 @@ def bid(session_id: int):
         session = db.session.get(BiddingSession, session_id)
         return _render_detail(session, bid_form=form, status=409)
     return redirect(url_for("trading.detail", session_id=session.id))
+
+
+@bp.post("/biddings/<int:session_id>/deposit/online")
+@login_required
+def pay_deposit_online(session_id: int):
+    """Pay (or check) the deposit online through Stripe: for oneself, or for a client."""
+    from .online_deposits import pay_online
+
+    session = _session_or_404(session_id)
+    form = BidForm(formdata=None)  # only its client_org_id and the CSRF token
+    form.process(request.form)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    client = form.client_org_id.data
+    try:
+        org_id = enrolment.bidding_org_id(session, current_user, client)
+    except DomainError:
+        abort(404)
+    mine = enrolment.enrolment_of(session, org_id)
+    if mine is None:
+        abort(404)
+    ok, result = attempt(lambda: pay_online(mine, actor=current_user, now=clock.now()))
+    if ok:
+        deposit, _intent = result
+        flash(_("Deposit received: you may bid.") if deposit.status == "confirmed" else
+              _("The online payment is under way; the deposit counts once Stripe confirms it."),
+              "success" if deposit.status == "confirmed" else "info")  # fmt: skip
+    anchor = "#client-bidding" if client else "#my-bidding"
+    return redirect(url_for("trading.detail", session_id=session.id) + anchor)
 
 
 @bp.post("/biddings/<int:session_id>/deposits/<int:deposit_id>/confirm")
