@@ -58,10 +58,17 @@ def trading_for_listing(listing) -> dict:
     """What the listing page shows about public trading (its included block)."""
     live = sessions.live_session_of(listing.id)
     notice = sessions.running_notice_of(listing.id)
+    last = sessions.last_session_of(listing.id) if live is None else None
+    # Won, the winner has until `sign_by` to sign: no other trading meanwhile (a forfeit frees it).
+    signing = last if last is not None and last.status == "settled" else None
     return {
         "session": live,
         "notice": notice,
-        "can_start": permissions.can_start_trading(current_user, listing) and live is None and notice is None,
+        "signing": signing,
+        "can_start": permissions.can_start_trading(current_user, listing)
+        and live is None
+        and notice is None
+        and signing is None,
     }
 
 

@@ -104,3 +104,18 @@ def test_the_rerun_reduction_and_the_extension_come_from_the_configuration(world
     finally:
         app.config["BIDDING_RERUN_MAX_REDUCTION_PCT"] = 20
         app.config["BIDDING_EXTENSION_MINUTES"] = 5
+
+
+def test_the_listing_page_shows_the_signing_and_offers_trading_again_after_a_forfeit(
+    world, client, login_as, clock
+):
+    s = _won(world)
+    login_as(world.seller)
+    clock.set(s.effective_ends_at + timedelta(days=1))
+    page = client.get(f"/listings/{world.listing.id}?lang=en").get_data(as_text=True)
+    assert "the winner signs by" in page and "Start an online bidding" not in page
+    settlement.forfeit(s, now=_past_sign_by(s))
+    clock.set(_past_sign_by(s))
+    page = client.get(f"/listings/{world.listing.id}?lang=en").get_data(as_text=True)
+    assert "the winner signs by" not in page and "Start an online bidding" in page
+    assert client.get(f"/listings/{world.listing.id}/biddings/new").status_code == 200
