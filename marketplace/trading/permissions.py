@@ -51,11 +51,13 @@ def can_enrol(user, session) -> bool:
 
 
 def can_act_for_client(user, session, client_org_id: int) -> bool:
-    """An agency member, for a client other than the seller (the mandate is the service's check)."""
+    """An agency member, for a client other than the seller (the mandate is the service's check);
+    not the listing's own agency, which sees the secret reserve and confirms the deposits."""
     return (
         _authed(user)
         and user.acts_as("agency")
         and client_org_id != session.seller_org_id
+        and user.organization_id != session.listing.agency_org_id
         and (not session.invited_org_ids or client_org_id in session.invited_org_ids)
     )
 

@@ -54,3 +54,17 @@ def test_a_buyer_sees_no_client_section(world, client, login_as, clock):
     login_as(world.buyers[0])
     page = client.get(f"/biddings/{s.id}?lang=en").get_data(as_text=True)
     assert 'id="client-bidding"' not in page
+
+
+def test_the_listings_own_agency_does_not_bid_for_a_buyer(world, client, login_as, api, clock):
+    """The listing's agency sees the secret reserve and confirms deposits: it enrols no buyer."""
+    client_buyer = world.buyers[1]
+    factories.MandateFactory(agency=world.agent.organization, client=client_buyer.organization, side="buyer")
+    s = make_session(world.listing, world.seller, T0, reserve_fen=START * 2)
+    login_as(world.agent)
+    page = client.get(f"/biddings/{s.id}?lang=en").get_data(as_text=True)
+    assert 'id="client-bidding"' not in page
+    r = api(world.agent).post(
+        f"/api/v1/biddings/{s.id}/enrol", json={"client_org_id": client_buyer.organization_id}
+    )
+    assert r.status_code == 403 and not s.enrolments
