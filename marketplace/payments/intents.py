@@ -25,6 +25,11 @@ def stripe_offered() -> bool:
     return stripe_enabled()
 
 
+def require_stripe() -> None:
+    """Raise `StripeNotConfigured` (409) before anything is written for an online payment."""
+    _stripe()
+
+
 def _stripe() -> StripeGateway:
     gateway = gateway_for(PaymentMethod.STRIPE.value)  # StripeNotConfigured (409) without keys
     assert isinstance(gateway, StripeGateway)

@@ -58,6 +58,7 @@ def pay_online(enrolment: BiddingEnrolment, *, actor, now: datetime | None = Non
     deposit = lock(enrolment.deposit)
     if deposit.status == DepositStatus.CONFIRMED.value:
         return deposit, None
+    intents.require_stripe()  # without Stripe keys: 409, the deposit stays a bank transfer
     if deposit.status != DepositStatus.AWAITING.value or session.phase(now) not in ("announced", "open"):
         raise Conflict(_l("This deposit can no longer be paid."), code="deposit_closed")
     if deposit.stripe_payment_intent_id:

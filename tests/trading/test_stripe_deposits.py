@@ -137,6 +137,10 @@ def test_without_stripe_the_deposit_is_paid_by_bank_transfer(world, api, client,
     api(world.buyers[0]).post(f"/api/v1/biddings/{s.id}/enrol")
     r = api(world.buyers[0]).post(f"/api/v1/biddings/{s.id}/deposit/stripe")
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "stripe_not_configured"
+    deposit = s.enrolments[0].deposit
+    assert (deposit.method, deposit.idempotency_key) == ("bank_transfer", None)
+    c = api(world.seller).post(f"/api/v1/biddings/{s.id}/deposits/{deposit.id}/confirm")
+    assert c.status_code == 200 and c.get_json()["status"] == "confirmed"
     assert api(world.buyers[2]).post(f"/api/v1/biddings/{s.id}/deposit/stripe").status_code == 404
     login_as(world.buyers[0])
     assert 'id="deposit-online"' not in client.get(f"/biddings/{s.id}").get_data(as_text=True)
