@@ -60,7 +60,7 @@ def trading_for_listing(listing) -> dict:
     notice = sessions.running_notice_of(listing.id)
     last = sessions.last_session_of(listing.id) if live is None else None
     # Won, the winner has until `sign_by` to sign: no other trading meanwhile (a forfeit frees it).
-    signing = last if last is not None and last.status == "settled" else None
+    signing = last if last is not None and last.status == "settled" and _unsigned(last) else None
     return {
         "session": live,
         "notice": notice,
@@ -70,6 +70,13 @@ def trading_for_listing(listing) -> dict:
         and notice is None
         and signing is None,
     }
+
+
+def _unsigned(session) -> bool:
+    from ..contracts.models import Contract
+
+    contract = db.session.get(Contract, session.contract_id) if session.contract_id else None
+    return contract is not None and contract.status in ("draft", "signing")
 
 
 @bp.app_template_global("trading_stats")

@@ -71,7 +71,7 @@ def test_a_forfeited_draft_counts_as_no_deal_by_trading_mode(world):
     assert after["settled_sessions"] == 0 and after["premium_bp"] is None
 
 
-def test_a_signed_deal_closes_the_listing(world, app, db, clock):
+def test_a_signed_deal_closes_the_listing(world, app, db, clock, client):
     s = _won(world)
     contract = db.session.get(Contract, s.contract_id)
     runner = app.test_cli_runner()
@@ -80,6 +80,8 @@ def test_a_signed_deal_closes_the_listing(world, app, db, clock):
     assert world.listing.status == "published"
     contract.status = "signed"  # signed by both parties (the contracts service's part)
     db.session.flush()
+    page = client.get(f"/listings/{world.listing.id}?lang=en").get_data(as_text=True)
+    assert "the winner signs by" not in page
     clock.set(_past_sign_by(s))
     out = runner.invoke(args=["biddings", "forfeit"]).output
     assert "0 forfeited" in out and "1 listings closed" in out, out
