@@ -163,6 +163,10 @@ def register_subscribers(app: Flask) -> None:
     from .trading import results as trading_results
 
     contracts_ports.trading_checks.plug(app, trading_results.contract_checks)
+    from .payments import intents as payment_intents
+    from .trading import online_deposits as trading_deposits
+
+    payment_intents.intent_changed.plug(app, trading_deposits.intent_changed)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -91,6 +91,16 @@ class Config:
     # Comma-separated Stripe payment method types offered (card, alipay, wechat_pay).
     STRIPE_PAYMENT_METHOD_TYPES = os.environ.get("STRIPE_PAYMENT_METHOD_TYPES", "card")
 
+    # Public trading (网络竞价, 挂牌公示): days and minutes of its rules.
+    BIDDING_ANNOUNCE_DAYS = int(os.environ.get("BIDDING_ANNOUNCE_DAYS", "7"))
+    BIDDING_EXTENSION_MINUTES = int(os.environ.get("BIDDING_EXTENSION_MINUTES", "5"))
+    BIDDING_SIGN_DAYS = int(os.environ.get("BIDDING_SIGN_DAYS", "10"))
+    BIDDING_RERUN_MAX_REDUCTION_PCT = int(os.environ.get("BIDDING_RERUN_MAX_REDUCTION_PCT", "20"))
+    NOTICE_DEFAULT_DAYS = int(os.environ.get("NOTICE_DEFAULT_DAYS", "15"))
+    NOTICE_MIN_DAYS = int(os.environ.get("NOTICE_MIN_DAYS", "5"))
+    NOTICE_MAX_DAYS = int(os.environ.get("NOTICE_MAX_DAYS", "30"))
+    RESULT_NOTICE_REQUIRED = _bool("RESULT_NOTICE_REQUIRED", False)
+
     MAIL_SENDER = os.environ.get("MAIL_SENDER", "console")
 
     # How long a shared cache (the reverse proxy) may keep an API answer given without a

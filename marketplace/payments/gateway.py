@@ -182,22 +182,30 @@ class StripeGateway(PaymentGateway):
     def start(self, payment: Payment) -> Intent:
         if not payment.idempotency_key:
             raise ValueError("a Stripe payment needs its idempotency key saved first")
+        metadata = {
+            "payment_id": str(payment.id),
+            "contract_id": str(payment.contract_id),
+            "milestone_seq": str(payment.milestone.seq),
+        }
+        return self.create_intent(
+            payment.amount_fen, idempotency_key=payment.idempotency_key, metadata=metadata
+        )
+
+    def create_intent(self, amount_fen: int, *, idempotency_key: str, metadata: dict[str, str]) -> Intent:
+        """A PaymentIntent of `amount_fen` CNY created with the key saved beforehand."""
+        if not idempotency_key:
+            raise ValueError("a PaymentIntent needs its idempotency key saved first")
         params: dict[str, Any] = {
-            "amount": payment.amount_fen,
+            "amount": amount_fen,
             "currency": CURRENCY,
             "payment_method_types": list(self.method_types),
-            "metadata": {
-                "payment_id": str(payment.id),
-                "contract_id": str(payment.contract_id),
-                "milestone_seq": str(payment.milestone.seq),
-                "platform": "hlj-marketplace",
-            },
+            "metadata": {**metadata, "platform": "hlj-marketplace"},
         }
         if "wechat_pay" in self.method_types:
             params["payment_method_options"] = {"wechat_pay": {"client": "web"}}
         try:
             pi = self.client.v1.payment_intents.create(
-                params=params, options={"idempotency_key": payment.idempotency_key}
+                params=params, options={"idempotency_key": idempotency_key}
             )
         except (stripe.InvalidRequestError, stripe.CardError, stripe.AuthenticationError) as exc:
             raise GatewayError(
@@ -223,11 +231,14 @@ class StripeGateway(PaymentGateway):
     def cancel(self, payment: Payment) -> Intent | None:
         if not payment.stripe_payment_intent_id:
             return None
+        return self.cancel_intent(payment.stripe_payment_intent_id)
+
+    def cancel_intent(self, intent_id: str) -> Intent:
         try:
-            pi = self.client.v1.payment_intents.cancel(payment.stripe_payment_intent_id)
+            pi = self.client.v1.payment_intents.cancel(intent_id)
         except stripe.InvalidRequestError as exc:
             # Not cancellable (it succeeded meanwhile, or is already cancelled): say what it is now.
-            current = self.retrieve_intent(payment.stripe_payment_intent_id)
+            current = self.retrieve_intent(intent_id)
             if current is not None:
                 return current
             raise GatewayError(detail=_error_text(exc), definitive=True) from exc
@@ -251,14 +262,23 @@ class StripeGateway(PaymentGateway):
     def refund(self, payment: Payment, refund: Refund) -> RefundResult:
         if not refund.idempotency_key:
             raise ValueError("a Stripe refund needs its idempotency key saved first")
+        return self.refund_intent(
+            payment.stripe_payment_intent_id or "",
+            refund.amount_fen,
+            idempotency_key=refund.idempotency_key,
+            metadata={"refund_id": str(refund.id), "payment_id": str(payment.id)},
+        )
+
+    def refund_intent(
+        self, intent_id: str, amount_fen: int, *, idempotency_key: str, metadata: dict[str, str]
+    ) -> RefundResult:
+        """Give `amount_fen` of a PaymentIntent back, with the key saved beforehand."""
+        if not idempotency_key:
+            raise ValueError("a Stripe refund needs its idempotency key saved first")
         try:
             obj = self.client.v1.refunds.create(
-                params={
-                    "payment_intent": payment.stripe_payment_intent_id,
-                    "amount": refund.amount_fen,
-                    "metadata": {"refund_id": str(refund.id), "payment_id": str(payment.id)},
-                },
-                options={"idempotency_key": refund.idempotency_key},
+                params={"payment_intent": intent_id, "amount": amount_fen, "metadata": metadata},
+                options={"idempotency_key": idempotency_key},
             )
         except stripe.InvalidRequestError as exc:
             raise GatewayError(

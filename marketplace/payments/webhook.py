@@ -83,6 +83,8 @@ def handle_stripe_webhook(payload: bytes, signature: str | None) -> WebhookAnswe
     intent_id = event.payment_intent_id
     intent = gateway.retrieve_intent(intent_id) if intent_id else None  # GatewayError: 502, Stripe retries
     payment = _payment_for_intent(intent_id, intent)
+    if payment is None and intent is not None and intent.metadata.get("purpose") and is_intent_event:
+        return _other_intent(event, intent)
     if payment is None or intent is None:
         log.info(
             "Stripe event %s (%s) for unknown PaymentIntent %s; ignored", event.id, event.type, intent_id
@@ -111,4 +113,26 @@ def handle_stripe_webhook(payload: bytes, signature: str | None) -> WebhookAnswe
         outcome = sync_stripe_refunds(payment, gateway.list_refunds(intent.id))
     stored.outcome = outcome[:200]
     log.info("Stripe event %s (%s) on payment %s: %s", event.id, event.type, payment.id, outcome)
+    return WebhookAnswer(200, outcome)
+
+
+def _other_intent(event, intent: Intent) -> WebhookAnswer:
+    """An intent made for another domain (`intents.create_intent`): the event stored
+    once, the domain's answer applied in the same transaction."""
+    from .intents import intent_changed
+
+    stored = StripeEvent(event_id=event.id, type=event.type, object_id=event.object_id, outcome="received")
+    db.session.add(stored)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return WebhookAnswer(200, "duplicate")
+    outcome = intent_changed(intent)
+    if outcome is None:
+        log.info("Stripe event %s (%s) for %s intent %s not known; ignored", event.id, event.type,
+                 intent.metadata.get("purpose"), intent.id)  # fmt: skip
+        db.session.delete(stored)  # not stored: a later delivery may find it known
+        return WebhookAnswer(200, "ignored_unknown")
+    stored.outcome = outcome[:200]
     return WebhookAnswer(200, outcome)

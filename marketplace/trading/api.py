@@ -151,7 +151,7 @@ def create_bidding(listing_id: int, actor):
         announce_on=_date(body.get("announce_on"), "announce_on", errors),
         starts_at=_datetime(body.get("starts_at"), "starts_at", errors),
         ends_at=_datetime(body.get("ends_at"), "ends_at", errors),
-        extension_minutes=body.get("extension_minutes", 5),
+        extension_minutes=body.get("extension_minutes"),
         priority_org_ids=_ints(body.get("priority_org_ids"), "priority_org_ids", errors),
         deal_terms=body.get("deal_terms"),
     )
@@ -217,6 +217,35 @@ def bidding_stats():
     return deals_by_mode()
 
 
+@bp.get("/biddings/stats/export")
+@describe(
+    "The same figures as a file: `format=csv` (default; for scripts: `row_kind` mode / premium / session, "
+    "amounts in fen, premium in basis points) or `xlsx` (a report in the request's language, amounts in 元); "
+    "with one row per settled session (reference, technology, bids, starting and winning price, premium).",
+    tags=["trading"],
+    auth="none",
+    params=[{"name": "format", "in": "query", "schema": {"type": "string", "enum": ["csv", "xlsx"]}}],
+    responses={200: "The file", 422: "Unknown format"},
+)
+def bidding_stats_export():
+    from flask import Response
+
+    from . import exports
+
+    fmt = request.args.get("format") or "csv"
+    if fmt not in exports.FORMATS:
+        raise ValidationError(fields={"format": [_l("The format is csv or xlsx.")]})
+    if fmt == "csv":
+        body, mimetype = exports.csv_bytes(), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = (
+            exports.xlsx_bytes(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{exports.filename(fmt)}"'})  # fmt: skip
+
+
 @bp.get("/biddings/<int:session_id>")
 @describe(
     "One session: `status`, `current_price_fen`, `bids_count`, `ends_at` (the effective end, after extensions), "
@@ -270,6 +299,52 @@ def enrol_bidding(session_id: int, actor):
     }
 
 
+@bp.post("/biddings/<int:session_id>/deposit/stripe")
+@describe(
+    "The enrolled buyer (or the agency that enrolled it: `client_org_id`) pays the deposit online through "
+    "Stripe, where the platform has Stripe keys: answers the deposit with the PaymentIntent's `client_secret` "
+    "to confirm in the browser. Asking again answers the same intent (a deposit paid twice is one) and applies "
+    "what Stripe has now; Stripe's webhook confirms the deposit, and then the bidder may bid.",
+    tags=["trading"],
+    body=obj({"client_org_id": INTEGER}),
+    responses={
+        200: "`{status, code, payment}`",
+        403: "Not the enrolled buyer or its agency",
+        404: "No such session, or not enrolled",
+        409: "Stripe not configured, or the deposit can no longer be paid",
+        502: "Stripe could not be reached, or refused",
+    },  # fmt: skip
+)
+@token_required
+def pay_bidding_deposit_online(session_id: int, actor):
+    from .online_deposits import pay_online
+
+    now = clock.now()
+    session = _session(session_id, actor, now)
+    body = request.get_json(silent=True) if request.data else {}
+    client = body.get("client_org_id") if isinstance(body, dict) else None
+    e = _enrolment_for(session, actor, client)
+    deposit, intent = pay_online(e, actor=actor, now=now)
+    return {
+        "status": "eligible" if e.eligible else "awaiting_deposit",
+        "code": e.code,
+        "payment": {**deposit_json(deposit), "client_secret": intent.client_secret if intent else None},
+    }
+
+
+def _enrolment_for(session, actor, client_org_id) -> BiddingEnrolment:
+    from ..core.errors import PermissionDenied
+
+    try:
+        org_id = enrolment.bidding_org_id(session, actor, client_org_id)
+    except PermissionDenied:
+        raise NotFound(_l("You are not enrolled in this bidding.")) from None
+    e = enrolment.enrolment_of(session, org_id)
+    if e is None:
+        raise NotFound(_l("You are not enrolled in this bidding."))
+    return e
+
+
 @bp.post("/biddings/<int:session_id>/cancel")
 @describe(
     "The seller side cancels a session before its first bid; every deposit is released for refund.",
@@ -300,7 +375,8 @@ def list_bidding_deposits(session_id: int, actor):
 
 def deposit_json(d: BiddingDeposit) -> dict[str, Any]:
     return {"id": d.id, "bidder_code": d.enrolment.code, "amount_fen": d.amount_fen, "reference": d.reference,
-            "payer_reference": d.payer_reference, "status": d.status,
+            "payer_reference": d.payer_reference, "status": d.status, "method": d.method,
+            "stripe_payment_intent_id": d.stripe_payment_intent_id, "refund_status": d.refund_status,
             "confirmed_at": d.confirmed_at.isoformat() if d.confirmed_at else None}  # fmt: skip
 
 

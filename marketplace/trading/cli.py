@@ -1,5 +1,6 @@
 """Commands of public trading: `flask biddings settle` (cron, every minute), `flask biddings
-forfeit` (daily), `flask biddings verify ID`, `flask biddings notices` (ends due notices)."""
+forfeit` (daily), `flask biddings refunds` (online deposits released, every few minutes),
+`flask biddings verify ID`, `flask biddings notices` (ends due notices)."""
 
 from __future__ import annotations
 
@@ -17,13 +18,14 @@ biddings_cli = AppGroup("biddings", help="Online bidding (网络竞价) and publ
 
 
 def _each(ids, action, label: str) -> tuple[int, int]:
-    """Each in its own transaction: one that cannot be settled does not stop the others."""
+    """Each in its own transaction: one that cannot be settled does not stop the others.
+    An action answering False did nothing (not counted)."""
     done = failed = 0
     for ident in ids:
         try:
-            action(ident)
+            result = action(ident)
             db.session.commit()
-            done += 1
+            done += result is not False
         except DomainError as exc:
             db.session.rollback()
             failed += 1
@@ -44,13 +46,28 @@ def settle_command():
 
 @biddings_cli.command("forfeit")
 def forfeit_command():
-    """Winners who did not sign by the deadline forfeit their deposits."""
-    from .settlement import forfeit, overdue_sessions
+    """Winners who did not sign by the deadline forfeit their deposits; listings of signed deals close."""
+    from .settlement import close_if_signed, forfeit, overdue_sessions, signed_to_close
 
     now = clock.now()
+    closed = 0
+    for ident in signed_to_close():
+        closed += bool(close_if_signed(db.session.get(BiddingSession, ident), now=now))
+        db.session.commit()
     done, failed = _each(overdue_sessions(shanghai_date(now)),
-                         lambda i: forfeit(db.session.get(BiddingSession, i), now=now), "session")  # fmt: skip
-    click.echo(f"biddings: {done} forfeited, {failed} not")
+                         lambda i: forfeit(db.session.get(BiddingSession, i), now=now).status == "forfeited",
+                         "session")  # fmt: skip
+    click.echo(f"biddings: {done} forfeited, {failed} not; {closed} listings closed after signing")
+
+
+@biddings_cli.command("refunds")
+def refunds_command():
+    """Ask Stripe for the refunds of released online deposits not asked yet (safe to run again)."""
+    from .online_deposits import refund_now, refunds_to_ask
+
+    outcomes = [refund_now(ident) for ident in refunds_to_ask()]
+    done = sum(o in ("succeeded", "pending") for o in outcomes)
+    click.echo(f"deposits: {done} refunds asked, {len(outcomes) - done} not")
 
 
 @biddings_cli.command("notices")

@@ -1,6 +1,7 @@
 """Enrolment in a bidding session and its deposit (保证金): a buyer enrols, pays by
 bank transfer quoting the deposit's reference, the seller side or the listing's
-agency confirms it; only then may the buyer bid. Bidders are known by codes."""
+agency confirms it (or pays online where Stripe is configured: online_deposits.py);
+only then may the buyer bid. Bidders are known by codes."""
 
 from __future__ import annotations
 
@@ -71,6 +72,26 @@ def bidding_org_id(session: BiddingSession, actor, client_org_id=None) -> int:
     return client_org_id
 
 
+def agency_clients(actor, session: BiddingSession) -> list:
+    """The buyer organizations an agency member may enrol in `session`: clients under a
+    buyer mandate in force with the actor's agency (not the seller; invited ones only
+    in a bidding among a notice's buyers), by name."""
+    from ..offers.services import mandate_in_force, mandates_visible_to
+
+    if not (getattr(actor, "is_authenticated", False) and actor.has_powers and actor.acts_as("agency")):
+        return []
+    clients = {}
+    for mandate in db.session.scalars(mandates_visible_to(actor)):
+        if (
+            mandate.agency_org_id == actor.organization_id
+            and mandate.side == "buyer"
+            and permissions.can_act_for_client(actor, session, mandate.client_org_id)
+            and mandate_in_force(actor.organization_id, mandate.client_org_id, "buyer") is not None
+        ):
+            clients[mandate.client_org_id] = mandate.client
+    return sorted(clients.values(), key=lambda org: (org.name, org.id))
+
+
 def enrol(session: BiddingSession, *, actor, payer_reference: str | None = None, client_org_id=None,
           now: datetime | None = None) -> BiddingEnrolment:  # fmt: skip
     """A buyer (or an agency for its client) enrols (again: the same enrolment). The deposit is then due."""
@@ -101,6 +122,8 @@ def confirm_deposit(deposit: BiddingDeposit, *, actor, now: datetime | None = No
     lock(deposit)
     if deposit.status == DepositStatus.CONFIRMED.value:
         return deposit
+    if deposit.method == "stripe":
+        raise Conflict(_l("This deposit is paid online: Stripe confirms it."), code="deposit_online")
     if deposit.status != DepositStatus.AWAITING.value or session.phase(now) not in ("announced", "open"):
         raise Conflict(_l("This deposit can no longer be confirmed."), code="deposit_closed")
     DEPOSIT_MACHINE.apply(deposit, DepositStatus.CONFIRMED)
@@ -122,6 +145,10 @@ def release_deposits(session: BiddingSession, *, now: datetime, keep: int | None
             DEPOSIT_MACHINE.apply(deposit, DepositStatus.RELEASED)
             deposit.released_at = now
             count += 1
+            if deposit.method == "stripe":
+                from .online_deposits import refund_due
+
+                refund_due(deposit)  # refunded at Stripe after the commit
     return count
 
 

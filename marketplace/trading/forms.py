@@ -14,6 +14,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Optional
+from wtforms.widgets import HiddenInput
 
 from ..core.forms import BaseForm, MaxLength, MoneyField, strip_filter
 
@@ -49,8 +50,19 @@ class EnrolForm(BaseForm):
     submit = SubmitField(_l("Enrol"))
 
 
+class ClientEnrolForm(BaseForm):
+    """An agency enrols a buyer it represents under a buyer mandate (choices set by the view)."""
+
+    client_org_id = SelectField(_l("Client"), coerce=int, validators=[InputRequired()])
+    payer_reference = StringField(_l("The client's transfer reference (optional)"),
+                                  validators=[Optional(), MaxLength(100)], filters=[strip_filter])  # fmt: skip
+    submit = SubmitField(_l("Enrol the client"))
+
+
 class BidForm(BaseForm):
     amount_fen = MoneyField(_l("Your bid (yuan)"), validators=[InputRequired()])
+    #: An agency's bid for its client (empty: the bidder's own organization).
+    client_org_id = IntegerField(widget=HiddenInput(), validators=[Optional()])
     submit = SubmitField(_l("Bid"))
 
 

@@ -179,13 +179,16 @@ class BiddingEnrolment(TimestampMixin, db.Model):
 
 
 class BiddingDeposit(TimestampMixin, db.Model):
-    """The deposit (保证金) of one enrolment, paid by bank transfer with ``reference``
-    on it and confirmed by the seller side or the listing's agency (one per enrolment)."""
+    """The deposit (保证金) of one enrolment (one per enrolment): paid by bank transfer
+    with ``reference`` on it and confirmed by the seller side or the listing's agency,
+    or paid online through the payments domain's Stripe path, confirmed by Stripe."""
 
     __tablename__ = "bidding_deposits"
     __table_args__ = (
         CheckConstraint(_in("status", [s.value for s in states.DepositStatus]), name="status"),
         CheckConstraint("amount_fen >= 0", name="amount"),
+        CheckConstraint(_in("method", ["bank_transfer", "stripe"]), name="method"),
+        CheckConstraint("method <> 'stripe' OR idempotency_key IS NOT NULL", name="stripe_key"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -203,12 +206,25 @@ class BiddingDeposit(TimestampMixin, db.Model):
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    # Paid online (method "stripe"): the key is saved before the PaymentIntent is created
+    # with it; a released deposit is refunded at Stripe with its own saved key.
+    idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    stripe_payment_intent_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    stripe_status: Mapped[str | None] = mapped_column(String(40))
+    refund_idempotency_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255))
+    #: The refund at Stripe of a released online deposit: pending, succeeded or failed (NULL: none due).
+    refund_status: Mapped[str | None] = mapped_column(String(16))
+    refunded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     enrolment: Mapped[BiddingEnrolment] = relationship(back_populates="deposit")
 
     @property
     def status_label(self) -> str:
-        return states.label(states.DEPOSIT_STATUS_LABELS, self.status)
+        label = states.label(states.DEPOSIT_STATUS_LABELS, self.status)
+        if self.refund_status:
+            return f"{label} · {states.label(states.REFUND_STATUS_LABELS, self.refund_status)}"
+        return label
 
 
 class BiddingLogEntry(db.Model):

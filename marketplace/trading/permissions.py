@@ -51,13 +51,25 @@ def can_enrol(user, session) -> bool:
 
 
 def can_act_for_client(user, session, client_org_id: int) -> bool:
-    """An agency member, for a client other than the seller (the mandate is the service's check)."""
+    """An agency member, for a client other than the seller (the mandate is the service's check);
+    not the listing's own agency, which sees the secret reserve and confirms the deposits."""
     return (
         _authed(user)
         and user.acts_as("agency")
         and client_org_id != session.seller_org_id
+        and user.organization_id != session.listing.agency_org_id
         and (not session.invited_org_ids or client_org_id in session.invited_org_ids)
     )
+
+
+def can_pay_deposit(user, enrolment) -> bool:
+    """The enrolled buyer's members, or the agency that enrolled it for its client."""
+    if not _authed(user):
+        return False
+    if user.organization_id == enrolment.org_id and user.acts_as("buyer"):
+        return True
+    return enrolment.agency_org_id is not None and user.organization_id == enrolment.agency_org_id and (
+        user.acts_as("agency"))  # fmt: skip
 
 
 def can_confirm_deposits(user, session) -> bool:

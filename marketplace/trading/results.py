@@ -114,9 +114,27 @@ def _required() -> bool:
     return bool(has_app_context() and current_app.config.get("RESULT_NOTICE_REQUIRED"))
 
 
+def _forfeited_bidding(contract):
+    """The forfeited bidding session whose draft this contract is, if any."""
+    from .models import BiddingSession
+
+    if contract.id is None or not (contract.source_ref or "").startswith("JJ"):
+        return None
+    return db.session.scalar(
+        select(BiddingSession).where(
+            BiddingSession.contract_id == contract.id, BiddingSession.status == "forfeited"
+        )
+    )
+
+
 def contract_checks(contract, today: date | None) -> list[tuple[str, bool, Any]]:
     """The checklist's item for 成果公示 (none where no notice applies)."""
     today = today or shanghai_date(utcnow())
+    forfeited = _forfeited_bidding(contract)
+    if forfeited is not None:
+        return [("bidding_forfeited", False,
+                 _l("Bidding %(ref)s was forfeited: the winner did not sign by %(day)s; this draft can no longer be signed.",
+                    ref=forfeited.reference, day=forfeited.sign_by.isoformat() if forfeited.sign_by else ""))]  # fmt: skip
     notice = notice_of(contract) if contract.id is not None else None
     if notice is None:
         if _required() and is_agreed_state_funded(contract):

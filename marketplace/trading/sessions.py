@@ -32,6 +32,17 @@ def setting(name: str, default: int) -> int:
     return default
 
 
+def default_extension_minutes() -> int:
+    return setting("BIDDING_EXTENSION_MINUTES", 5)
+
+
+def rerun_floor(previous_start_fen: int) -> int:
+    """The lowest starting price of a session run again after `previous_start_fen`
+    (at most BIDDING_RERUN_MAX_REDUCTION_PCT, default 20 %, lower; rounded up to the fen)."""
+    pct = min(max(setting("BIDDING_RERUN_MAX_REDUCTION_PCT", 20), 0), 100)
+    return -(-previous_start_fen * (100 - pct) // 100)
+
+
 class BiddingConflict(Conflict):
     code = "bidding_conflict"
 
@@ -45,7 +56,7 @@ class SessionInput:
     starts_at: datetime | None
     ends_at: datetime | None
     reserve_fen: int | None = None
-    extension_minutes: int | None = 5
+    extension_minutes: int | None = None  # None: BIDDING_EXTENSION_MINUTES
     priority_org_ids: list[int] = field(default_factory=list)
     deal_terms: dict[str, Any] | None = None
 
@@ -110,7 +121,7 @@ def validate(
         errors.setdefault("deposit_fen", []).append(
             _l("The deposit is 5 to 20 percent of the starting price.")
         )
-    minutes = data.extension_minutes if data.extension_minutes is not None else 5
+    minutes = data.extension_minutes if data.extension_minutes is not None else default_extension_minutes()
     if not _whole(minutes) or not 1 <= minutes <= 60:
         errors.setdefault("extension_minutes", []).append(_l("The extension is 1 to 60 minutes."))
     today = shanghai_date(now)
@@ -177,11 +188,11 @@ def create_session(listing, data: SessionInput, *, actor, now: datetime | None =
     validate(listing, data, now=now, errors=errors)
     previous = last_session_of(listing.id)
     if previous is not None and previous.status in RERUN_AFTER and "starting_price_fen" not in errors:
-        floor = -(-previous.starting_price_fen * 80 // 100)
+        floor = rerun_floor(previous.starting_price_fen)
         if data.starting_price_fen < floor:
             errors.setdefault("starting_price_fen", []).append(
-                _l("A session run again starts at most 20 percent lower than before: at least %(floor)s fen.",
-                   floor=floor)
+                _l("A session run again starts at most %(pct)s percent lower than before: at least %(floor)s fen.",
+                   pct=setting("BIDDING_RERUN_MAX_REDUCTION_PCT", 20), floor=floor)
             )  # fmt: skip
     if errors:
         raise ValidationError(fields=errors)
@@ -208,7 +219,7 @@ def create_session(listing, data: SessionInput, *, actor, now: datetime | None =
         starts_at=data.starts_at,
         ends_at=data.ends_at,
         effective_ends_at=data.ends_at,
-        extension_minutes=data.extension_minutes or 5,
+        extension_minutes=data.extension_minutes or default_extension_minutes(),
         priority_org_ids=sorted(set(data.priority_org_ids or [])),
         previous_session_id=previous.id if previous is not None and previous.status in RERUN_AFTER else None,
         created_by_id=actor.id,

@@ -27,11 +27,23 @@ from .states import BIDDING_MACHINE, DEPOSIT_MACHINE, BiddingStatus, DepositStat
 _TITLE_SUFFIX = {"license": "技术许可合同", "transfer": "技术转让合同", "equity": "技术作价入股合同"}
 
 
+def takes_whole_listing(listing, terms: dict[str, Any], deal) -> bool:
+    """Whether the deal ends the listing (a transfer, an exclusive licence...)."""
+    licence = listing.terms_for("license")
+    return bool(
+        deal.takes_whole_right
+        or terms.get("license_type") == "exclusive"
+        or (licence is not None and licence.license_type == "exclusive")
+    )
+
+
 def draft_contract(listing, *, buyer_org: Organization, terms: dict[str, Any], reference: str, actor,
-                   today: date, extra: dict[str, Any]):  # fmt: skip
+                   today: date, extra: dict[str, Any], close_now: bool = True):  # fmt: skip
     """The contract draft of a deal decided in public trading (a bidding or a notice),
     by the service an accepted offer uses; the deal committed on each asset, the
-    listing closed for a deal that takes the whole right."""
+    listing closed for a deal that takes the whole right (`close_now` False: a
+    bidding's listing closes once its winner signs, see `close_if_signed`, so that
+    it stays open for a session run again if the winner forfeits)."""
     from ..contracts.services import create_draft_from_deal
     from ..ip.models import IpAsset
     from ..ip.services import DealExcluded, record_committed_deal
@@ -67,14 +79,50 @@ def draft_contract(listing, *, buyer_org: Organization, terms: dict[str, Any], r
                                   on=today)  # fmt: skip
     except DealExcluded as exc:
         raise Conflict(exc.message, code="deal_excluded") from None
-    licence = listing.terms_for("license")
-    if (
-        deal.takes_whole_right
-        or terms.get("license_type") == "exclusive"
-        or (licence is not None and licence.license_type == "exclusive")
-    ):
+    if close_now and takes_whole_listing(listing, terms, deal):
         close_listing(listing, reason=f"{reference} contract:{contract.id}", actor=actor)
     return contract
+
+
+def close_if_signed(session: BiddingSession, *, now: datetime | None = None) -> bool:
+    """A settled session whose contract was signed closes its listing (for a deal that
+    takes the whole right). True when it did; safe to repeat."""
+    from ..contracts.models import Contract
+    from ..listings.services import close_listing
+    from ..offers.negotiation import deal_terms_for_check
+
+    if session.status != "settled" or session.contract_id is None:
+        return False
+    contract = db.session.get(Contract, session.contract_id)
+    listing = session.listing
+    if (
+        contract is None
+        or contract.status in ("draft", "signing", "cancelled")
+        or listing.status != "published"
+    ):
+        return False
+    today = shanghai_date(now or utcnow())
+    if not takes_whole_listing(
+        listing, session.deal_terms, deal_terms_for_check(dict(session.deal_terms), start=today)
+    ):
+        return False
+    close_listing(listing, reason=f"{session.reference} contract:{contract.id}",
+                  actor=db.session.get(User, session.created_by_id))  # fmt: skip
+    return True
+
+
+def signed_to_close() -> list[int]:
+    """Settled sessions whose listing is still published (their contract may be signed)."""
+    from ..listings.models import Listing
+
+    return list(
+        db.session.scalars(
+            select(BiddingSession.id)
+            .join(Listing, Listing.id == BiddingSession.listing_id)
+            .where(BiddingSession.status == "settled", Listing.status == "published")
+            .order_by(BiddingSession.id)
+        )
+    )
 
 
 def settle(session: BiddingSession, *, now: datetime | None = None) -> BiddingSession:
@@ -110,6 +158,7 @@ def settle(session: BiddingSession, *, now: datetime | None = None) -> BiddingSe
                 "deposit_fen": session.deposit_fen,
                 "trading_mode": "bidding",
             },
+            close_now=False,
         )
         BIDDING_MACHINE.apply(session, BiddingStatus.SETTLED)
         session.contract_id = contract.id
@@ -146,7 +195,8 @@ def due_sessions(now: datetime) -> list[int]:
 
 def forfeit(session: BiddingSession, *, now: datetime | None = None) -> BiddingSession:
     """The winner did not sign by `sign_by`: its deposit is forfeited, the deal on the
-    assets is closed again, the session may run again."""
+    assets is closed again, the contract draft can no longer be signed (its checklist
+    says why), and the listing, still published, may be bid on again."""
     from ..contracts.models import Contract
     from ..ip.services import close_committed_deal
 

@@ -68,6 +68,13 @@ DEPOSIT_STATUS_LABELS: dict[str, object] = {
     "forfeited": _l("Deposit forfeited"),
 }
 
+#: The refund at Stripe of a released online deposit.
+REFUND_STATUS_LABELS: dict[str, object] = {
+    "pending": _l("refund under way at Stripe"),
+    "succeeded": _l("refunded through Stripe"),
+    "failed": _l("Stripe refused the refund: refund it by hand"),
+}
+
 DEPOSIT_MACHINE = StateMachine(
     DepositStatus,
     {

@@ -16,16 +16,24 @@ MODES = ("negotiation", "listing", "bidding")
 
 
 def deals_by_mode() -> dict[str, Any]:
-    """Contract drafts and contracts (not cancelled) by the mode that made them; settled
-    sessions' winning prices over their starting prices (weighted, in basis points)."""
+    """Contract drafts and contracts (not cancelled, not a forfeited bidding's draft) by
+    the mode that made them; settled sessions' winning prices over their starting
+    prices (weighted, in basis points; a forfeited session's sale did not happen)."""
     mode = case(
         (Contract.source_ref.like("JJ%"), "bidding"),
         (Contract.source_ref.like("GP%"), "listing"),
         else_="negotiation",
     )
+    forfeited = select(BiddingSession.contract_id).where(
+        BiddingSession.status == "forfeited", BiddingSession.contract_id.is_not(None)
+    )
     rows = db.session.execute(
         select(mode, func.count(Contract.id), func.coalesce(func.sum(Contract.turnover_fen), 0))
-        .where(Contract.status != "cancelled", Contract.source.in_(("offer", "offline")))
+        .where(
+            Contract.status != "cancelled",
+            Contract.source.in_(("offer", "offline")),
+            Contract.id.not_in(forfeited),
+        )
         .group_by(mode)
     ).all()
     by_mode = {m: {"contracts": 0, "turnover_fen": 0} for m in MODES}
@@ -36,7 +44,7 @@ def deals_by_mode() -> dict[str, Any]:
             func.count(BiddingSession.id),
             func.coalesce(func.sum(BiddingSession.starting_price_fen), 0),
             func.coalesce(func.sum(BiddingSession.current_price_fen), 0),
-        ).where(BiddingSession.status.in_(("settled", "forfeited")))
+        ).where(BiddingSession.status == "settled")
     ).one()
     sessions, starting, winning = (int(v) for v in settled)
     premium_bp = (winning - starting) * 10000 // starting if starting else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import Blueprint, abort, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..accounts.models import Organization
-from ..core.errors import ValidationError
+from ..core.errors import DomainError, ValidationError
 from ..core.money import for_locale, format_yuan, format_yuan_en
 from ..core.pagination import paginate, read_page_args
 from ..core.templating import _local_datetime as local_datetime
@@ -25,8 +25,17 @@ from ..extensions import db
 from ..listings.models import Listing
 from ..listings.permissions import can_view_listing
 from ..listings.states import DEAL_KIND_LABELS
-from . import bidding, chain, clock, enrolment, notices, permissions, sessions
-from .forms import AnswerForm, BidForm, ConfirmForm, EnrolForm, NoticeForm, ObjectionForm, SessionForm
+from . import bidding, chain, clock, enrolment, notices, online_deposits, permissions, sessions
+from .forms import (
+    AnswerForm,
+    BidForm,
+    ClientEnrolForm,
+    ConfirmForm,
+    EnrolForm,
+    NoticeForm,
+    ObjectionForm,
+    SessionForm,
+)
 from .models import BiddingDeposit, BiddingSession, NoticeObjection, TradingNotice
 from .serialize import session_json, state_etag
 
@@ -49,11 +58,25 @@ def trading_for_listing(listing) -> dict:
     """What the listing page shows about public trading (its included block)."""
     live = sessions.live_session_of(listing.id)
     notice = sessions.running_notice_of(listing.id)
+    last = sessions.last_session_of(listing.id) if live is None else None
+    # Won, the winner has until `sign_by` to sign: no other trading meanwhile (a forfeit frees it).
+    signing = last if last is not None and last.status == "settled" and _unsigned(last) else None
     return {
         "session": live,
         "notice": notice,
-        "can_start": permissions.can_start_trading(current_user, listing) and live is None and notice is None,
+        "signing": signing,
+        "can_start": permissions.can_start_trading(current_user, listing)
+        and live is None
+        and notice is None
+        and signing is None,
     }
+
+
+def _unsigned(session) -> bool:
+    from ..contracts.models import Contract
+
+    contract = db.session.get(Contract, session.contract_id) if session.contract_id else None
+    return contract is not None and contract.status in ("draft", "signing")
 
 
 @bp.app_template_global("trading_stats")
@@ -79,13 +102,33 @@ def index():
     return render_template("trading/index.html", page=page, now=now, stats=deals_by_mode())
 
 
+@bp.get("/biddings/figures.<fmt>")
+def figures_export(fmt: str):
+    """Deals by trading mode and the bidding premium, as CSV or XLSX (public, like the figures)."""
+    from flask import Response
+
+    from . import exports
+
+    if fmt not in exports.FORMATS:
+        abort(404)
+    if fmt == "csv":
+        body, mimetype = exports.csv_bytes(), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = (
+            exports.xlsx_bytes(),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    return Response(body, mimetype=mimetype,
+                    headers={"Content-Disposition": f'attachment; filename="{exports.filename(fmt)}"'})  # fmt: skip
+
+
 @bp.get("/biddings/<int:session_id>")
 def detail(session_id: int):
     session = _session_or_404(session_id)
     return _render_detail(session)
 
 
-def _render_detail(session, *, bid_form=None, enrol_form=None, status=200):
+def _render_detail(session, *, bid_form=None, enrol_form=None, client_enrol_form=None, status=200):
     now = clock.now()
     state = session_json(session, current_user, now=now)
     mine = enrolment.enrolment_of(session, getattr(current_user, "organization_id", None)) if (
@@ -99,6 +142,14 @@ def _render_detail(session, *, bid_form=None, enrol_form=None, status=200):
     if bid_form is None:
         bid_form = BidForm()
         bid_form.amount_fen.data = session.min_next_bid()
+    clients = enrolment.agency_clients(current_user, session)
+    by_org = {e.org_id: e for e in session.enrolments}
+    client_enrolments = [(org, by_org.get(org.id)) for org in clients]
+    if client_enrol_form is None:
+        client_enrol_form = ClientEnrolForm(formdata=None)
+    client_enrol_form.client_org_id.choices = [
+        (org.id, org.name) for org, e in client_enrolments if e is None
+    ]
     return render_template(
         "trading/detail.html",
         session=session,
@@ -108,6 +159,10 @@ def _render_detail(session, *, bid_form=None, enrol_form=None, status=200):
         deposits=deposits,
         bid_form=bid_form,
         enrol_form=enrol_form or EnrolForm(),
+        client_enrolments=client_enrolments,
+        client_enrol_form=client_enrol_form,
+        client_bid_form=BidForm(formdata=None),
+        stripe_offered=online_deposits.stripe_offered(),
         confirm_form=ConfirmForm(),
         permissions=permissions,
         now=now,
@@ -147,6 +202,8 @@ def state(session_id: int):
 @login_required
 def enrol(session_id: int):
     session = _session_or_404(session_id)
+    if "client_org_id" in request.form:
+        return _enrol_client(session)
     form = EnrolForm()
     if not form.validate_on_submit():
         return _render_detail(session, enrol_form=form, status=422)
@@ -157,6 +214,25 @@ def enrol(session_id: int):
         form=form,
     )  # fmt: skip
     return redirect(url_for("trading.detail", session_id=session.id))
+
+
+def _enrol_client(session):
+    """An agency enrols a buyer it represents (the service checks the mandate)."""
+    form = ClientEnrolForm()
+    form.client_org_id.choices = [
+        (org.id, org.name) for org in enrolment.agency_clients(current_user, session)
+    ]
+    if not form.validate_on_submit():
+        return _render_detail(session, client_enrol_form=form, status=422)
+    ok, _result = attempt(
+        lambda: enrolment.enrol(session, actor=current_user, payer_reference=form.payer_reference.data,
+                                client_org_id=form.client_org_id.data, now=clock.now()),
+        success=_("Your client is enrolled. It pays the deposit by bank transfer quoting its reference."),
+        form=form,
+    )  # fmt: skip
+    if not ok:
+        return _render_detail(db.session.get(BiddingSession, session.id), client_enrol_form=form, status=409)
+    return redirect(url_for("trading.detail", session_id=session.id) + "#client-bidding")
 
 
 @bp.post("/biddings/<int:session_id>/bid")
@@ -170,7 +246,13 @@ def bid(session_id: int):
         return _render_detail(session, bid_form=form, status=422)
     bidding.settle_before_refusing(session, clock.now())
     ok, _result = attempt(
-        lambda: bidding.place_bid(session, form.amount_fen.data, actor=current_user, now=clock.now()),
+        lambda: bidding.place_bid(
+            session,
+            form.amount_fen.data,
+            actor=current_user,
+            now=clock.now(),
+            client_org_id=form.client_org_id.data,
+        ),
         success=_("Your bid is in."),
         form=form,
     )
@@ -178,6 +260,35 @@ def bid(session_id: int):
         session = db.session.get(BiddingSession, session_id)
         return _render_detail(session, bid_form=form, status=409)
     return redirect(url_for("trading.detail", session_id=session.id))
+
+
+@bp.post("/biddings/<int:session_id>/deposit/online")
+@login_required
+def pay_deposit_online(session_id: int):
+    """Pay (or check) the deposit online through Stripe: for oneself, or for a client."""
+    from .online_deposits import pay_online
+
+    session = _session_or_404(session_id)
+    form = BidForm(formdata=None)  # only its client_org_id and the CSRF token
+    form.process(request.form)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    client = form.client_org_id.data
+    try:
+        org_id = enrolment.bidding_org_id(session, current_user, client)
+    except DomainError:
+        abort(404)
+    mine = enrolment.enrolment_of(session, org_id)
+    if mine is None:
+        abort(404)
+    ok, result = attempt(lambda: pay_online(mine, actor=current_user, now=clock.now()))
+    if ok:
+        deposit, _intent = result
+        flash(_("Deposit received: you may bid.") if deposit.status == "confirmed" else
+              _("The online payment is under way; the deposit counts once Stripe confirms it."),
+              "success" if deposit.status == "confirmed" else "info")  # fmt: skip
+    anchor = "#client-bidding" if client else "#my-bidding"
+    return redirect(url_for("trading.detail", session_id=session.id) + anchor)
 
 
 @bp.post("/biddings/<int:session_id>/deposits/<int:deposit_id>/confirm")
@@ -227,6 +338,7 @@ def new_session(listing_id: int):
     status = 200
     if request.method == "GET":
         form.announce_on.data = shanghai_date(clock.now())
+        form.extension_minutes.data = sessions.default_extension_minutes()
     if form.validate_on_submit():
 
         def create():

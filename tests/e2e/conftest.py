@@ -52,6 +52,8 @@ def _free_port() -> int:
 
 # Where the live server writes the e-mails it sends (one JSON object a line).
 MAILBOX: list[Path] = []
+# The live server's SQLite database (a test that must move time sets a row there).
+DATABASE: list[Path] = []
 
 
 def sent_mail(to: str) -> list[dict]:
@@ -97,6 +99,7 @@ def live_server():
     )
     base = f"http://127.0.0.1:{port}"
     MAILBOX[:] = [Path(folder) / "mail.jsonl"]
+    DATABASE[:] = [Path(folder) / "e2e.db"]
     deadline = time.monotonic() + 90
     while True:
         try:

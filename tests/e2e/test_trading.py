@@ -61,3 +61,69 @@ def test_a_bid_in_one_browser_appears_in_the_other(page_factory, lang):
         "n => document.querySelectorAll('#bids li').length === n", arg=bids_before + 2, timeout=15_000
     )
     assert beidahuang.locator("#reload").is_visible()
+
+
+def _set_end(session_id: int, end):
+    """Move the running session's end on the live server's database (the test's clock):
+    `end` a UTC datetime, or None to read it. Answers the end it had."""
+    import sqlite3
+
+    from .conftest import DATABASE
+
+    with sqlite3.connect(DATABASE[0]) as con:
+        (before,) = con.execute(
+            "SELECT effective_ends_at FROM bidding_sessions WHERE id = ?", (session_id,)
+        ).fetchone()
+        if end is not None:
+            text = end.strftime("%Y-%m-%d %H:%M:%S.%f")
+            con.execute("UPDATE bidding_sessions SET effective_ends_at = ? WHERE id = ?", (text, session_id))
+    return before
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_a_last_minute_bid_extends_the_end_on_both_pages(page_factory, lang):
+    """A bid accepted in the last 5 minutes moves the end to 5 minutes after it: the
+    bidder's page shows it after its post, the other browser's without a reload."""
+    from datetime import UTC, datetime, timedelta
+
+    qizhong = open_page(page_factory, lang)
+    log_in(qizhong, "wu.qiang@demo.hljtech.cn")
+    beidahuang = open_page(page_factory, lang)
+    log_in(beidahuang, "wang.fang@demo.hljtech.cn")
+    _open_session(qizhong, lang)
+    session_id = int(re.search(r"/biddings/(\d+)", qizhong.url).group(1))
+    original = _set_end(session_id, datetime.now(UTC) + timedelta(minutes=3))
+    try:
+        for page in (qizhong, beidahuang):
+            page.goto(f"/biddings/{session_id}" + ("?lang=en" if lang == "en" else ""))
+        ends = beidahuang.locator("[data-field=ends_at]")
+        before = ends.inner_text()
+        countdown = beidahuang.locator("[data-field=countdown]")
+        assert ("0 天 0 小时 2 分" if lang == "zh" else "0 d 0 h 2 min") in countdown.inner_text()
+        # The bidder is the one not holding the highest bid (the other test bids too).
+        bids = qizhong.locator("#bids li")
+        mine = qizhong.locator("#my-bidding h2").inner_text().split()[-1].split("：")[-1]
+        if bids.count() and mine in bids.first.inner_text():
+            qizhong, beidahuang = beidahuang, qizhong
+            ends = beidahuang.locator("[data-field=ends_at]")
+            countdown = beidahuang.locator("[data-field=countdown]")
+        marker = beidahuang.evaluate("() => (window.__notReloaded = true)")
+        assert marker is True
+        qizhong.get_by_role("button", name="出价" if lang == "zh" else "Bid", exact=True).click()
+        qizhong.wait_for_load_state()
+        assert qizhong.locator("[data-field=ends_at]").inner_text() != before
+        # The other browser: the new end and a countdown of about 5 minutes, without a reload.
+        beidahuang.wait_for_function(
+            "t => document.querySelector('[data-field=ends_at]').textContent !== t",
+            arg=before,
+            timeout=15_000,
+        )
+        assert ends.inner_text() == qizhong.locator("[data-field=ends_at]").inner_text()
+        beidahuang.wait_for_function(
+            "() => / 4 (分|min) /.test(document.querySelector('[data-field=countdown]').textContent)",
+            timeout=5_000,
+        )
+        assert beidahuang.evaluate("() => window.__notReloaded") is True
+        shot(beidahuang, f"trading-extended-{lang}")
+    finally:
+        _set_end(session_id, datetime.fromisoformat(original).replace(tzinfo=UTC))

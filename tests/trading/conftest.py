@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests import factories
+from tests.payments.conftest import localstripe, stripe_on  # noqa: F401 - localstripe for the deposit tests
 
 from .factories import transfer_listing
 

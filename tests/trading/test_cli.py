@@ -26,7 +26,7 @@ def test_settle_verify_and_forfeit(world, app, db, clock):
     assert "1 forfeited" in out.output, out.output
     assert s.status == "forfeited" and s.leader.deposit.status == "forfeited"
     assert runner.invoke(args=["biddings", "verify", "999999"]).exit_code != 0
-    # the listing's asset is free again: a new session may run (listing closed by the transfer though)
+    assert world.listing.status == "published"  # a new session may run (test_rerun.py)
 
 
 def test_notices_command_ends_due_notices(world, app, db, clock):
