@@ -49,13 +49,22 @@ OPENING_HOUR_UTC = 1
 
 
 def _record(action: str, disposal: Disposal, actor, src=None, dst=None, **data) -> None:
+    """On the disposal (its states) and in the loan's history (the loan's states are its own)."""
+    states = {
+        "from_state": src.value if src is not None else None,
+        "to_state": dst.value if dst is not None else None,
+    }
+    record_audit(action, disposal, actor=actor, data=data or None, **states)
     record_audit(
         action,
         disposal.loan,
         actor=actor,
-        from_state=src.value if src is not None else None,
-        to_state=dst.value if dst is not None else None,
-        data={"disposal_id": disposal.id, **data},
+        data={
+            "disposal_id": disposal.id,
+            "disposal_from": states["from_state"],
+            "disposal_to": states["to_state"],
+            **data,
+        },
     )
 
 

@@ -247,3 +247,21 @@ def test_the_sold_loan_page_shows_the_price_and_the_contract(client, login_as, d
     assert 'id="sale-price"' in page and "2,500,000.00" in page
     assert f"/contracts/{loan.disposals[0].contract_id}" in page
     assert "Defaulted; pledged assets sold" in page
+
+
+def test_the_command_records_the_sales_public_trading_decided(app, db, monkeypatch):
+    from marketplace.finance.cli import disposals_command
+    from marketplace.trading import clock as trading_clock
+
+    w = world()
+    loan = to_state(w, "defaulted")
+    disposal = disposals.request_disposal(
+        loan, mode="notice", price_fen=2_000_000_00, notice_days=5, actor=w.bank
+    )
+    disposals.start_sale(disposal, listing_id=sale_listing(w, loan).id, actor=w.owner, now=SALE_START)
+    monkeypatch.setattr(trading_clock, "now", lambda: SALE_START + timedelta(days=7))
+    result = app.test_cli_runner().invoke(disposals_command)
+    assert result.exit_code == 0 and "1 sales decided" in result.output
+    assert disposal.status == "unsold" and loan.status == "defaulted"
+    result = app.test_cli_runner().invoke(disposals_command)
+    assert "0 sales decided" in result.output
