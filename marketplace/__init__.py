@@ -193,6 +193,7 @@ def register_commands(app: Flask) -> None:
     from .accounts import cli as accounts_cli
     from .contracts import cli as contracts_cli
     from .demo import cli as demo_cli
+    from .finance import cli as finance_cli
     from .ip import cli as ip_cli
     from .ledger import cli as ledger_cli
     from .listings import cli as listings_cli
@@ -214,5 +215,6 @@ def register_commands(app: Flask) -> None:
         search_cli,
         storage_cli,
         trading_cli,
+        finance_cli,
     ):
         module.register(app)

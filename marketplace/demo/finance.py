@@ -2,7 +2,11 @@
 fund (demo institutions, marked as such), each with a staff member; IP assets of
 their own for the pledges (so no listing or contract of the other demo data is
 touched); pledge loans in every state, one repaid and one defaulted with proceeds,
-risk shares; interests in the published equity listings and investments.
+risk shares; interests in the published equity listings and investments. Then the
+sale of pledged assets in public trading (a defaulted loan whose patent is in an
+announced online bidding, one sold on public notice), a loan naming an evaluation,
+and an investor's interest in an incubated start-up (where the services seed made
+them).
 
 Everything goes through the finance services. Idempotent: the organizations are
 found by their credit codes and the users by e-mail; loans are made only when the
@@ -11,16 +15,16 @@ demo banks have none, investments only when the demo fund has none.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
 from ..accounts import services as accounts
 from ..accounts.models import Organization, User
-from ..core.timeutil import utcnow
+from ..core.timeutil import shanghai_date, utcnow
 from ..extensions import db
-from ..finance import investments, loans, risk
-from ..finance.models import Investment, PledgeLoan
+from ..finance import disposals, investments, loans, risk
+from ..finance.models import Disposal, Investment, InvestmentInterest, PledgeLoan
 from ..ip import services as ip_services
 from ..ip.models import IpAsset
 from ..ip.services import AssetData, OwnerShare
@@ -58,6 +62,11 @@ ASSETS = [
     (710008, "大豆低聚糖提取纯化方法", "biology", [("neau", 10_000)]),
     (710009, "抽油机智能调参控制系统", "digital", [("dqpi", 10_000)]),
     (710010, "寒区桥梁混凝土抗冻添加剂", "new_materials", [("hit", 10_000)]),
+]
+#: Pledged, defaulted and put up for sale: one in an online bidding, one sold on notice.
+SALE_ASSETS = [
+    (710011, "寒地光伏组件抗覆冰玻璃", "energy", [("hit", 10_000)]),
+    (710012, "秸秆生物质颗粒燃料成型机", "agri_machinery", [("haas", 10_000)]),
 ]
 SELLERS = {
     "hit": "seller_hit",
@@ -100,9 +109,9 @@ def _institutions(ctx: DemoContext) -> int:
     return created
 
 
-def _assets(ctx: DemoContext) -> list[IpAsset]:
+def _assets(ctx: DemoContext, rows=ASSETS) -> list[IpAsset]:
     found = []
-    for serial, title, industry, owners in ASSETS:
+    for serial, title, industry, owners in rows:
         identifier = patent(2020, 1, serial)
         asset = db.session.scalar(select(IpAsset).where(IpAsset.identifier == identifier))
         if asset is None:
@@ -128,7 +137,7 @@ def _assets(ctx: DemoContext) -> list[IpAsset]:
 
 
 def _loan(ctx, asset, bank_key, amount_wan, term, purpose):
-    owner_key = next(o for o in ASSETS if o[1] == asset.title_zh)[3][0][0]
+    owner_key = next(o for o in ASSETS + SALE_ASSETS if o[1] == asset.title_zh)[3][0][0]
     return loans.apply_for_loan(
         bank_org_id=ctx.org(bank_key).id,
         asset_ids=[asset.id],
@@ -249,11 +258,132 @@ def _investments(ctx: DemoContext) -> int:
     return made
 
 
+def _sale_listing(ctx: DemoContext, asset: IpAsset, seller: User, price_wan: int) -> Listing:
+    """The owner's listing of its pledged patent, offering a transfer, published by the platform."""
+    from ..listings import services as listing_services
+    from ..listings.services import ListingData
+    from .listings import transfer
+
+    listing = listing_services.create_listing(
+        ListingData(
+            asset_ids=[asset.id],
+            title_zh=f"{asset.title_zh}专利权转让（质押处置）",
+            abstract_zh=f"因质押贷款违约，经质权银行同意，{asset.title_zh}发明专利权公开转让，价款优先清偿银行债务。",
+            keywords=[asset.title_zh[:4], "质押处置"],
+            problem="质押专利需通过公开交易变现以清偿贷款。",
+            comparison="中试验证良品率达到95%，较同类工艺能耗降低20%。",
+            price_fen=price_wan * WAN,
+            deal_terms=[transfer(price_wan * WAN)],
+        ),
+        actor=seller,
+    )
+    listing_services.submit_listing(listing, actor=seller)
+    listing_services.publish_listing(listing, actor=ctx.user("admin"))
+    return listing
+
+
+def _disposals(ctx: DemoContext) -> int:
+    banks = [ctx.org("bank_icbc").id, ctx.org("bank_hrb").id]
+    if db.session.scalar(
+        select(func.count())
+        .select_from(Disposal)
+        .join(PledgeLoan, PledgeLoan.id == Disposal.loan_id)
+        .where(PledgeLoan.bank_org_id.in_(banks))
+    ):
+        return 0
+    on_bidding, on_notice = _assets(ctx, SALE_ASSETS)
+    hrb, icbc = ctx.user("banker_hrb"), ctx.user("banker_icbc")
+    # Defaulted; the bank puts the patent up for online bidding, the owner starts it (announced now).
+    loan, owner = _loan(ctx, on_bidding, "bank_hrb", 300, 12, "抗覆冰玻璃生产线流动资金")
+    _sign(loan, owner, hrb, "Y2024230000311", date(2024, 10, 15))
+    loans.default_loan(loan, actor=hrb, defaulted_on=date(2025, 12, 1), note="逾期120天，经催收未果。")
+    disposal = disposals.request_disposal(
+        loan,
+        mode="bidding",
+        price_fen=260 * WAN,
+        increment_fen=2 * WAN,
+        deposit_fen=26 * WAN,
+        duration_hours=48,
+        note="按评估值八折起拍，请在平台挂牌后发起网络竞价。",
+        actor=hrb,
+    )
+    listing = _sale_listing(ctx, on_bidding, owner, 260)
+    disposals.start_sale(disposal, listing_id=listing.id, actor=owner)
+    # Defaulted two months ago; sold on public notice to one buyer: the loan is disposed.
+    past = utcnow() - timedelta(days=60)
+    loan, owner = _loan(ctx, on_notice, "bank_icbc", 250, 12, "颗粒燃料成型机批量生产")
+    _sign(loan, owner, icbc, "Y2024230000288", date(2024, 7, 8))
+    loans.default_loan(
+        loan, actor=icbc, defaulted_on=shanghai_date(past) - timedelta(days=30), note="逾期未还本付息。"
+    )
+    disposal = disposals.request_disposal(
+        loan, mode="notice", price_fen=180 * WAN, notice_days=15, note="挂牌公示15天。", actor=icbc
+    )
+    listing = _sale_listing(ctx, on_notice, owner, 180)
+    listing.published_at = past - timedelta(days=1)
+    from ..trading import notices as trading_notices
+
+    disposals.start_sale(disposal, listing_id=listing.id, actor=owner, now=past)
+    trading_notices.accept_listed_price(
+        disposal.notice, actor=ctx.user("buyer_beidahuang"), now=past + timedelta(days=3)
+    )
+    disposals.sync_disposal(disposal, now=past + timedelta(days=17))
+    return 2
+
+
+def _linked(ctx: DemoContext) -> int:
+    """A loan naming an evaluation on the platform, and interest in an incubated start-up."""
+    from ..services.models import Evaluation, Startup
+
+    made = 0
+    fund = ctx.org("fund")
+    if not db.session.scalar(
+        select(func.count()).select_from(PledgeLoan).where(PledgeLoan.evaluation_id.is_not(None))
+    ):
+        for evaluation in db.session.scalars(
+            select(Evaluation).where(Evaluation.status == "completed").order_by(Evaluation.id)
+        ):
+            owner_org = evaluation.asset.owners[0].org_id
+            seller = db.session.scalar(
+                select(User).where(User.organization_id == owner_org, User.role == "seller").order_by(User.id)
+            )
+            pledged = any(e.kind == "pledge" and not e.is_released for e in evaluation.asset.encumbrances)
+            if seller is None or pledged or not seller.has_powers:
+                continue
+            loans.apply_for_loan(
+                bank_org_id=ctx.org("bank_icbc").id,
+                asset_ids=[evaluation.asset_id],
+                amount_fen=min(max((evaluation.value_low_fen or 0) // 2, 100 * WAN), 5000 * WAN),
+                term_months=24,
+                purpose="以经评价的专利质押，用于中试放大。",
+                evaluation_id=evaluation.id,
+                actor=seller,
+            )
+            made += 1
+            break
+    startup = db.session.scalar(select(Startup).order_by(Startup.id))
+    if startup is not None and not db.session.scalar(
+        select(func.count())
+        .select_from(InvestmentInterest)
+        .where(InvestmentInterest.startup_id.is_not(None), InvestmentInterest.investor_org_id == fund.id)
+    ):
+        investments.express_startup_interest(
+            startup,
+            message="我基金关注贵孵化器的该企业，希望了解其融资计划并安排走访。",
+            actor=ctx.user("investor"),
+        )
+        made += 1
+    return made
+
+
 def seed(ctx: DemoContext) -> None:
     created = _institutions(ctx)
     assets = _assets(ctx)
     made = _loans(ctx, assets)
     invested = _investments(ctx)
+    sold = _disposals(ctx)
+    linked = _linked(ctx)
     ctx.echo(
-        f"finance: {created} institutions and staff, {made} pledge loans, {invested} investments created"
+        f"finance: {created} institutions and staff, {made} pledge loans, {invested} investments, "
+        f"{sold} sales of pledged assets, {linked} links to evaluations and start-ups created"
     )

@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from ..accounts.apiauth import token_required
 from ..core.apidocs import BOOLEAN, DATE, FEN, INTEGER, PAGE_PARAMS, STRING, describe, obj
+from ..core.dbsetup import write_transaction
 from ..core.errors import NotFound, PermissionDenied, ValidationError
 from ..core.idempotency import idempotent
 from ..core.jsonbody import json_body
@@ -18,9 +19,10 @@ from ..core.pagination import paginate, read_page_args
 from ..extensions import db
 from ..listings.models import Listing
 from ..listings.permissions import can_view_listing
-from . import figures, investments, loans, permissions, risk
-from .models import Investment, PledgeLoan
-from .states import InvestmentStatus, LoanStatus, SharerKind
+from ..storage.uploads import Attachment, send_attachment
+from . import disposals, figures, investments, loans, permissions, risk
+from .models import Disposal, Investment, InvestmentInterest, PledgeLoan
+from .states import DisposalMode, InvestmentStatus, LoanStatus, SharerKind
 
 bp = Blueprint("finance", __name__)
 TAGS = ["finance"]
@@ -30,7 +32,66 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def loan_json(loan: PledgeLoan) -> dict[str, Any]:
+def _evaluation_json(loan: PledgeLoan) -> dict[str, Any] | None:
+    ev = loan.evaluation
+    if ev is None:
+        return None
+    return {
+        "id": ev.id,
+        "asset_id": ev.asset_id,
+        "provider": ev.provider.organization.name,
+        "trl": ev.trl,
+        "value_low_fen": ev.value_low_fen,
+        "value_high_fen": ev.value_high_fen,
+        "evaluated_on": _iso(ev.evaluated_on),
+        "url": f"/api/v1/evaluations/{ev.id}",
+    }
+
+
+def _file_json(loan: PledgeLoan, a: Attachment) -> dict[str, Any]:
+    return {
+        "id": a.id,
+        "purpose": a.purpose,
+        "name": a.original_name,
+        "content_type": a.content_type,
+        "size": a.size,
+        "uploaded_at": _iso(a.uploaded_at),
+        "url": f"/api/v1/financing/pledges/{loan.id}/files/{a.id}",
+    }
+
+
+def disposal_json(d: Disposal) -> dict[str, Any]:
+    return {
+        "id": d.id,
+        "loan_id": d.loan_id,
+        "status": d.status,
+        "mode": d.mode,
+        "price_fen": d.price_fen,
+        "increment_fen": d.increment_fen,
+        "deposit_fen": d.deposit_fen,
+        "duration_hours": d.duration_hours,
+        "notice_days": d.notice_days,
+        "note": d.note,
+        "listing_id": d.listing_id,
+        "bidding_session_id": d.bidding_session_id,
+        "notice_id": d.notice_id,
+        "sale_price_fen": d.sale_price_fen,
+        "contract_id": d.contract_id,
+        "refuse_reason": d.refuse_reason,
+        "requested_at": _iso(d.created_at),
+        "started_at": _iso(d.started_at),
+        "decided_at": _iso(d.decided_at),
+    }
+
+
+def loan_json(loan: PledgeLoan, *, files: bool = False) -> dict[str, Any]:
+    out = _loan_fields(loan)
+    if files:
+        out["files"] = [_file_json(loan, a) for a in [*loans.valuation_reports(loan), *loans.documents(loan)]]
+    return out
+
+
+def _loan_fields(loan: PledgeLoan) -> dict[str, Any]:
     return {
         "id": loan.id,
         "status": loan.status,
@@ -45,6 +106,8 @@ def loan_json(loan: PledgeLoan) -> dict[str, Any]:
         "term_months": loan.term_months,
         "purpose": loan.purpose,
         "evaluation_ref": loan.evaluation_ref,
+        "evaluation_id": loan.evaluation_id,
+        "evaluation": _evaluation_json(loan),
         "documents_request": loan.documents_request,
         "conditions": loan.conditions,
         "decline_reason": loan.decline_reason,
@@ -84,6 +147,7 @@ def loan_json(loan: PledgeLoan) -> dict[str, Any]:
             {"amount_fen": p.amount_fen, "received_on": _iso(p.received_on), "note": p.note}
             for p in loan.proceeds
         ],
+        "disposals": [disposal_json(d) for d in loan.disposals],
     }
 
 
@@ -138,8 +202,9 @@ def _dates(body: dict, *names: str) -> list[date | None]:
 @bp.post("/financing/pledges")
 @describe(
     "An asset's owner side applies to a bank for an IP pledge loan (知识产权质押融资). Each co-owner of a "
-    "pledged asset is asked to consent. `evaluation_ref` may name an evaluation; a valuation report is "
-    "uploaded on the web page.",
+    "pledged asset is asked to consent. `evaluation_id` names a completed evaluation (科技成果评价) of one of "
+    "the pledged assets; `evaluation_ref` the number of one made outside the platform. A valuation report "
+    "is uploaded with POST /financing/pledges/{id}/valuation-report.",
     tags=TAGS,
     body=obj(
         {
@@ -149,6 +214,7 @@ def _dates(body: dict, *names: str) -> list[date | None]:
             "term_months": INTEGER,
             "purpose": STRING,
             "evaluation_ref": STRING,
+            "evaluation_id": INTEGER,
         },
         required=["bank_org_id", "asset_ids", "amount_fen", "term_months", "purpose"],
     ),
@@ -166,6 +232,7 @@ def apply_for_loan(actor):
         term_months=body.get("term_months"),
         purpose=body.get("purpose"),
         evaluation_ref=body.get("evaluation_ref"),
+        evaluation_id=body.get("evaluation_id"),
         actor=actor,
     )
     return loan_json(loan), 201
@@ -211,7 +278,54 @@ def list_loans(actor):
 )
 @token_required
 def get_loan(loan_id: int, actor):
-    return loan_json(_loan(loan_id, actor))
+    loan = _loan(loan_id, actor)
+    _bring_up_to_date(loan)
+    return loan_json(loan, files=True)
+
+
+def _bring_up_to_date(loan: PledgeLoan) -> None:
+    """A sale under way: its outcome, read from public trading (committed on its own)."""
+    if disposals.needs_sync(loan):
+        with write_transaction():
+            disposals.sync_loan(loan)
+
+
+_UPLOAD_RESPONSES = {
+    201: "The loan with its files",
+    403: "Not the applicant, or not at this stage",
+    404: "No such loan, or not visible to you",
+    409: "Not possible in the loan's state",
+    422: "No file, too large, or not PDF, PNG or JPEG",
+}
+
+
+@bp.post("/financing/pledges/<int:loan_id>/valuation-report")
+@describe(
+    "The applicant uploads a valuation report of the pledged assets before the loan is signed "
+    "(multipart/form-data, field `valuation_report`: PDF, PNG or JPEG, at most the upload limit).",
+    tags=TAGS,
+    responses=_UPLOAD_RESPONSES,
+)
+@token_required
+def upload_valuation_report(loan_id: int, actor):
+    loan = _loan(loan_id, actor)
+    loans.add_valuation_report(loan, request.files.get("valuation_report"), actor=actor)
+    return loan_json(loan, files=True), 201
+
+
+@bp.get("/financing/pledges/<int:loan_id>/files/<int:attachment_id>")
+@describe(
+    "One of the loan's files (a valuation report or a document sent to the bank), as a download.",
+    tags=TAGS,
+    responses={200: "The file", 404: "No such file on this loan, or not visible to you"},
+)
+@token_required
+def loan_file(loan_id: int, attachment_id: int, actor):
+    loan = _loan(loan_id, actor)
+    attachment = db.session.get(Attachment, attachment_id)
+    if attachment is None or attachment not in [*loans.valuation_reports(loan), *loans.documents(loan)]:
+        raise NotFound()
+    return send_attachment(attachment)
 
 
 _ACTION_RESPONSES = {
@@ -239,16 +353,22 @@ def request_documents(loan_id: int, actor):
 
 @bp.post("/financing/pledges/<int:loan_id>/documents")
 @describe(
-    "The applicant answers a documents request with a `note` (files are uploaded on the web page).",
+    "The applicant answers a documents request: JSON with a `note`, or multipart/form-data with files in "
+    "`documents` (repeat the field; PDF, PNG or JPEG each, at most the upload limit) and an optional `note`.",
     tags=TAGS,
-    body=obj({"note": STRING}, ["note"]),
+    body=obj({"note": STRING}),
     responses=_ACTION_RESPONSES,
 )
 @token_required
 def provide_documents(loan_id: int, actor):
-    return loan_json(
-        loans.provide_documents(_loan(loan_id, actor), note=json_body().get("note"), actor=actor)
-    )
+    loan = _loan(loan_id, actor)
+    if request.mimetype == "multipart/form-data":
+        files = request.files.getlist("documents")
+        note = request.form.get("note")
+    else:
+        files, note = [], json_body().get("note")
+    loans.provide_documents(loan, files=files, note=note, actor=actor)
+    return loan_json(loan, files=True)
 
 
 @bp.post("/financing/pledges/<int:loan_id>/consent")
@@ -381,6 +501,114 @@ def proceeds(loan_id: int, actor):
     return loan_json(loan)
 
 
+@bp.post("/financing/pledges/<int:loan_id>/disposals")
+@describe(
+    "On a defaulted loan the bank puts the pledged assets up for sale through public trading: `mode` "
+    "bidding (网络竞价: `price_fen` is the starting price, with `increment_fen`, `deposit_fen`, "
+    "`duration_hours` >= 24) or notice (挂牌公示: `price_fen` is the listed price, with `notice_days`); "
+    "`note` for the owner side. The pledges then let the sale's transfer through; the owner side starts "
+    "the sale on its listing of the assets.",
+    tags=TAGS,
+    body=obj(
+        {
+            "mode": {"type": "string", "enum": [m.value for m in DisposalMode]},
+            "price_fen": FEN,
+            "increment_fen": FEN,
+            "deposit_fen": FEN,
+            "duration_hours": INTEGER,
+            "notice_days": INTEGER,
+            "note": STRING,
+        },
+        ["mode", "price_fen"],
+    ),
+    responses={**_ACTION_RESPONSES, 201: "The disposal (status requested)"},
+)
+@token_required
+def request_disposal(loan_id: int, actor):
+    body = json_body()
+    disposal = disposals.request_disposal(
+        _loan(loan_id, actor),
+        mode=body.get("mode"),
+        price_fen=body.get("price_fen"),
+        increment_fen=body.get("increment_fen"),
+        deposit_fen=body.get("deposit_fen"),
+        duration_hours=body.get("duration_hours"),
+        notice_days=body.get("notice_days"),
+        note=body.get("note"),
+        actor=actor,
+    )
+    return disposal_json(disposal), 201
+
+
+def _disposal(disposal_id: int, actor) -> Disposal:
+    disposal = db.session.get(Disposal, disposal_id)
+    if disposal is None or not permissions.can_view_loan(actor, disposal.loan):
+        raise NotFound()
+    return disposal
+
+
+_DISPOSAL_RESPONSES = {
+    200: "The disposal",
+    403: "Not the side that takes this step",
+    404: "No such disposal, or not visible to you",
+    409: "Not possible in the disposal's state (or public trading refuses the sale)",
+    422: "Fields invalid",
+}
+
+
+@bp.get("/financing/disposals/<int:disposal_id>")
+@describe(
+    "A sale of pledged assets, its outcome brought up to date from public trading.",
+    tags=TAGS,
+    responses={200: "The disposal", 404: "No such disposal, or not visible to you"},
+)
+@token_required
+def get_disposal(disposal_id: int, actor):
+    disposal = _disposal(disposal_id, actor)
+    _bring_up_to_date(disposal.loan)
+    return disposal_json(disposal)
+
+
+@bp.post("/financing/disposals/<int:disposal_id>/start")
+@describe(
+    "The owner side starts the sale the bank asked for on its published listing of the pledged assets "
+    "(`listing_id`, offering a transfer): a bidding session or a public notice with the bank's prices.",
+    tags=TAGS,
+    body=obj({"listing_id": INTEGER}, ["listing_id"]),
+    responses=_DISPOSAL_RESPONSES,
+)
+@token_required
+def start_sale(disposal_id: int, actor):
+    disposal = _disposal(disposal_id, actor)
+    return disposal_json(
+        disposals.start_sale(disposal, listing_id=json_body().get("listing_id"), actor=actor)
+    )
+
+
+@bp.post("/financing/disposals/<int:disposal_id>/refuse")
+@describe(
+    "The owner side refuses the sale, with a `reason`; the pledges block transfers again.",
+    tags=TAGS,
+    body=obj({"reason": STRING}, ["reason"]),
+    responses=_DISPOSAL_RESPONSES,
+)
+@token_required
+def refuse_sale(disposal_id: int, actor):
+    disposal = _disposal(disposal_id, actor)
+    return disposal_json(disposals.refuse_disposal(disposal, reason=json_body().get("reason"), actor=actor))
+
+
+@bp.post("/financing/disposals/<int:disposal_id>/cancel")
+@describe(
+    "The bank gives up a sale the owner side has not started; the pledges block transfers again.",
+    tags=TAGS,
+    responses=_DISPOSAL_RESPONSES,
+)
+@token_required
+def cancel_sale(disposal_id: int, actor):
+    return disposal_json(disposals.cancel_disposal(_disposal(disposal_id, actor), actor=actor))
+
+
 @bp.post("/financing/pledges/<int:loan_id>/risk-shares")
 @describe(
     "The bank records a risk share: `sharer_kind` (guarantee_company, insurer, risk_fund), `sharer_org_id` "
@@ -430,15 +658,72 @@ def express_interest(listing_id: int, actor):
     if listing is None or not can_view_listing(actor, listing):
         raise NotFound()
     interest = investments.express_interest(listing, message=json_body().get("message"), actor=actor)
+    return interest_json(interest), 201
+
+
+def interest_json(interest: InvestmentInterest) -> dict[str, Any]:
     return {
         "id": interest.id,
         "listing_id": interest.listing_id,
+        "startup_id": interest.startup_id,
         "investor_org_id": interest.investor_org_id,
+        "counterpart_org_id": interest.counterpart_org_id,
         "messages": [
             {"author_org_id": m.author_org_id, "body": m.body, "at": _iso(m.created_at)}
             for m in interest.messages
         ],
-    }, 201
+    }
+
+
+@bp.get("/financing/startups")
+@describe(
+    "Start-ups incubators have recorded (incubated start-ups), the industries the caller follows first; "
+    "`industry` filters.",
+    tags=TAGS,
+    params=PAGE_PARAMS + [{"name": "industry", "in": "query", "schema": {"type": "string"}}],
+    responses={200: "A page of start-ups", 422: "Bad page"},
+)
+@token_required
+def list_startups(actor):
+    page_no, per_page = read_page_args(request.args)
+    rows = investments.startups(actor, industry=request.args.get("industry") or None, limit=1000)
+    start = (page_no - 1) * per_page
+    return {
+        "items": [
+            {
+                "id": st.id,
+                "name": st.name,
+                "industry": st.field,
+                "founded_on": _iso(st.founded_on),
+                "incubator_provider_id": st.provider_id,
+                "incubator": st.provider.organization.name,
+            }
+            for st in rows[start : start + per_page]
+        ],
+        "total": len(rows),
+        "page": page_no,
+        "per_page": per_page,
+    }
+
+
+@bp.post("/startups/<int:startup_id>/interests")
+@describe(
+    "An investor shows interest in an incubated start-up with a `message`: a thread with the incubator's "
+    "staff (once per investor and start-up; again adds the message).",
+    tags=TAGS,
+    body=obj({"message": STRING}, ["message"]),
+    responses={
+        201: "The interest thread",
+        403: "Not an investor",
+        404: "No such start-up",
+        422: "No message",
+    },
+)
+@token_required
+def express_startup_interest(startup_id: int, actor):
+    startup = investments.get_startup(startup_id)
+    interest = investments.express_startup_interest(startup, message=json_body().get("message"), actor=actor)
+    return interest_json(interest), 201
 
 
 @bp.post("/investments")

@@ -19,7 +19,7 @@ from ..core.catalog import PROVINCE_CODE, industry_label, region_label
 from ..core.errors import ValidationError
 from ..extensions import db
 from .models import DefaultProceeds, Investment, PledgeLoan, RiskShare
-from .states import LENT_STATES, InvestmentStatus, LoanStatus
+from .states import DEFAULT_STATES, LENT_STATES, InvestmentStatus, LoanStatus
 
 GROUPS = ("year", "region", "bank", "industry")
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -120,7 +120,7 @@ def summary(*, year: int | None = None, group_by: str = "year", user: User | Non
         return stmt.where(scoped) if scoped is not None else stmt
 
     is_signed = PledgeLoan.status == LoanStatus.SIGNED.value
-    is_defaulted = PledgeLoan.status == LoanStatus.DEFAULTED.value
+    is_defaulted = PledgeLoan.status.in_([s.value for s in DEFAULT_STATES])
     loans = db.session.execute(
         loan_filters(
             select(

@@ -22,7 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from ..core.catalog import INDUSTRIES
 from ..core.forms import BaseForm, MaxLength, MoneyField, strip_filter
 from ..core.percent import PercentField
-from .states import SHARER_LABELS
+from .states import DISPOSAL_MODE_LABELS, SHARER_LABELS
 
 FILE_HELP = _l("PDF, PNG or JPEG, at most 10 MB.")
 
@@ -55,7 +55,13 @@ class ApplyForm(BaseForm):
         _l("Evaluation reference (optional)"),
         validators=[Optional(), MaxLength(100)],
         filters=[strip_filter],
-        description=_l("The number of a technology evaluation (科技成果评价) of the assets, if any."),
+        description=_l("The number of an evaluation made outside the platform, if any."),
+    )
+    evaluation_id = SelectField(
+        _l("Evaluation on the platform (optional)"),
+        coerce=lambda v: int(v) if v not in (None, "") else None,
+        validators=[Optional()],
+        description=_l("A completed technology evaluation (科技成果评价) of one of the assets you pledge."),
     )
     submit = SubmitField(_l("Apply"))
 
@@ -140,6 +146,48 @@ class ProceedsForm(BaseForm):
     submit = SubmitField(_l("Record the proceeds"))
 
 
+class DisposalForm(BaseForm):
+    mode = SelectField(
+        _l("How to sell"), choices=list(DISPOSAL_MODE_LABELS.items()), validators=[InputRequired()]
+    )
+    price_fen = MoneyField(
+        _l("Starting or listed price (yuan)"),
+        validators=[InputRequired()],
+        description=_l("Online bidding starts from it; a public listing offers the assets at it."),
+    )
+    increment_fen = MoneyField(_l("Bid increment (yuan)"), validators=[Optional()])
+    deposit_fen = MoneyField(
+        _l("Deposit (yuan)"),
+        validators=[Optional()],
+        description=_l("5 to 20 percent of the starting price."),
+    )
+    duration_hours = IntegerField(_l("Bidding lasts (hours)"), validators=[Optional()], default=24)
+    notice_days = IntegerField(_l("Notice period (days)"), validators=[Optional()], default=15)
+    note = TextAreaField(
+        _l("Note for the owner side"), validators=[Optional(), MaxLength(2000)], filters=[strip_filter]
+    )
+    submit = SubmitField(_l("Put the pledged assets up for sale"))
+
+
+class StartSaleForm(BaseForm):
+    listing_id = SelectField(
+        _l("Your listing of the pledged assets"),
+        coerce=lambda v: int(v) if v not in (None, "") else None,
+        validators=[InputRequired()],
+        description=_l("A published listing of yours that offers a transfer of the pledged assets only."),
+    )
+    submit = SubmitField(_l("Start the sale"))
+
+
+class RefuseSaleForm(BaseForm):
+    reason = TextAreaField(
+        _l("Why do you refuse the sale?"),
+        validators=[DataRequired(), MaxLength(2000)],
+        filters=[strip_filter],
+    )
+    submit = SubmitField(_l("Refuse the sale"))
+
+
 class RiskShareForm(BaseForm):
     sharer_kind = SelectField(
         _l("Who shares the risk"), choices=list(SHARER_LABELS.items()), validators=[InputRequired()]
@@ -167,6 +215,13 @@ class FollowForm(BaseForm):
 class InterestForm(BaseForm):
     message = TextAreaField(
         _l("Message to the seller"), validators=[DataRequired(), MaxLength(2000)], filters=[strip_filter]
+    )
+    submit = SubmitField(_l("Express interest"))
+
+
+class StartupInterestForm(BaseForm):
+    message = TextAreaField(
+        _l("Message to the incubator"), validators=[DataRequired(), MaxLength(2000)], filters=[strip_filter]
     )
     submit = SubmitField(_l("Express interest"))
 

@@ -1,6 +1,7 @@
 """Equity investment: investors (staff of investment funds) follow industries, see
-the listings offered as 作价入股 (deal kind equity), show interest (a thread with
-the seller side) and record an investment (amount, share, company), which the
+the listings offered as 作价入股 (deal kind equity) and the start-ups incubators
+have recorded, show interest (a thread with the seller side, or the incubator's
+staff for a start-up) and record an investment (amount, share, company), which the
 other side confirms or rejects. Decisions lock the investment's row."""
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, case, or_, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from ..accounts.models import Organization, User
 from ..core.catalog import INDUSTRIES
@@ -24,6 +26,7 @@ from ..core.timeutil import today_shanghai, utcnow
 from ..extensions import db
 from ..listings.models import Listing, ListingTerms
 from ..notifications.services import N_, notify
+from ..services.models import ProviderProfile, Startup
 from . import permissions
 from .checks import day as _day
 from .checks import text as _text
@@ -116,6 +119,14 @@ def interests_visible_to(user: User) -> Select:
                 select(Listing.id).where(Listing.org_id == user.organization_id)
             )
         )
+    if user.acts_as("provider"):
+        conditions.append(
+            InvestmentInterest.startup_id.in_(
+                select(Startup.id)
+                .join(ProviderProfile, ProviderProfile.id == Startup.provider_id)
+                .where(ProviderProfile.org_id == user.organization_id)
+            )
+        )
     if not conditions:
         return stmt.where(False)
     return stmt.where(or_(*conditions)).order_by(
@@ -134,28 +145,82 @@ def express_interest(listing: Listing, *, message: Any, actor: User) -> Investme
     body = _text(message, "message", errors, required=True, message=_l("Write a message to the seller."))
     if errors:
         raise ValidationError(fields=errors)
-    interest = db.session.scalar(
-        select(InvestmentInterest).where(
-            InvestmentInterest.listing_id == listing.id,
-            InvestmentInterest.investor_org_id == actor.organization_id,
-        )
+    interest = _thread(listing=listing, actor=actor)
+    post_message(interest, body=body, actor=actor)
+    return interest
+
+
+def startups(user: User, *, industry: str | None = None, limit: int = 100) -> list[Startup]:
+    """Start-ups incubators have recorded, newest first; the industries the investor follows first."""
+    followed = followed_industries(user) if user.is_authenticated else []
+    stmt = select(Startup).options(joinedload(Startup.provider))
+    if industry:
+        stmt = stmt.where(Startup.field == industry)
+    order = [Startup.founded_on.desc(), Startup.id.desc()]
+    if followed:
+        order.insert(0, case((Startup.field.in_(followed), 0), else_=1))
+    return list(db.session.scalars(stmt.order_by(*order).limit(limit)))
+
+
+def get_startup(startup_id: Any) -> Startup:
+    try:
+        startup = db.session.get(Startup, int(startup_id))
+    except (TypeError, ValueError, OverflowError):
+        startup = None
+    if startup is None:
+        raise NotFound()
+    return startup
+
+
+def _thread(*, listing: Listing | None = None, startup: Startup | None = None, actor: User):
+    """The investor's thread on a listing or a start-up (created once, even under a race)."""
+    where = (
+        InvestmentInterest.listing_id == listing.id
+        if listing is not None
+        else InvestmentInterest.startup_id == startup.id
     )
-    if interest is None:
-        interest = InvestmentInterest(
-            listing_id=listing.id, investor_org_id=actor.organization_id, created_by_id=actor.id
-        )
-        try:
-            with db.session.begin_nested():
-                db.session.add(interest)
-                db.session.flush()
-        except IntegrityError:
-            interest = db.session.scalar(
-                select(InvestmentInterest).where(
-                    InvestmentInterest.listing_id == listing.id,
-                    InvestmentInterest.investor_org_id == actor.organization_id,
-                )
+
+    def find():
+        return db.session.scalar(
+            select(InvestmentInterest).where(
+                where, InvestmentInterest.investor_org_id == actor.organization_id
             )
-        record_audit("finance.interest_expressed", interest, actor=actor, data={"listing_id": listing.id})
+        )
+
+    interest = find()
+    if interest is not None:
+        return interest
+    interest = InvestmentInterest(
+        listing_id=listing.id if listing is not None else None,
+        startup_id=startup.id if startup is not None else None,
+        investor_org_id=actor.organization_id,
+        created_by_id=actor.id,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(interest)
+            db.session.flush()
+    except IntegrityError:
+        return find()
+    record_audit(
+        "finance.interest_expressed",
+        interest,
+        actor=actor,
+        data={"listing_id": interest.listing_id, "startup_id": interest.startup_id},
+    )
+    return interest
+
+
+def express_startup_interest(startup: Startup, *, message: Any, actor: User) -> InvestmentInterest:
+    """An investor shows interest in an incubated start-up; the incubator's staff are told
+    and answer in the thread. Once per investor and start-up (again adds the message)."""
+    if not permissions.is_investor(actor):
+        raise PermissionDenied(_l("Only investors (staff of an investment fund) express interest."))
+    errors: dict[str, list] = {}
+    body = _text(message, "message", errors, required=True, message=_l("Write a message to the incubator."))
+    if errors:
+        raise ValidationError(fields=errors)
+    interest = _thread(startup=startup, actor=actor)
     post_message(interest, body=body, actor=actor)
     return interest
 
@@ -175,15 +240,15 @@ def post_message(interest: InvestmentInterest, *, body: Any, actor: User) -> Int
     db.session.flush()
     db.session.expire(interest, ["messages"])
     other = (
-        interest.listing.org_id
+        interest.counterpart_org_id
         if actor.organization_id == interest.investor_org_id
         else interest.investor_org_id
     )
     _notify_org(
         other,
-        ("seller", "financier"),
+        ("seller", "financier", "provider"),
         N_("New message from %(org)s about “%(listing)s”."),
-        {"org": actor.organization.name, "listing": interest.listing.title},
+        {"org": actor.organization.name, "listing": interest.subject_title},
         _link("finance.interest_detail", interest_id=interest.id),
     )
     return msg

@@ -12,8 +12,17 @@ from ..core.catalog import INDUSTRIES
 from ..core.web import attempt, attempt_with_status, get_or_404
 from ..listings.models import Listing
 from ..listings.permissions import can_view_listing
+from ..services.models import Startup
 from . import investments, permissions
-from .forms import ActionForm, FollowForm, InterestForm, InvestmentForm, MessageForm, RejectForm
+from .forms import (
+    ActionForm,
+    FollowForm,
+    InterestForm,
+    InvestmentForm,
+    MessageForm,
+    RejectForm,
+    StartupInterestForm,
+)
 from .models import Investment, InvestmentInterest
 from .views import bp
 
@@ -49,6 +58,7 @@ def investors():
         follow_form=follow_form,
         followed=investments.followed_industries(current_user),
         listings=investments.equity_listings(current_user, industry=industry),
+        startups=investments.startups(current_user, industry=industry),
         industry=industry,
         industries=INDUSTRIES,
         interests=list(current_user_interests()),
@@ -88,10 +98,37 @@ def express_interest(listing_id: int):
             )
             if ok:
                 return redirect(url_for("finance.interest_detail", interest_id=interest.id))
-            return render_template("finance/interest_new.html", listing=listing, form=form), status
+            return render_template(
+                "finance/interest_new.html", subject_title=listing.title, form=form
+            ), status
         flash(_("Please correct the marked fields."), "error")
-        return render_template("finance/interest_new.html", listing=listing, form=form), 422
-    return render_template("finance/interest_new.html", listing=listing, form=form)
+        return render_template("finance/interest_new.html", subject_title=listing.title, form=form), 422
+    return render_template("finance/interest_new.html", subject_title=listing.title, form=form)
+
+
+@bp.route("/finance/startups/<int:startup_id>/interest", methods=["GET", "POST"])
+@login_required
+def express_startup_interest(startup_id: int):
+    startup = get_or_404(Startup, startup_id)
+    if not permissions.is_investor(current_user):
+        abort(403)
+    form = StartupInterestForm()
+    page = "finance/interest_new.html"
+    if request.method == "POST":
+        if form.validate_on_submit():
+            ok, interest, status = attempt_with_status(
+                lambda: investments.express_startup_interest(
+                    startup, message=form.message.data, actor=current_user
+                ),
+                success=_("Your interest is sent to the incubator."),
+                form=form,
+            )
+            if ok:
+                return redirect(url_for("finance.interest_detail", interest_id=interest.id))
+            return render_template(page, subject_title=startup.name, form=form), status
+        flash(_("Please correct the marked fields."), "error")
+        return render_template(page, subject_title=startup.name, form=form), 422
+    return render_template(page, subject_title=startup.name, form=form)
 
 
 def _interest_or_404(interest_id: int) -> InvestmentInterest:

@@ -6,7 +6,8 @@ for documents, approves with conditions or declines with a reason; both sides
 sign, the bank with the pledge registration number the IP office gave, and each
 asset then gets a pledge encumbrance in the IP register (ip.encumbrances), whose
 rule blocks a transfer or an exclusive licence. Repayment releases the pledges
-(never deleted); a default is recorded with the proceeds recovered.
+(never deleted); a default is recorded with the proceeds recovered (the sale of
+the pledged assets in public trading: finance.disposals).
 
 Every decision locks the loan's row first (and the assets' rows where the IP
 register changes), then checks the state under the lock. Services add and
@@ -37,13 +38,15 @@ from ..ip.deals import add_months
 from ..ip.encumbrances import EncumbranceData, add_encumbrance, release_encumbrance
 from ..ip.models import Encumbrance, IpAsset
 from ..notifications.services import N_, notify
+from ..services.models import Evaluation
+from ..services.states import EvaluationStatus
 from ..storage.uploads import Attachment, attachments_of, save_upload
 from . import permissions
 from .checks import day as _day
 from .checks import text as _text
 from .checks import whole as _whole
 from .models import DefaultProceeds, PledgeConsent, PledgedAsset, PledgeLoan, RiskShare
-from .states import OPEN_LOAN_STATES, ConsentStatus, LoanStatus
+from .states import DEFAULT_STATES, OPEN_LOAN_STATES, ConsentStatus, LoanStatus
 
 MAX_TEXT = 2000
 MAX_ASSETS = 20
@@ -196,9 +199,11 @@ def apply_for_loan(
     purpose: Any,
     actor: User,
     evaluation_ref: Any = None,
+    evaluation_id: Any = None,
     valuation_report: FileStorage | None = None,
 ) -> PledgeLoan:
-    """The owner side applies to a bank for a loan secured by a pledge of its assets."""
+    """The owner side applies to a bank for a loan secured by a pledge of its assets,
+    optionally naming a completed evaluation (科技成果评价) of one of them."""
     if not permissions.can_apply(actor):
         raise PermissionDenied(
             _l("Only a seller of an asset's owner organization can apply for a pledge loan.")
@@ -238,6 +243,7 @@ def apply_for_loan(
     term = _whole(term_months, "term_months", errors, low=1, high=MAX_TERM_MONTHS)
     purpose_text = _text(purpose, "purpose", errors, required=True, message=_l("Say what the loan is for."))
     ref = _text(evaluation_ref, "evaluation_ref", errors, required=False, limit=100)
+    evaluation = _evaluation(evaluation_id, [a.id for a in assets], errors)
     if errors:
         raise ValidationError(fields=errors)
     loan = PledgeLoan(
@@ -251,6 +257,7 @@ def apply_for_loan(
         term_months=term,
         purpose=purpose_text,
         evaluation_ref=ref,
+        evaluation_id=evaluation.id if evaluation is not None else None,
     )
     db.session.add(loan)
     co_owners: set[int] = set()
@@ -283,6 +290,41 @@ def apply_for_loan(
             loan,
         )
     return loan
+
+
+def _evaluation(evaluation_id: Any, asset_ids: list[int], errors: dict[str, list]) -> Evaluation | None:
+    """The evaluation an application names: it exists, is completed and covers a pledged asset."""
+    if evaluation_id in (None, ""):
+        return None
+    evaluation = (
+        db.session.get(Evaluation, evaluation_id)
+        if isinstance(evaluation_id, int) and not isinstance(evaluation_id, bool)
+        else None
+    )
+    if evaluation is None:
+        errors["evaluation_id"] = [_l("There is no such evaluation.")]
+    elif evaluation.status != EvaluationStatus.COMPLETED:
+        errors["evaluation_id"] = [_l("Only a completed evaluation can support the application.")]
+    elif asset_ids and evaluation.asset_id not in asset_ids:
+        errors["evaluation_id"] = [_l("The evaluation must be of one of the pledged assets.")]
+    else:
+        return evaluation
+    return None
+
+
+def evaluations_for(user: User) -> list[Evaluation]:
+    """Completed evaluations of the assets the user's organization may pledge, to choose from."""
+    ids = [a.id for a in pledgeable_assets(user)]
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Evaluation)
+            .where(Evaluation.asset_id.in_(ids), Evaluation.status == EvaluationStatus.COMPLETED.value)
+            .order_by(Evaluation.evaluated_on.desc(), Evaluation.id.desc())
+            .limit(200)
+        )
+    )
 
 
 def add_valuation_report(loan: PledgeLoan, file: FileStorage, *, actor: User) -> Attachment:
@@ -556,7 +598,8 @@ def default_loan(
     today: date | None = None,
 ) -> PledgeLoan:
     """The bank records a default, optionally with first proceeds. The pledges stay
-    until the bank releases them after disposing of the assets (by hand for now)."""
+    until the assets are sold (finance.disposals: through the platform's public
+    trading) or the bank releases them after a disposal outside the platform."""
     _require(permissions.is_bank(actor, loan), _l("Only the loan's bank records a default."))
     today = today or today_shanghai()
     errors: dict[str, list] = {}
@@ -603,7 +646,7 @@ def record_proceeds(
     today = today or today_shanghai()
     row = _proceeds(loan, amount_fen, received_on, note, actor, today=today)
     loan = lock(loan)
-    if loan.status != LoanStatus.DEFAULTED:
+    if loan.status not in DEFAULT_STATES:
         raise Conflict(_l("Proceeds are recorded on a defaulted loan."), code="invalid_transition")
     if loan.proceeds_fen + row.amount_fen > loan.amount_fen:
         raise ValidationError(fields={"amount_fen": [_l("The proceeds cannot exceed the loan amount.")]})

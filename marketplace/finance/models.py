@@ -32,12 +32,18 @@ from ..core.types import UTCDateTime
 from ..extensions import db
 from ..ip.models import Encumbrance, IpAsset
 from ..listings.models import Listing
+from ..services.models import Evaluation, Startup
+from ..trading.models import BiddingSession, TradingNotice
 from .states import (
     ConsentStatus,
+    DisposalMode,
+    DisposalStatus,
     InvestmentStatus,
     LoanStatus,
     SharerKind,
     consent_label,
+    disposal_mode_label,
+    disposal_status_label,
     investment_status_label,
     loan_status_label,
     sharer_label,
@@ -57,12 +63,14 @@ class PledgeLoan(TimestampMixin, db.Model):
         CheckConstraint("term_months >= 1 AND term_months <= 360", name="term_months"),
         CheckConstraint("status <> 'declined' OR decline_reason IS NOT NULL", name="decline_reason"),
         CheckConstraint(
-            "status NOT IN ('signed', 'repaid', 'defaulted') OR "
+            "status NOT IN ('signed', 'repaid', 'defaulted', 'disposed') OR "
             "(pledge_registration_no IS NOT NULL AND signed_on IS NOT NULL)",
             name="signed_facts",
         ),
         CheckConstraint("status <> 'repaid' OR repaid_on IS NOT NULL", name="repaid_on"),
-        CheckConstraint("status <> 'defaulted' OR defaulted_on IS NOT NULL", name="defaulted_on"),
+        CheckConstraint(
+            "status NOT IN ('defaulted', 'disposed') OR defaulted_on IS NOT NULL", name="defaulted_on"
+        ),
         Index("ix_finance_pledge_loans_status", "status"),
     )
 
@@ -78,8 +86,10 @@ class PledgeLoan(TimestampMixin, db.Model):
     amount_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
     term_months: Mapped[int] = mapped_column(Integer, nullable=False)
     purpose: Mapped[str] = mapped_column(Text, nullable=False)
-    #: A reference to an evaluation (科技成果评价) once that part of the platform exists.
+    #: The number of an evaluation made outside the platform (free text).
     evaluation_ref: Mapped[str | None] = mapped_column(String(100))
+    #: A completed evaluation (科技成果评价) on the platform of one of the pledged assets.
+    evaluation_id: Mapped[int | None] = mapped_column(ForeignKey("evaluations.id"), index=True)
     documents_request: Mapped[str | None] = mapped_column(Text)
     conditions: Mapped[str | None] = mapped_column(Text)
     decline_reason: Mapped[str | None] = mapped_column(Text)
@@ -97,6 +107,7 @@ class PledgeLoan(TimestampMixin, db.Model):
     applicant_org: Mapped[Organization] = relationship(foreign_keys=[applicant_org_id], lazy="joined")
     bank_org: Mapped[Organization] = relationship(foreign_keys=[bank_org_id], lazy="joined")
     applied_by: Mapped[User | None] = relationship(foreign_keys=[applied_by_id])
+    evaluation: Mapped[Evaluation | None] = relationship()
     asset_links: Mapped[list[PledgedAsset]] = relationship(
         back_populates="loan", cascade="all, delete-orphan", order_by="PledgedAsset.id", lazy="selectin"
     )
@@ -108,6 +119,9 @@ class PledgeLoan(TimestampMixin, db.Model):
     )
     proceeds: Mapped[list[DefaultProceeds]] = relationship(
         back_populates="loan", cascade="all, delete-orphan", order_by="DefaultProceeds.id", lazy="selectin"
+    )
+    disposals: Mapped[list[Disposal]] = relationship(
+        back_populates="loan", cascade="all, delete-orphan", order_by="Disposal.id", lazy="selectin"
     )
 
     def __repr__(self) -> str:
@@ -134,7 +148,7 @@ class PledgeLoan(TimestampMixin, db.Model):
         """What is still owed: the amount while signed, less the proceeds after a default."""
         if self.status == LoanStatus.SIGNED:
             return self.amount_fen
-        if self.status == LoanStatus.DEFAULTED:
+        if self.status in (LoanStatus.DEFAULTED, LoanStatus.DISPOSED):
             return max(self.amount_fen - self.proceeds_fen, 0)
         return 0
 
@@ -145,6 +159,10 @@ class PledgeLoan(TimestampMixin, db.Model):
     @property
     def pending_consents(self) -> list[PledgeConsent]:
         return [c for c in self.consents if c.status != ConsentStatus.GIVEN]
+
+    @property
+    def live_disposal(self) -> Disposal | None:
+        return next((d for d in self.disposals if d.is_live), None)
 
 
 class PledgedAsset(db.Model):
@@ -235,6 +253,74 @@ class DefaultProceeds(db.Model):
     loan: Mapped[PledgeLoan] = relationship(back_populates="proceeds")
 
 
+class Disposal(TimestampMixin, db.Model):
+    """The bank puts a defaulted loan's pledged assets up for sale through public trading
+    (网络竞价 or 挂牌公示); the owner side starts it on its listing of those assets; the
+    winning price (and the contract it created) is recorded against the loan."""
+
+    __tablename__ = "finance_disposals"
+    __audit_type__ = "pledge_disposal"
+    __table_args__ = (
+        CheckConstraint(_in("status", DisposalStatus), name="status"),
+        CheckConstraint(_in("mode", DisposalMode), name="mode"),
+        CheckConstraint("price_fen > 0", name="price_fen"),
+        CheckConstraint(
+            "mode <> 'bidding' OR (increment_fen > 0 AND deposit_fen >= 0 AND duration_hours >= 24)",
+            name="bidding_terms",
+        ),
+        CheckConstraint("mode <> 'notice' OR notice_days >= 1", name="notice_terms"),
+        CheckConstraint("status <> 'refused' OR refuse_reason IS NOT NULL", name="refuse_reason"),
+        CheckConstraint("status <> 'sold' OR sale_price_fen > 0", name="sale_price"),
+        CheckConstraint(
+            "status NOT IN ('on_sale', 'sold', 'unsold') OR listing_id IS NOT NULL", name="listing"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("finance_pledge_loans.id"), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default=DisposalStatus.REQUESTED.value)
+    mode: Mapped[str] = mapped_column(String(16), nullable=False)
+    #: The starting price (bidding) or the listed price (notice), set by the bank.
+    price_fen: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    increment_fen: Mapped[int | None] = mapped_column(BigInteger)
+    deposit_fen: Mapped[int | None] = mapped_column(BigInteger)
+    duration_hours: Mapped[int | None] = mapped_column(Integer)
+    notice_days: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id"), index=True)
+    bidding_session_id: Mapped[int | None] = mapped_column(ForeignKey("bidding_sessions.id"), index=True)
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("trading_notices.id"), index=True)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    sale_price_fen: Mapped[int | None] = mapped_column(BigInteger)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contracts.id"))
+    proceeds_id: Mapped[int | None] = mapped_column(ForeignKey("finance_default_proceeds.id"))
+    refuse_reason: Mapped[str | None] = mapped_column(Text)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    loan: Mapped[PledgeLoan] = relationship(back_populates="disposals")
+    listing: Mapped[Listing | None] = relationship()
+    bidding_session: Mapped[BiddingSession | None] = relationship()
+    notice: Mapped[TradingNotice | None] = relationship()
+
+    @property
+    def is_live(self) -> bool:
+        return self.status in (DisposalStatus.REQUESTED, DisposalStatus.ON_SALE)
+
+    @property
+    def reference(self) -> str:
+        return f"PL-{self.loan_id}-D{self.id}"
+
+    @property
+    def status_label(self) -> str:
+        return disposal_status_label(self.status)
+
+    @property
+    def mode_label(self) -> str:
+        return disposal_mode_label(self.mode)
+
+
 class IndustryFollow(db.Model):
     """An investor follows an industry (the equity listings of it are shown first)."""
 
@@ -251,14 +337,21 @@ class InvestmentInterest(TimestampMixin, db.Model):
 
     __tablename__ = "finance_interests"
     __audit_type__ = "investment_interest"
-    __table_args__ = (UniqueConstraint("listing_id", "investor_org_id"),)
+    __table_args__ = (
+        UniqueConstraint("listing_id", "investor_org_id"),
+        UniqueConstraint("startup_id", "investor_org_id"),
+        CheckConstraint("(listing_id IS NULL) <> (startup_id IS NULL)", name="one_subject"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    listing_id: Mapped[int] = mapped_column(ForeignKey("listings.id"), nullable=False, index=True)
+    listing_id: Mapped[int | None] = mapped_column(ForeignKey("listings.id"), index=True)
+    #: Or an incubated start-up (the other side: its incubator's staff).
+    startup_id: Mapped[int | None] = mapped_column(ForeignKey("incubated_startups.id"), index=True)
     investor_org_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), nullable=False, index=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
-    listing: Mapped[Listing] = relationship(lazy="joined")
+    listing: Mapped[Listing | None] = relationship(lazy="joined")
+    startup: Mapped[Startup | None] = relationship(lazy="joined")
     investor_org: Mapped[Organization] = relationship(lazy="joined")
     messages: Mapped[list[InterestMessage]] = relationship(
         back_populates="interest",
@@ -266,6 +359,17 @@ class InvestmentInterest(TimestampMixin, db.Model):
         order_by="InterestMessage.id",
         lazy="selectin",
     )
+
+    @property
+    def counterpart_org_id(self) -> int:
+        """The other side: the listing's seller, or the start-up's incubator."""
+        if self.listing is not None:
+            return self.listing.org_id
+        return self.startup.provider.org_id
+
+    @property
+    def subject_title(self) -> str:
+        return self.listing.title if self.listing is not None else self.startup.name
 
 
 class InterestMessage(db.Model):

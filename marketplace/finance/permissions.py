@@ -8,14 +8,17 @@ templates. Whoever may not see a loan or an investment gets 404.
 - a risk sharer's financiers see the loans they share;
 - regulators see the loans of applicants in their region scope, admins all;
 - investors: financiers of an investment fund follow industries, show interest
-  in equity listings and record investments; the counterpart's sellers confirm.
+  in equity listings and incubated start-ups and record investments; the
+  counterpart's sellers confirm (a start-up's thread: its incubator's staff);
+- a disposal: the bank puts a defaulted loan's pledged assets up for sale, the
+  owner side starts (or refuses) it.
 """
 
 from __future__ import annotations
 
 from ..core.catalog import region_in_scope
-from .models import Investment, InvestmentInterest, PledgeLoan
-from .states import OPEN_LOAN_STATES, InvestmentStatus, LoanStatus
+from .models import Disposal, Investment, InvestmentInterest, PledgeLoan
+from .states import DEFAULT_STATES, OPEN_LOAN_STATES, DisposalStatus, InvestmentStatus, LoanStatus
 
 RISK_SHARE_STATES = frozenset({*OPEN_LOAN_STATES, LoanStatus.SIGNED})
 
@@ -114,7 +117,21 @@ def can_close(user, loan: PledgeLoan) -> bool:
 
 
 def can_record_proceeds(user, loan: PledgeLoan) -> bool:
-    return is_bank(user, loan) and loan.status == LoanStatus.DEFAULTED
+    return is_bank(user, loan) and loan.status in DEFAULT_STATES
+
+
+def can_request_disposal(user, loan: PledgeLoan) -> bool:
+    """The bank puts a defaulted loan's pledged assets up for sale (one sale at a time)."""
+    return is_bank(user, loan) and loan.status == LoanStatus.DEFAULTED and loan.live_disposal is None
+
+
+def can_cancel_disposal(user, disposal: Disposal) -> bool:
+    return is_bank(user, disposal.loan) and disposal.status == DisposalStatus.REQUESTED
+
+
+def can_answer_disposal(user, disposal: Disposal) -> bool:
+    """The owner side starts (or refuses) the sale the bank asked for."""
+    return is_owner_side(user, disposal.loan) and disposal.status == DisposalStatus.REQUESTED
 
 
 def can_add_risk_share(user, loan: PledgeLoan) -> bool:
@@ -130,14 +147,19 @@ def can_see_figures(user) -> bool:
 
 
 # -- investments ---------------------------------------------------------------------
+def is_interest_counterpart(user, interest: InvestmentInterest) -> bool:
+    """The seller side of the listing, or the staff of the start-up's incubator."""
+    if not _authenticated(user) or user.organization_id != interest.counterpart_org_id:
+        return False
+    return user.acts_as("seller") if interest.listing_id is not None else user.acts_as("provider")
+
+
 def can_view_interest(user, interest: InvestmentInterest) -> bool:
     if not _authenticated(user):
         return False
     if user.is_admin:
         return True
-    if user.acts_as("financier") and user.organization_id == interest.investor_org_id:
-        return True
-    return user.acts_as("seller") and user.organization_id == interest.listing.org_id
+    return can_write_interest(user, interest)
 
 
 def can_write_interest(user, interest: InvestmentInterest) -> bool:
@@ -146,7 +168,7 @@ def can_write_interest(user, interest: InvestmentInterest) -> bool:
         return False
     if user.acts_as("financier") and user.organization_id == interest.investor_org_id:
         return True
-    return user.acts_as("seller") and user.organization_id == interest.listing.org_id
+    return is_interest_counterpart(user, interest)
 
 
 def can_view_investment(user, investment: Investment) -> bool:

@@ -7,10 +7,20 @@ Pledge loans (知识产权质押融资)::
        ├──decline (with a reason)──> declined              signed ──repay──> repaid
        └──withdraw (owner side, before signing)──> withdrawn   signed ──default──> defaulted
 
-declined, withdrawn, repaid and defaulted are final. The pledges are entered in
+    defaulted ──the pledged assets sold in public trading──> disposed
+
+declined, withdrawn, repaid and disposed are final. The pledges are entered in
 the IP register when the loan becomes signed and released (never deleted) when
-it is repaid; a defaulted loan keeps them until the proceeds of disposal are
-recorded by hand.
+it is repaid or its assets are sold; a defaulted loan keeps them until then (or
+until the bank records the proceeds of a disposal outside the platform).
+
+Disposals (the bank puts a defaulted loan's pledged assets up for sale through
+public trading: 网络竞价 or 挂牌公示; the owner side, the pledgor and seller of
+record, starts the sale on its listing of the assets)::
+
+    requested ──the owner side starts the sale──> on_sale ──a buyer──> sold
+        ├──the owner side refuses (with a reason)──> refused      └──no buyer──> unsold
+        └──the bank gives it up──> cancelled
 
 Investments::
 
@@ -35,6 +45,7 @@ class LoanStatus(enum.StrEnum):
     SIGNED = "signed"
     REPAID = "repaid"
     DEFAULTED = "defaulted"
+    DISPOSED = "disposed"
     WITHDRAWN = "withdrawn"
 
 
@@ -46,7 +57,8 @@ LOAN_TRANSITIONS: dict[LoanStatus, list[LoanStatus]] = {
     L.DECLINED: [],
     L.SIGNED: [L.REPAID, L.DEFAULTED],
     L.REPAID: [],
-    L.DEFAULTED: [],
+    L.DEFAULTED: [L.DISPOSED],
+    L.DISPOSED: [],
     L.WITHDRAWN: [],
 }
 loan_machine = StateMachine(LoanStatus, LOAN_TRANSITIONS)
@@ -54,7 +66,37 @@ loan_machine = StateMachine(LoanStatus, LOAN_TRANSITIONS)
 #: Loans still being decided (before signing).
 OPEN_LOAN_STATES = frozenset({L.APPLIED, L.DOCUMENTS_REQUESTED, L.APPROVED})
 #: Loans that were lent (counted in the figures).
-LENT_STATES = frozenset({L.SIGNED, L.REPAID, L.DEFAULTED})
+LENT_STATES = frozenset({L.SIGNED, L.REPAID, L.DEFAULTED, L.DISPOSED})
+#: Loans that defaulted (counted as defaults in the figures), whether or not their assets were sold.
+DEFAULT_STATES = frozenset({L.DEFAULTED, L.DISPOSED})
+
+
+class DisposalStatus(enum.StrEnum):
+    REQUESTED = "requested"
+    ON_SALE = "on_sale"
+    SOLD = "sold"
+    UNSOLD = "unsold"
+    REFUSED = "refused"
+    CANCELLED = "cancelled"
+
+
+D = DisposalStatus
+DISPOSAL_TRANSITIONS: dict[DisposalStatus, list[DisposalStatus]] = {
+    D.REQUESTED: [D.ON_SALE, D.REFUSED, D.CANCELLED],
+    D.ON_SALE: [D.SOLD, D.UNSOLD],
+    D.SOLD: [],
+    D.UNSOLD: [],
+    D.REFUSED: [],
+    D.CANCELLED: [],
+}
+disposal_machine = StateMachine(DisposalStatus, DISPOSAL_TRANSITIONS)
+#: A loan has at most one disposal in these states at a time.
+LIVE_DISPOSAL = frozenset({D.REQUESTED, D.ON_SALE})
+
+
+class DisposalMode(enum.StrEnum):
+    BIDDING = "bidding"
+    NOTICE = "notice"
 
 
 class ConsentStatus(enum.StrEnum):
@@ -92,6 +134,7 @@ LOAN_STATUS_LABELS: dict[str, object] = {
     L.SIGNED: _l("Signed (pledged)"),
     L.REPAID: _l("Repaid"),
     L.DEFAULTED: _l("Defaulted"),
+    L.DISPOSED: _l("Defaulted; pledged assets sold"),
     L.WITHDRAWN: _l("Withdrawn"),
 }
 CONSENT_LABELS: dict[str, object] = {
@@ -103,6 +146,18 @@ SHARER_LABELS: dict[str, object] = {
     SharerKind.GUARANTEE_COMPANY: _l("Guarantee company"),
     SharerKind.INSURER: _l("Insurer"),
     SharerKind.RISK_FUND: _l("Provincial risk compensation fund"),
+}
+DISPOSAL_STATUS_LABELS: dict[str, object] = {
+    D.REQUESTED: _l("Waiting for the owner side to start the sale"),
+    D.ON_SALE: _l("On sale"),
+    D.SOLD: _l("Sold"),
+    D.UNSOLD: _l("Not sold"),
+    D.REFUSED: _l("Refused by the owner side"),
+    D.CANCELLED: _l("Given up by the bank"),
+}
+DISPOSAL_MODE_LABELS: dict[str, object] = {
+    DisposalMode.BIDDING: _l("Online bidding (网络竞价)"),
+    DisposalMode.NOTICE: _l("Public listing with notice (挂牌公示)"),
 }
 INVESTMENT_STATUS_LABELS: dict[str, object] = {
     I.RECORDED: _l("Awaiting confirmation"),
@@ -130,3 +185,11 @@ def sharer_label(code: str | None) -> str:
 
 def consent_label(code: str | None) -> str:
     return label(CONSENT_LABELS, code)
+
+
+def disposal_status_label(code: str | None) -> str:
+    return label(DISPOSAL_STATUS_LABELS, code)
+
+
+def disposal_mode_label(code: str | None) -> str:
+    return label(DISPOSAL_MODE_LABELS, code)

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from ..core.dbsetup import write_transaction
 from ..core.errors import DomainError
 from ..core.models import audit_trail
 from ..core.pagination import paginate, read_page_args
@@ -19,7 +20,7 @@ from ..core.timeutil import today_shanghai
 from ..core.web import attempt, attempt_with_status, get_or_404
 from ..extensions import db
 from ..storage.uploads import Attachment, send_attachment
-from . import loans, permissions, risk
+from . import disposals, loans, permissions, risk
 from .forms import (
     ActionForm,
     ApplyForm,
@@ -28,13 +29,16 @@ from .forms import (
     ConsentForm,
     DeclineForm,
     DefaultForm,
+    DisposalForm,
     DocumentsForm,
     DocumentsRequestForm,
     ProceedsForm,
+    RefuseSaleForm,
     RepayForm,
     RiskShareForm,
+    StartSaleForm,
 )
-from .models import PledgeLoan
+from .models import Disposal, PledgeLoan
 from .states import LoanStatus, investment_status_label, loan_status_label, sharer_label
 
 bp = Blueprint("finance", __name__)
@@ -56,6 +60,13 @@ AUDIT_LABELS = {
     "finance.loan_defaulted": _l("Default recorded"),
     "finance.proceeds_recorded": _l("Proceeds recorded"),
     "finance.risk_shared": _l("Risk share recorded"),
+    "finance.disposal_requested": _l("Pledged assets put up for sale by the bank"),
+    "finance.disposal_cancelled": _l("Sale given up by the bank"),
+    "finance.disposal_refused": _l("Sale refused by the owner side"),
+    "finance.disposal_started": _l("Sale started in public trading"),
+    "finance.disposal_sold": _l("Pledged assets sold; the price is recorded"),
+    "finance.disposal_unsold": _l("Sale ended without a buyer"),
+    "finance.loan_disposed": _l("Loan closed by the sale of the pledged assets"),
 }
 BOX_LABELS = {"all": _l("All I can see"), "mine": _l("Ours"), "to_decide": _l("Waiting for us")}
 
@@ -113,6 +124,19 @@ def _apply_form() -> ApplyForm:
         (a.id, f"{a.title} ({a.display_identifier})" + (" · " + _("co-owned") if len(a.owners) > 1 else ""))
         for a in loans.pledgeable_assets(current_user)
     ]
+    form.evaluation_id.choices = [("", "—")] + [
+        (
+            e.id,
+            _(
+                "%(asset)s · TRL %(trl)s · %(provider)s · %(day)s",
+                asset=e.asset.title,
+                trl=e.trl,
+                provider=e.provider.organization.name,
+                day=e.evaluated_on.isoformat(),
+            ),
+        )
+        for e in loans.evaluations_for(current_user)
+    ]
     return form
 
 
@@ -135,6 +159,7 @@ def apply():
             term_months=form.term_months.data,
             purpose=form.purpose.data,
             evaluation_ref=form.evaluation_ref.data,
+            evaluation_id=form.evaluation_id.data,
             valuation_report=form.valuation_report.data
             if getattr(form.valuation_report.data, "filename", None)
             else None,
@@ -159,6 +184,8 @@ FORMS: dict[str, type] = {
     "default": DefaultForm,
     "proceeds": ProceedsForm,
     "risk_share": RiskShareForm,
+    "disposal": DisposalForm,
+    "refuse_sale": RefuseSaleForm,
 }
 
 
@@ -176,6 +203,8 @@ def _render_detail(loan: PledgeLoan, *, forms: dict | None = None, status: int =
     all_forms["default"].defaulted_on.data = today
     all_forms["proceeds"].received_on.data = today
     all_forms["risk_share"] = _risk_form()
+    live = loan.live_disposal
+    all_forms["start_sale"] = _start_form(live) if live is not None else None
     all_forms.update(forms or {})
     return render_template(
         "finance/detail.html",
@@ -189,10 +218,22 @@ def _render_detail(loan: PledgeLoan, *, forms: dict | None = None, status: int =
     ), status
 
 
+def _start_form(disposal: Disposal, form: StartSaleForm | None = None) -> StartSaleForm:
+    form = form or StartSaleForm(formdata=None)
+    form.listing_id.choices = [("", "—")] + [
+        (row.id, f"{row.title} (#{row.id})") for row in disposals.sale_listings(disposal)
+    ]
+    return form
+
+
 @bp.get("/finance/pledges/<int:loan_id>")
 @login_required
 def loan_detail(loan_id: int):
-    return _render_detail(_loan_or_404(loan_id))
+    loan = _loan_or_404(loan_id)
+    if disposals.needs_sync(loan):  # a sale under way: its outcome, read from public trading
+        with write_transaction():
+            disposals.sync_loan(loan)
+    return _render_detail(loan)
 
 
 def _step(loan_id: int, name: str, allowed: Callable, action: Callable, success: str):
@@ -385,6 +426,80 @@ def risk_share(loan_id: int):
             actor=current_user,
         ),
         _("The risk share is recorded."),
+    )
+
+
+@bp.post("/finance/pledges/<int:loan_id>/disposals")
+@login_required
+def request_disposal(loan_id: int):
+    return _step(
+        loan_id,
+        "disposal",
+        permissions.can_request_disposal,
+        lambda loan, form: disposals.request_disposal(
+            loan,
+            mode=form.mode.data,
+            price_fen=form.price_fen.data,
+            increment_fen=form.increment_fen.data,
+            deposit_fen=form.deposit_fen.data,
+            duration_hours=form.duration_hours.data,
+            notice_days=form.notice_days.data,
+            note=form.note.data,
+            actor=current_user,
+        ),
+        _("The pledged assets are put up for sale; the owner side starts the sale on its listing."),
+    )
+
+
+def _disposal_or_404(loan_id: int, disposal_id: int) -> Disposal:
+    loan = _loan_or_404(loan_id)
+    disposal = db.session.get(Disposal, disposal_id)
+    if disposal is None or disposal.loan_id != loan.id:
+        abort(404)
+    return disposal
+
+
+@bp.post("/finance/pledges/<int:loan_id>/disposals/<int:disposal_id>/start")
+@login_required
+def start_sale(loan_id: int, disposal_id: int):
+    disposal = _disposal_or_404(loan_id, disposal_id)
+    if not permissions.can_answer_disposal(current_user, disposal):
+        abort(403)
+    form = _start_form(disposal, StartSaleForm())
+    if not form.validate_on_submit():
+        return _render_detail(disposal.loan, forms={"start_sale": form}, status=422)
+    ok, _result, status = attempt_with_status(
+        lambda: disposals.start_sale(disposal, listing_id=form.listing_id.data, actor=current_user),
+        success=_("The sale is started in public trading."),
+        form=form,
+    )
+    if not ok:
+        return _render_detail(_loan_or_404(loan_id), forms={"start_sale": form}, status=status)
+    return redirect(url_for("finance.loan_detail", loan_id=loan_id))
+
+
+@bp.post("/finance/pledges/<int:loan_id>/disposals/<int:disposal_id>/refuse")
+@login_required
+def refuse_sale(loan_id: int, disposal_id: int):
+    disposal = _disposal_or_404(loan_id, disposal_id)
+    return _step(
+        loan_id,
+        "refuse_sale",
+        lambda user, loan: permissions.can_answer_disposal(user, disposal),
+        lambda loan, form: disposals.refuse_disposal(disposal, reason=form.reason.data, actor=current_user),
+        _("Your refusal is sent to the bank."),
+    )
+
+
+@bp.post("/finance/pledges/<int:loan_id>/disposals/<int:disposal_id>/cancel")
+@login_required
+def cancel_sale(loan_id: int, disposal_id: int):
+    disposal = _disposal_or_404(loan_id, disposal_id)
+    return _button(
+        loan_id,
+        lambda user, loan: permissions.can_cancel_disposal(user, disposal),
+        lambda loan: disposals.cancel_disposal(disposal, actor=current_user),
+        _("The sale is given up; the pledges block transfers again."),
     )
 
 

@@ -20,7 +20,9 @@ licence terminated, committed deal closed) stops counting on its release date.
    exclusive or sole licence, which would empty the pledged right of its value
    (``pledged``). A non-exclusive licence stays possible: Civil Code art. 444
    requires the pledgee's consent, which the check reports as a warning
-   (``pledgee_consent_needed``).
+   (``pledgee_consent_needed``). A pledge the pledgee puts up for sale
+   (``disposal_ref`` set, after a default) lets a transfer through with a
+   warning (``pledge_in_disposal``): the sale pays the pledgee first.
 3. A transfer or equity deal committed on the platform and not yet closed
    excludes every other deal, of any kind (``transfer_committed``). It is
    closed when ``record_transfer`` records the new owners under the same
@@ -374,6 +376,20 @@ def evaluate(
     for enc in encumbrances:
         if enc.kind == "pledge":
             if enc.is_released:
+                continue
+            if enc.disposal_ref and deal.deal_kind == "transfer":
+                result.warnings.append(
+                    DealReason(
+                        "pledge_in_disposal",
+                        _l(
+                            "The asset is pledged to %(pledgee)s, who puts it up for sale (%(ref)s): the "
+                            "price pays the pledgee first.",
+                            pledgee=_who(enc),
+                            ref=enc.disposal_ref,
+                        ),
+                        enc.id,
+                    )
+                )
                 continue
             if deal.takes_whole_right:
                 result.reasons.append(

@@ -156,6 +156,39 @@ def release_encumbrance(enc: Encumbrance, *, released_on: date, note: str | None
     return enc
 
 
+def open_pledge_for_sale(enc: Encumbrance, *, reference: str, actor) -> Encumbrance:
+    """The pledgee puts a pledged asset up for sale (after a default): the pledge stays
+    in the register but no longer refuses a transfer (the sale pays the pledgee first)."""
+    reference = (reference or "").strip()[:64]
+    if enc.kind != "pledge" or enc.is_released:
+        raise Conflict(_l("Only a pledge in force can be put up for sale."))
+    if not reference:
+        raise ValidationError(fields={"reference": [_l("A sale names its reference.")]})
+    lock_asset(enc.asset)
+    enc.disposal_ref = reference
+    record_audit(
+        "ip.pledge_for_sale", enc.asset, actor=actor, data={"encumbrance_id": enc.id, "reference": reference}
+    )
+    db.session.flush()
+    return enc
+
+
+def close_pledge_sale(enc: Encumbrance, *, actor) -> Encumbrance:
+    """The sale ended without a buyer (or was given up): the pledge refuses transfers again."""
+    if enc.disposal_ref is None:
+        return enc
+    lock_asset(enc.asset)
+    reference, enc.disposal_ref = enc.disposal_ref, None
+    record_audit(
+        "ip.pledge_sale_closed",
+        enc.asset,
+        actor=actor,
+        data={"encumbrance_id": enc.id, "reference": reference},
+    )
+    db.session.flush()
+    return enc
+
+
 def record_committed_deal(
     asset: IpAsset,
     terms: DealTerms,

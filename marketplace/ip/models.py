@@ -199,6 +199,7 @@ class Encumbrance(db.Model):
             "term_end IS NULL OR term_start IS NULL OR term_end >= term_start", name="term_order"
         ),
         CheckConstraint("(released_on IS NULL) = (released_at IS NULL)", name="release_complete"),
+        CheckConstraint("disposal_ref IS NULL OR kind = 'pledge'", name="disposal_ref_pledge"),
         # One platform deal per contract reference and asset (recording it twice is a no-op).
         Index(
             "uq_ip_encumbrances_committed_reference",
@@ -230,6 +231,9 @@ class Encumbrance(db.Model):
     released_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     released_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     release_note: Mapped[str | None] = mapped_column(String(500))
+    #: A pledge whose pledgee put the asset up for sale (the sale's reference): the
+    #: pledge then lets a transfer through, the sale paying the pledgee first.
+    disposal_ref: Mapped[str | None] = mapped_column(String(64))
 
     asset: Mapped[IpAsset] = relationship(back_populates="encumbrances")
 

@@ -4,9 +4,11 @@ assets, and loans brought to a given state through the services."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from marketplace.finance import investments, loans
+from marketplace.core.timeutil import utcnow
+from marketplace.finance import disposals, investments, loans
+from marketplace.trading import notices as trading_notices
 from tests import factories
 
 SIGNED_ON = date(2025, 3, 10)
@@ -83,11 +85,41 @@ def to_state(w: World, status: str):
         return loan
     if status == "repaid":
         return loans.repay_loan(loan, actor=w.bank, repaid_on=date(2026, 3, 1))
+    loans.default_loan(loan, actor=w.bank, defaulted_on=date(2026, 4, 1), proceeds_fen=1_000_000_00)
     if status == "defaulted":
-        return loans.default_loan(
-            loan, actor=w.bank, defaulted_on=date(2026, 4, 1), proceeds_fen=1_000_000_00
-        )
+        return loan
+    if status == "disposed":
+        sell_by_notice(w, loan)
+        return loan
     raise ValueError(status)
+
+
+#: A sale's clock: far enough in the past that its whole course (and the releases it
+#: makes, which cannot be dated in the future) has happened by today.
+SALE_START = utcnow() - timedelta(days=40)
+
+
+def sale_listing(w: World, loan):
+    """The owner's published listing of the pledged assets, offering a transfer."""
+    return factories.ListingFactory(
+        seller=w.owner,
+        assets=list(loan.assets),
+        deal_terms=[{"deal_kind": "transfer", "price_fen": 3_000_000_00}],
+        published=True,
+    )
+
+
+def sell_by_notice(w: World, loan, *, price_fen: int = 2_500_000_00, buyers=None):
+    """The bank puts the assets on public notice, the owner starts it, `buyers` accept
+    (default: w.buyer), the notice ends: the disposal, brought up to date."""
+    disposal = disposals.request_disposal(
+        loan, mode="notice", price_fen=price_fen, notice_days=5, actor=w.bank
+    )
+    listing = sale_listing(w, loan)
+    disposals.start_sale(disposal, listing_id=listing.id, actor=w.owner, now=SALE_START)
+    for buyer in [w.buyer] if buyers is None else buyers:
+        trading_notices.accept_listed_price(disposal.notice, actor=buyer, now=SALE_START)
+    return disposals.sync_disposal(disposal, now=SALE_START + timedelta(days=7))
 
 
 def equity_listing(seller=None):
@@ -109,4 +141,14 @@ def equity_listing(seller=None):
     return listing, seller
 
 
-__all__ = ["financier", "world", "apply", "to_state", "equity_listing", "investments"]
+__all__ = [
+    "financier",
+    "world",
+    "apply",
+    "to_state",
+    "equity_listing",
+    "investments",
+    "sale_listing",
+    "sell_by_notice",
+    "SALE_START",
+]

@@ -24,7 +24,7 @@ def test_demo_seed_covers_every_state_and_runs_twice(db, app):
         assert {loan.bank_org.kind for loan in loans} == {"bank"} and len(
             {loan.bank_org_id for loan in loans}
         ) == 2
-        defaulted = next(loan for loan in loans if loan.status == "defaulted")
+        defaulted = next(loan for loan in loans if loan.status == "defaulted" and not loan.disposals)
         assert (
             defaulted.proceeds_fen == 200 * 10_000 * 100 and defaulted.outstanding_fen == 200 * 10_000 * 100
         )
@@ -35,6 +35,15 @@ def test_demo_seed_covers_every_state_and_runs_twice(db, app):
             assert check_deal(loan.assets[0], DealTerms("transfer")).codes == ["pledged"]
         assert any(loan.consents and loan.pending_consents for loan in loans)
         assert any(len(loan.risk_shares) == 2 for loan in loans)
+        # A defaulted loan whose patent is in an announced online bidding; one sold on notice.
+        on_sale = next(loan for loan in loans if loan.live_disposal is not None)
+        assert on_sale.status == "defaulted" and on_sale.live_disposal.status == "on_sale"
+        assert on_sale.live_disposal.bidding_session.status == "announced"
+        disposed = next(loan for loan in loans if loan.status == "disposed")
+        assert (
+            disposed.disposals[0].sale_price_fen == 180 * 10_000 * 100 and disposed.disposals[0].contract_id
+        )
+        assert disposed.asset_links[0].encumbrance.is_released
         assert all("演示" in ctx.org(k).name for k in finance.INSTITUTIONS)
         statuses = {i.status for i in db.session.scalars(select(Investment))}
         assert statuses == {"confirmed", "recorded"}

@@ -27,7 +27,8 @@ def test_every_pair_of_states_follows_the_table():
     for src in LoanStatus:
         for dst in LoanStatus:
             assert loan_machine.allowed(src, dst) is (dst in LOAN_TRANSITIONS[src])
-    assert not loan_machine.targets(LoanStatus.REPAID) and not loan_machine.targets(LoanStatus.DEFAULTED)
+    assert not loan_machine.targets(LoanStatus.REPAID) and not loan_machine.targets(LoanStatus.DISPOSED)
+    assert loan_machine.targets(LoanStatus.DEFAULTED) == {LoanStatus.DISPOSED}
 
 
 def test_the_whole_life_of_a_loan_pledges_and_releases(db):

@@ -141,3 +141,94 @@ def test_two_bank_decisions_at_once(app):
                 assert loan.status == ("approved" if outcomes[0] == "ok" else "declined")
                 audit_chain(loan)
                 _db.session.remove()
+
+
+def _setup_sale() -> dict[str, int]:
+    """A defaulted loan whose bank asked for a sale, and the owner's listing to start it on."""
+    from marketplace.finance import disposals
+
+    from .factories import sale_listing
+
+    w = world()
+    loan = to_state(w, "defaulted")
+    disposal = disposals.request_disposal(
+        loan, mode="notice", price_fen=2_000_000_00, notice_days=5, actor=w.bank
+    )
+    listing = sale_listing(w, loan)
+    return {
+        "loan": loan.id,
+        "disposal": disposal.id,
+        "listing": listing.id,
+        "owner": w.owner.id,
+        "bank": w.bank.id,
+        "buyer": w.buyer.id,
+    }
+
+
+def test_the_owner_starts_the_sale_while_the_bank_gives_it_up(app):
+    from marketplace.finance import disposals
+    from marketplace.finance.models import Disposal
+
+    with rounds(app):
+        for round_no in range(ROUNDS):
+            with committed(app):
+                ids = _setup_sale()
+            outcomes = race(
+                app,
+                act(Disposal, ids["disposal"], ids["owner"], disposals.start_sale, listing_id=ids["listing"]),
+                act(Disposal, ids["disposal"], ids["bank"], disposals.cancel_disposal),
+                lead=lead_of(round_no),
+            )
+            assert sorted(outcomes) == ["invalid_transition", "ok"], outcomes
+            with app.app_context():
+                disposal = _db.session.get(Disposal, ids["disposal"])
+                pledge = next(e for e in _encumbrances(_db.session.get(PledgeLoan, ids["loan"]).asset_ids[0]))
+                if outcomes[0] == "ok":
+                    assert disposal.status == "on_sale" and disposal.notice_id is not None
+                    assert pledge.disposal_ref == disposal.reference
+                else:
+                    assert disposal.status == "cancelled" and disposal.notice_id is None
+                    assert pledge.disposal_ref is None
+                _db.session.remove()
+
+
+def test_two_readers_record_a_sale_once(app):
+    from datetime import timedelta
+
+    from marketplace.finance import disposals
+    from marketplace.finance.models import Disposal
+    from marketplace.trading import notices as trading_notices
+
+    from .factories import SALE_START
+
+    def sync(disposal_id):
+        def prepare():
+            disposal = _db.session.get(Disposal, disposal_id)
+            assert disposal.status == "on_sale"
+            return lambda: disposals.sync_disposal(disposal, now=SALE_START + timedelta(days=7))
+
+        return prepare
+
+    with rounds(app):
+        for round_no in range(ROUNDS):
+            with committed(app):
+                ids = _setup_sale()
+                disposal = _db.session.get(Disposal, ids["disposal"])
+                disposals.start_sale(
+                    disposal,
+                    listing_id=ids["listing"],
+                    actor=_db.session.get(User, ids["owner"]),
+                    now=SALE_START,
+                )
+                trading_notices.accept_listed_price(
+                    disposal.notice, actor=_db.session.get(User, ids["buyer"]), now=SALE_START
+                )
+            outcomes = race(app, sync(ids["disposal"]), sync(ids["disposal"]), lead=lead_of(round_no))
+            assert outcomes == ["ok", "ok"], outcomes
+            with app.app_context():
+                loan = _db.session.get(PledgeLoan, ids["loan"])
+                assert loan.status == "disposed" and len(loan.proceeds) == 2  # the default's and the sale's
+                assert loan.disposals[0].status == "sold" and loan.disposals[0].contract_id is not None
+                audit_chain(loan)
+                audit_chain(loan.disposals[0])
+                _db.session.remove()
