@@ -1,8 +1,8 @@
 """finance: the sale of a defaulted loan's pledged assets in public trading, the
 loan's link to an evaluation, investors' interest in incubated start-ups
 
-Revision ID: 0023_finance_disposal
-Revises: 0022_node_news
+Revision ID: 0024_finance_disposal
+Revises: 0023_trading_stripe_deposits
 Create Date: 2026-12-01 21:01:20.593646
 """
 
@@ -33,8 +33,8 @@ def _loan_checks(batch_op, *, statuses: str, lent: str, defaulted: str) -> None:
 
 
 # revision identifiers, used by Alembic.
-revision = "0023_finance_disposal"
-down_revision = "0022_node_news"
+revision = "0024_finance_disposal"
+down_revision = "0023_trading_stripe_deposits"
 branch_labels = None
 depends_on = None
 
