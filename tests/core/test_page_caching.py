@@ -7,7 +7,19 @@ import pytest
 
 from tests import factories
 
-PUBLIC_PAGES = ("/", "/listings", "/listings?q=大豆", "/demands", "/targets", "/verify")
+PUBLIC_PAGES = (
+    "/",
+    "/listings",
+    "/listings?q=大豆",
+    "/demands",
+    "/targets",
+    "/verify",
+    "/biddings",
+    "/network/",
+    "/network/compare",
+    "/policies/",
+    "/providers/",
+)
 
 
 @pytest.fixture
