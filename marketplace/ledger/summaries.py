@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, func, select
 
 from ..core.errors import ValidationError
+from ..core.requestcache import per_request
 from ..core.timeutil import start_of_day_utc, utcnow
 from ..extensions import db
 from .append import SUMMARY_DIMS, ledger_head, period_of
@@ -82,6 +83,7 @@ def _cut_seq(as_of: datetime) -> int:
     return int(seq or 0)
 
 
+@per_request
 def summarize(flt: EntryFilter, *, group_by: str = "year", use_summaries: bool = True) -> Summary:
     """Turnover, technology income and contracts with positive turnover,
     grouped by one dimension, for the entries a filter covers, as of

@@ -16,6 +16,7 @@ from ..core.catalog import INDUSTRIES
 from ..core.errors import Conflict, PermissionDenied, ValidationError
 from ..core.locking import lock
 from ..core.models import record_audit
+from ..core.requestcache import per_request
 from ..core.timeutil import utcnow
 from ..extensions import db
 from ..ledger.models import ContractTotal
@@ -246,6 +247,7 @@ def contracts_of(manager: TechManager) -> list[tuple[Contract, int]]:
     ]
 
 
+@per_request
 def plan_counts() -> dict:
     """Toward the plan: verified managers, and technology transfer institutions
     (approved agencies) on the platform."""

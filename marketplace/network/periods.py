@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from ..accounts.models import User
 from ..core.catalog import PROVINCE_CODE
 from ..core.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from ..core.requestcache import per_request
 from ..core.timeutil import start_of_day_utc, today_shanghai, utcnow
 from ..extensions import db
 from ..ledger.catalog import (
@@ -126,6 +127,7 @@ def _from_row(row: PlanPeriod) -> Period:
     )
 
 
+@per_request
 def all_periods(*, today: date | None = None) -> list[Period]:
     """Every period, oldest first, the current one marked."""
     today = today or today_shanghai()
@@ -291,6 +293,7 @@ def record_official_turnover(
     return row
 
 
+@per_request
 def official_by_year() -> dict[int, OfficialTurnover]:
     """The latest official figure of each year."""
     latest = (
