@@ -34,6 +34,7 @@ import enum
 
 from flask_babel import lazy_gettext as _l
 
+from ..core.i18n import label_text
 from ..core.states import StateMachine
 
 
@@ -167,8 +168,7 @@ INVESTMENT_STATUS_LABELS: dict[str, object] = {
 
 
 def label(table: dict, code: str | None) -> str:
-    value = table.get(code) if code else None
-    return str(value) if value is not None else (code or "")
+    return label_text(table, code)
 
 
 def loan_status_label(code: str | None) -> str:

@@ -8,6 +8,7 @@ import enum
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
+from ..core.i18n import label_text
 from ..core.states import StateMachine
 
 
@@ -161,5 +162,4 @@ manager_machine = StateMachine(
 
 
 def label(table: dict[str, object], code: str | None) -> str:
-    value = table.get(code or "")
-    return str(value) if value is not None else (code or "")
+    return label_text(table, code)

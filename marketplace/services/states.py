@@ -22,6 +22,7 @@ import enum
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
+from ..core.i18n import label_text
 from ..core.states import StateMachine
 
 
@@ -121,5 +122,4 @@ TRL_LEVELS = tuple(range(1, 10))
 
 
 def label(table: dict, code: str | None) -> str:
-    value = table.get(code) if code else None
-    return str(value) if value is not None else (code or "")
+    return label_text(table, code)

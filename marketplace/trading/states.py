@@ -8,6 +8,7 @@ import enum
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
+from ..core.i18n import label_text
 from ..core.states import StateMachine
 
 
@@ -127,7 +128,4 @@ LOG_KINDS = ("open", "bid", "extension", "outcome")
 
 
 def label(table: dict[str, object], code: str | None) -> str:
-    if not code:
-        return ""
-    value = table.get(code)
-    return str(value) if value is not None else code
+    return label_text(table, code)
