@@ -13,23 +13,17 @@ from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
 
+from ..core.httpcache import conditional
+
 
 def conditional_answer(response: Response) -> Response:
-    if request.method not in ("GET", "HEAD") or response.status_code != 200:
-        return response
-    if response.direct_passthrough or response.is_streamed or response.mimetype != "application/json":
-        return response
-    if "Cache-Control" not in response.headers:
-        if request.headers.get("Authorization") or response.headers.get("Set-Cookie"):
-            response.headers["Cache-Control"] = "private, no-cache"
-        else:
-            max_age = int(current_app.config.get("API_PUBLIC_MAX_AGE", 30))
-            response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    response.vary.add("Accept-Language")
-    response.vary.add("Authorization")
-    if "ETag" not in response.headers:
-        response.add_etag()
-    return response.make_conditional(request)
+    return conditional(
+        response,
+        mimetype="application/json",
+        public=not (request.headers.get("Authorization") or response.headers.get("Set-Cookie")),
+        max_age=int(current_app.config.get("API_PUBLIC_MAX_AGE", 30)),
+        vary=("Accept-Language", "Authorization"),
+    )
 
 
 def register(app: Flask, blueprint) -> None:

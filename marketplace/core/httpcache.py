@@ -24,23 +24,38 @@ def _has_session() -> bool:
     return bool(session) or session.modified
 
 
-def conditional_page(response: Response) -> Response:
+def conditional(
+    response: Response, *, mimetype: str, public: bool, max_age: int, vary: tuple[str, ...]
+) -> Response:
+    """A successful GET's answer with its caching said: `public, max-age` when it is
+    the same for everyone who asks (`public`), `private, no-cache` otherwise, unless the
+    view said already; the headers it varies by; an ETag, and 304 to a request that
+    has it (`If-None-Match`). The JSON API's reads use it too (api/caching.py)."""
     if request.method not in ("GET", "HEAD") or response.status_code != 200:
         return response
-    if response.direct_passthrough or response.is_streamed or response.mimetype != "text/html":
-        return response
-    if request.blueprint and request.blueprint.startswith("api"):
+    if response.direct_passthrough or response.is_streamed or response.mimetype != mimetype:
         return response
     if "Cache-Control" not in response.headers:
-        if _has_session() or request.headers.get("Authorization"):
-            response.headers["Cache-Control"] = "private, no-cache"
-        else:
-            max_age = int(current_app.config.get("PAGE_PUBLIC_MAX_AGE", 30))
-            response.headers["Cache-Control"] = f"public, max-age={max_age}"
-    response.vary.add("Cookie")
+        response.headers["Cache-Control"] = f"public, max-age={max_age}" if public else "private, no-cache"
+    for header in vary:
+        response.vary.add(header)
     if "ETag" not in response.headers:
         response.add_etag()
     return response.make_conditional(request)
+
+
+def conditional_page(response: Response) -> Response:
+    if request.blueprint and request.blueprint.startswith("api"):
+        return response
+    if request.method not in ("GET", "HEAD") or response.mimetype != "text/html":
+        return response
+    return conditional(
+        response,
+        mimetype="text/html",
+        public=not (_has_session() or request.headers.get("Authorization")),
+        max_age=int(current_app.config.get("PAGE_PUBLIC_MAX_AGE", 30)),
+        vary=("Cookie",),
+    )
 
 
 def register(app: Flask) -> None:

@@ -22,11 +22,15 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from .dbsetup import _WRITE_VERBS as _SQL_WRITE_VERBS
+from .dbsetup import _transaction_will_write
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 _WRITES = "marketplace.per_request_writes"
 _CACHE = "marketplace.per_request_cache"
-_WRITE_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "WITH", "COPY", "SELECT SETVAL")
+# The statements SQLite's guard counts as writes, and those that may write besides.
+_WRITE_VERBS = (*_SQL_WRITE_VERBS, "WITH", "COPY", "SELECT SETVAL")
 
 
 def _written() -> None:
@@ -47,8 +51,6 @@ def _count_write(_conn, _cursor, statement: str, _params, _context, _executemany
 
 
 def _reading_request() -> bool:
-    from .dbsetup import _transaction_will_write
-
     return has_request_context() and not _transaction_will_write()
 
 
